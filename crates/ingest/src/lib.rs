@@ -1,0 +1,1 @@
+//! Reading real files as rows of text.

@@ -1,0 +1,1 @@
+//! The records query language (ODSQL subset).

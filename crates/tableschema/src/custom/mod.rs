@@ -1,0 +1,1 @@
+//! Validata custom checks (see the module docs of each check).
