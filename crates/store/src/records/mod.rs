@@ -1,0 +1,1 @@
+//! Records queries compiled to parameterised SQL.
