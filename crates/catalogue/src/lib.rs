@@ -1,1 +1,8 @@
-//! Use cases.
+//! Socle's use cases: the one service every writer goes through.
+//!
+//! - `bundled`: the Table Schemas shipped in the binary (SCDL and related), with provenance.
+//!
+//! Architecture invariant: every write to the catalogue (web form, API, CLI, harvesting,
+//! consolidation) goes through this crate, so permissions and history live in one place.
+
+pub mod bundled;

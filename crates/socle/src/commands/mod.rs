@@ -1,0 +1,32 @@
+//! One module per subcommand; `run` dispatches.
+
+mod schemas;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+
+/// How a command ended, when it ran to completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The command did its job (for `validate`: the file is valid).
+    Success,
+    /// `validate`/`publish`: the file was read and breaks its schema.
+    Invalid,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> ExitCode {
+        match self {
+            Outcome::Success => ExitCode::SUCCESS,
+            Outcome::Invalid => ExitCode::from(1),
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Schemas(args) => schemas::run(&args),
+        Command::Validate(_args) => anyhow::bail!("la validation arrive bientôt"),
+    }
+}
