@@ -1,0 +1,5 @@
+//! The binary's integration tests: they run the compiled `socle` in scratch directories.
+//! One test binary for the crate (see ARCHITECTURE.md, "Testing").
+
+mod docs;
+mod support;
