@@ -1,0 +1,1 @@
+//! Demo data: real Occitanie organisations and realistic generated SCDL files.
