@@ -69,21 +69,96 @@ const SDG: &str = "datagouv/schema.data.gouv.fr@0bd884a05d7c64c4143307b22c5e09f2
 
 /// Every bundled schema, sorted by name.
 pub static SCHEMAS: &[BundledSchema] = &[
-    bundled!("bal", "1.5.0", "Base Adresse Locale v1.5", "github.com/etalab/schema-bal, tag v1.5.0, bal_schema_v1.5.json"),
-    bundled!("dae", "1.0.7", "DAE", "gitlab.com/arsante/atlasante/schema-dae, tag 1.0.7 (via schema.data.gouv.fr)"),
-    bundled!("irve-dynamique", "2.3.1", "IRVE dynamique", "github.com/etalab/schema-irve, tag v2.3.1, dynamique/schema-dynamique.json"),
-    bundled!("irve-statique", "2.3.1", "IRVE statique", "github.com/etalab/schema-irve, tag v2.3.1, statique/schema-statique.json"),
-    bundled!("lieux-covoiturage", "0.3.1", "Lieux de covoiturage", "github.com/etalab/schema-lieux-covoiturage, tag v0.3.1 (via schema.data.gouv.fr)"),
-    bundled!("pei", "1.0.1", "Point d'Eau Incendie (PEI)", "gitlab.com/datakode/schema-pei, tag 1.0.1 (via schema.data.gouv.fr)"),
-    bundled!("scdl-budget", "0.8.3", "Budget des collectivités et établissements publics locaux", "gitlab.com/opendatafrance/scdl/budget, tag v0.8.3 (via schema.data.gouv.fr)"),
-    bundled!("scdl-catalogue", "0.1.3", "Catalogue simplifié", "gitlab.com/opendatafrance/scdl/catalogue, tag v0.1.3 (via schema.data.gouv.fr)"),
-    bundled!("scdl-deliberations", "2.1.5", "Délibérations", "gitlab.com/opendatafrance/scdl/deliberations, tag v2.1.5 (via schema.data.gouv.fr)"),
-    bundled!("scdl-equipements", "0.1.5", "Équipements", "gitlab.com/opendatafrance/scdl/equipements, tag v0.1.5 (via schema.data.gouv.fr)"),
-    bundled!("scdl-marches-publics", "1.0", "Spécification SCDL Marchés Publics", "github.com/Virgilus/marche_public_SCDL@dbbddff0198e97a2627c4e42a2bea653cb593a24, schemas/marche_public_SCDL.json"),
-    bundled!("scdl-menus-collectifs", "1.2.3", "Menus de la restauration collective", "gitlab.com/opendatafrance/scdl/menus-collectifs, tag v1.2.3 (via schema.data.gouv.fr)"),
-    bundled!("scdl-plats-menus-collectifs", "0.7.2", "Composition des plats des menus de la restauration collective", "gitlab.com/opendatafrance/scdl/plats-menus-collectifs, tag v0.7.2 (via schema.data.gouv.fr)"),
-    bundled!("scdl-prenoms", "1.1.6", "Prénoms des nouveaux-nés", "gitlab.com/opendatafrance/scdl/prenoms, tag v1.1.6 (via schema.data.gouv.fr)"),
-    bundled!("scdl-subventions", "2.1.1", "Subventions", "gitlab.com/opendatafrance/scdl/subventions, tag v2.1.1 (via schema.data.gouv.fr)"),
+    bundled!(
+        "bal",
+        "1.5.0",
+        "Base Adresse Locale v1.5",
+        "github.com/etalab/schema-bal, tag v1.5.0, bal_schema_v1.5.json"
+    ),
+    bundled!(
+        "dae",
+        "1.0.7",
+        "DAE",
+        "gitlab.com/arsante/atlasante/schema-dae, tag 1.0.7 (via schema.data.gouv.fr)"
+    ),
+    bundled!(
+        "irve-dynamique",
+        "2.3.1",
+        "IRVE dynamique",
+        "github.com/etalab/schema-irve, tag v2.3.1, dynamique/schema-dynamique.json"
+    ),
+    bundled!(
+        "irve-statique",
+        "2.3.1",
+        "IRVE statique",
+        "github.com/etalab/schema-irve, tag v2.3.1, statique/schema-statique.json"
+    ),
+    bundled!(
+        "lieux-covoiturage",
+        "0.3.1",
+        "Lieux de covoiturage",
+        "github.com/etalab/schema-lieux-covoiturage, tag v0.3.1 (via schema.data.gouv.fr)"
+    ),
+    bundled!(
+        "pei",
+        "1.0.1",
+        "Point d'Eau Incendie (PEI)",
+        "gitlab.com/datakode/schema-pei, tag 1.0.1 (via schema.data.gouv.fr)"
+    ),
+    bundled!(
+        "scdl-budget",
+        "0.8.3",
+        "Budget des collectivités et établissements publics locaux",
+        "gitlab.com/opendatafrance/scdl/budget, tag v0.8.3 (via schema.data.gouv.fr)"
+    ),
+    bundled!(
+        "scdl-catalogue",
+        "0.1.3",
+        "Catalogue simplifié",
+        "gitlab.com/opendatafrance/scdl/catalogue, tag v0.1.3 (via schema.data.gouv.fr)"
+    ),
+    bundled!(
+        "scdl-deliberations",
+        "2.1.5",
+        "Délibérations",
+        "gitlab.com/opendatafrance/scdl/deliberations, tag v2.1.5 (via schema.data.gouv.fr)"
+    ),
+    bundled!(
+        "scdl-equipements",
+        "0.1.5",
+        "Équipements",
+        "gitlab.com/opendatafrance/scdl/equipements, tag v0.1.5 (via schema.data.gouv.fr)"
+    ),
+    bundled!(
+        "scdl-marches-publics",
+        "1.0",
+        "Spécification SCDL Marchés Publics",
+        "github.com/Virgilus/marche_public_SCDL@dbbddff0198e97a2627c4e42a2bea653cb593a24, schemas/marche_public_SCDL.json"
+    ),
+    bundled!(
+        "scdl-menus-collectifs",
+        "1.2.3",
+        "Menus de la restauration collective",
+        "gitlab.com/opendatafrance/scdl/menus-collectifs, tag v1.2.3 (via schema.data.gouv.fr)"
+    ),
+    bundled!(
+        "scdl-plats-menus-collectifs",
+        "0.7.2",
+        "Composition des plats des menus de la restauration collective",
+        "gitlab.com/opendatafrance/scdl/plats-menus-collectifs, tag v0.7.2 (via schema.data.gouv.fr)"
+    ),
+    bundled!(
+        "scdl-prenoms",
+        "1.1.6",
+        "Prénoms des nouveaux-nés",
+        "gitlab.com/opendatafrance/scdl/prenoms, tag v1.1.6 (via schema.data.gouv.fr)"
+    ),
+    bundled!(
+        "scdl-subventions",
+        "2.1.1",
+        "Subventions",
+        "gitlab.com/opendatafrance/scdl/subventions, tag v2.1.1 (via schema.data.gouv.fr)"
+    ),
 ];
 
 /// The schema.data.gouv.fr snapshot most entries were copied from (see `schemas/SOURCES.md`).
@@ -153,7 +228,11 @@ mod tests {
         for schema in SCHEMAS {
             let json: serde_json::Value = serde_json::from_str(schema.descriptor)
                 .unwrap_or_else(|error| panic!("{}: {error}", schema.name));
-            assert!(json.get("fields").is_some(), "{} has no fields", schema.name);
+            assert!(
+                json.get("fields").is_some(),
+                "{} has no fields",
+                schema.name
+            );
             assert!(
                 sources.contains(&format!("| {} |", schema.name)),
                 "{} missing from SOURCES.md",
@@ -174,14 +253,21 @@ mod tests {
     #[test]
     fn finds_by_name_and_exact_version() {
         assert_eq!(find("scdl-menus-collectifs").unwrap().version, "1.2.3");
-        assert_eq!(find("scdl-menus-collectifs@1.2.3").unwrap().name, "scdl-menus-collectifs");
+        assert_eq!(
+            find("scdl-menus-collectifs@1.2.3").unwrap().name,
+            "scdl-menus-collectifs"
+        );
         assert_eq!(find("scdl-prenoms@v1.1.6").unwrap().version, "1.1.6");
     }
 
     #[test]
     fn unknown_version_names_the_available_one() {
         let error = find("scdl-subventions@1.0").unwrap_err();
-        assert!(error.message_fr().contains("2.1.1"), "{}", error.message_fr());
+        assert!(
+            error.message_fr().contains("2.1.1"),
+            "{}",
+            error.message_fr()
+        );
     }
 
     #[test]

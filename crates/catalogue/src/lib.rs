@@ -1,6 +1,7 @@
 //! Socle's use cases: the one service every writer goes through.
 //!
 //! - `bundled`: the Table Schemas shipped in the binary (SCDL and related), with provenance.
+//! - `validation`: reading and checking a file, in parallel blocks for CSV.
 //! - `demo`: real Occitanie organisations and realistic generated SCDL files for `socle demo`.
 //!
 //! Architecture invariant: every write to the catalogue (web form, API, CLI, harvesting,
@@ -8,3 +9,4 @@
 
 pub mod bundled;
 pub mod demo;
+pub mod validation;

@@ -1,5 +1,758 @@
-//! Persistence.
+//! Persistence: the one [`Store`] API through which Socle reaches its database and its files.
 //!
+//! Brief overview:
+//! - [`Store`] is a cheap-to-clone, `Send + Sync` handle. Its methods are the only way to the
+//!   database. Behind it sits an engine (today SQLite, in `socle.db` under the data directory;
+//!   PostgreSQL is meant to plug in behind the same methods) and a content-addressed blob store
+//!   (`blobs/`, see [`Store::put_blob`]).
+//! - Catalogue entities (organisations, datasets, resources, users, memberships, API tokens) are
+//!   plain create / read / update / delete methods taking and returning `model` types. The store
+//!   persists; it checks no permissions (the catalogue service does).
+//! - Publishing a version is three steps: [`Store::create_version_table`] registers a pending
+//!   version and creates a staging table no reader can see; [`LoadHandle::append`] streams rows
+//!   into it; [`Store::commit_version`] indexes it and, in one transaction, renames it into view,
+//!   marks it published, supersedes the previous version and flips the resource's live pointer.
+//!   A crash at any point leaves the previous version served; [`Store::open`] removes leftovers.
+//! - [`Store::check`] lists inconsistencies (`socle check`); [`conformance`] is the test suite
+//!   every engine must pass.
 //! - `records`: compiling record queries (model::query syntax trees) to parameterised SQL.
+//!
+//! Concurrency, as it really behaves with SQLite: publications to one resource are serialised by
+//! a per-resource lock held by the [`LoadHandle`]. Publications to different resources proceed in
+//! parallel, but every write transaction goes through the single writer connection: each
+//! [`LoadHandle::append`] call is one transaction, so parallel loads interleave batch by batch
+//! rather than truly write at once, while parsing and validation (done by the caller between
+//! calls) do run in parallel. Readers are never blocked (WAL snapshots).
+//! Two processes on one data directory (server and CLI) are safe: SQLite serialises their writes
+//! and orphan cleanup only runs in a process that holds the directory alone.
+//!
+//! Architecture invariant: this is the only crate that contains SQL.
 
+mod blobs;
+pub mod conformance;
+mod error;
 pub mod records;
+pub mod referentials;
+mod sqlite;
+
+use std::collections::HashSet;
+use std::fs::{self, File, TryLockError};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+
+use model::{
+    ApiToken, ApiTokenId, ColumnDef, Commune, Dataset, DatasetId, DatasetState, Departement, Epci,
+    LivePeriod, Membership, NewApiToken, NewDataset, NewOrganisation, NewResource, NewUser,
+    NewVersion, Organisation, OrganisationId, Referentials, Region, Resource, ResourceId, Role,
+    SchemaRef, Sha256, Siren, Slug, TerritoryCode, User, UserId, Value, Version, VersionId,
+};
+
+pub use blobs::BlobInfo;
+pub use error::{Error, Result};
+
+use blobs::{BlobState, BlobStore};
+use error::io_context;
+use sqlite::SqliteEngine;
+
+/// What to do with the table of a version once a newer one replaces it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Retention {
+    /// Keep every published version's rows: versions stay queryable and diffable (the default).
+    #[default]
+    KeepAll,
+    /// Drop a version's table when it is superseded (its blob and metadata stay).
+    DropSuperseded,
+}
+
+/// Settings of [`Store::open_with`].
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub retention: Retention,
+    /// Idle reader connections kept open for reuse.
+    pub max_idle_readers: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            retention: Retention::KeepAll,
+            max_idle_readers: 8,
+        }
+    }
+}
+
+/// Narrows [`Store::list_datasets`]; empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DatasetFilter {
+    /// Datasets this organisation produces or publishes.
+    pub organisation: Option<OrganisationId>,
+    pub state: Option<DatasetState>,
+}
+
+/// One input of a consolidation: a live, conformant version of a resource declaring a schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSource {
+    pub resource: ResourceId,
+    pub dataset: DatasetId,
+    pub version: VersionId,
+    /// The exact schema version the file was published under.
+    pub schema: SchemaRef,
+    pub producer: OrganisationId,
+    pub producer_siren: Siren,
+    /// The producer's territory.
+    pub territory: Option<TerritoryCode>,
+    pub row_count: u64,
+}
+
+/// How many rows [`Store::import_referentials`] stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReferentialCounts {
+    pub communes: usize,
+    pub epci: usize,
+    pub departements: usize,
+    pub regions: usize,
+}
+
+/// One inconsistency found by [`Store::check`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    /// A French sentence naming the faulty item.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProblemKind {
+    /// A version's rows table is gone.
+    MissingTable,
+    /// A version's table does not hold its declared number of rows.
+    RowCountMismatch,
+    /// A version table that no committed version owns.
+    OrphanTable,
+    /// A version still loading, or left by a crash (removed at the next exclusive open).
+    PendingVersion,
+    /// Statuses, live pointers and live periods disagree.
+    InconsistentLivePointer,
+    /// A version's original file is missing from the blob store.
+    MissingBlob,
+    /// A version's original file no longer has its SHA-256.
+    AlteredBlob,
+    /// A temporary file left by an interrupted blob write.
+    TempFile,
+}
+
+/// What [`Store::create_version_table`] found.
+#[allow(clippy::large_enum_variant)] // Built once per publication, consumed at once.
+pub enum VersionStart {
+    /// These exact bytes were already recorded for the resource: nothing new is created.
+    Existing(Version),
+    /// A new pending version, ready to receive rows.
+    Loading(LoadHandle),
+}
+
+/// Cheap-to-clone handle on a data directory. See the crate documentation.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: Engine,
+    blobs: BlobStore,
+    publications: Arc<PublicationLocks>,
+    data_dir: PathBuf,
+    options: StoreOptions,
+    /// Held (shared) for the store's lifetime so that another process's exclusive open, and
+    /// with it orphan cleanup, cannot happen while this one may be loading.
+    _directory_lock: File,
+}
+
+/// The database engines. Each variant has the same inherent methods; [`dispatch`] picks one.
+enum Engine {
+    Sqlite(SqliteEngine),
+}
+
+/// Calls the same method on whichever engine is in use.
+macro_rules! dispatch {
+    ($store:expr, $engine:ident => $call:expr) => {
+        match &$store.inner.engine {
+            Engine::Sqlite($engine) => $call,
+        }
+    };
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir`: `socle.db`, `blobs/`, `socle.lock`.
+    pub fn open(data_dir: &Path) -> Result<Store> {
+        Store::open_with(data_dir, StoreOptions::default())
+    }
+
+    pub fn open_with(data_dir: &Path, options: StoreOptions) -> Result<Store> {
+        fs::create_dir_all(data_dir).map_err(io_context(format!(
+            "création du dossier {}",
+            data_dir.display()
+        )))?;
+        let lock_path = data_dir.join("socle.lock");
+        let directory_lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io_context(format!("ouverture de {}", lock_path.display())))?;
+        let alone = match directory_lock.try_lock() {
+            Ok(()) => true,
+            Err(TryLockError::WouldBlock) => false,
+            Err(TryLockError::Error(error)) => {
+                return Err(io_context(format!(
+                    "verrouillage de {}",
+                    lock_path.display()
+                ))(error));
+            }
+        };
+        let blobs = BlobStore::open(data_dir.join("blobs"))?;
+        let engine = Engine::Sqlite(SqliteEngine::open(
+            &data_dir.join("socle.db"),
+            options.max_idle_readers,
+        )?);
+        let store = Store {
+            inner: Arc::new(Inner {
+                engine,
+                blobs,
+                publications: Arc::new(PublicationLocks::default()),
+                data_dir: data_dir.to_path_buf(),
+                options,
+                _directory_lock: directory_lock,
+            }),
+        };
+        if alone {
+            store.clean_orphans()?;
+            let lock = &store.inner._directory_lock;
+            lock.unlock().map_err(io_context(format!(
+                "déverrouillage de {}",
+                lock_path.display()
+            )))?;
+        }
+        store
+            .inner
+            ._directory_lock
+            .lock_shared()
+            .map_err(io_context(format!(
+                "verrouillage de {}",
+                lock_path.display()
+            )))?;
+        Ok(store)
+    }
+
+    /// Removes pending versions, their tables and temporary blob files left by a crash.
+    fn clean_orphans(&self) -> Result<()> {
+        dispatch!(self, engine => engine.clean_orphans())?;
+        self.inner.blobs.remove_temp_files()?;
+        Ok(())
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    pub fn options(&self) -> &StoreOptions {
+        &self.inner.options
+    }
+
+    // ---- Organisations ----
+
+    /// Fails with [`Error::Conflict`] when the SIREN is taken.
+    pub fn create_organisation(&self, new: &NewOrganisation) -> Result<Organisation> {
+        dispatch!(self, engine => engine.create_organisation(new))
+    }
+
+    /// Replaces every field. Fails with [`Error::NotFound`] or [`Error::Conflict`].
+    pub fn update_organisation(
+        &self,
+        id: OrganisationId,
+        new: &NewOrganisation,
+    ) -> Result<Organisation> {
+        dispatch!(self, engine => engine.update_organisation(id, new))
+    }
+
+    /// Fails with [`Error::Conflict`] while datasets or versions still name the organisation.
+    pub fn delete_organisation(&self, id: OrganisationId) -> Result<()> {
+        dispatch!(self, engine => engine.delete_organisation(id))
+    }
+
+    pub fn organisation(&self, id: OrganisationId) -> Result<Option<Organisation>> {
+        dispatch!(self, engine => engine.organisation(id))
+    }
+
+    pub fn organisation_by_siren(&self, siren: &Siren) -> Result<Option<Organisation>> {
+        dispatch!(self, engine => engine.organisation_by_siren(siren))
+    }
+
+    /// Sorted by name.
+    pub fn list_organisations(&self) -> Result<Vec<Organisation>> {
+        dispatch!(self, engine => engine.list_organisations())
+    }
+
+    // ---- Datasets ----
+
+    /// Fails with [`Error::Conflict`] when the slug is taken or an organisation does not exist.
+    pub fn create_dataset(&self, new: &NewDataset) -> Result<Dataset> {
+        dispatch!(self, engine => engine.create_dataset(new))
+    }
+
+    /// Replaces every field (state included).
+    pub fn update_dataset(&self, id: DatasetId, new: &NewDataset) -> Result<Dataset> {
+        dispatch!(self, engine => engine.update_dataset(id, new))
+    }
+
+    /// Deletes the dataset, its resources, their versions and rows (blobs are kept).
+    pub fn delete_dataset(&self, id: DatasetId) -> Result<()> {
+        dispatch!(self, engine => engine.delete_dataset(id))
+    }
+
+    pub fn dataset(&self, id: DatasetId) -> Result<Option<Dataset>> {
+        dispatch!(self, engine => engine.dataset(id))
+    }
+
+    pub fn dataset_by_slug(&self, slug: &Slug) -> Result<Option<Dataset>> {
+        dispatch!(self, engine => engine.dataset_by_slug(slug))
+    }
+
+    /// For harvesting: the dataset recorded with this identifier at its source.
+    pub fn dataset_by_remote_id(&self, remote_id: &str) -> Result<Option<Dataset>> {
+        dispatch!(self, engine => engine.dataset_by_remote_id(remote_id))
+    }
+
+    /// Most recently modified first.
+    pub fn list_datasets(&self, filter: &DatasetFilter) -> Result<Vec<Dataset>> {
+        dispatch!(self, engine => engine.list_datasets(filter))
+    }
+
+    // ---- Resources ----
+
+    pub fn create_resource(&self, new: &NewResource) -> Result<Resource> {
+        dispatch!(self, engine => engine.create_resource(new))
+    }
+
+    /// Replaces the metadata; the live version only moves by publishing.
+    pub fn update_resource(&self, id: ResourceId, new: &NewResource) -> Result<Resource> {
+        dispatch!(self, engine => engine.update_resource(id, new))
+    }
+
+    /// Deletes the resource, its versions and their rows (blobs are kept).
+    pub fn delete_resource(&self, id: ResourceId) -> Result<()> {
+        dispatch!(self, engine => engine.delete_resource(id))
+    }
+
+    pub fn resource(&self, id: ResourceId) -> Result<Option<Resource>> {
+        dispatch!(self, engine => engine.resource(id))
+    }
+
+    pub fn resources_of_dataset(&self, dataset: DatasetId) -> Result<Vec<Resource>> {
+        dispatch!(self, engine => engine.resources_of_dataset(dataset))
+    }
+
+    /// Resources declaring a schema, whatever its version.
+    pub fn resources_by_schema(&self, schema_name: &str) -> Result<Vec<Resource>> {
+        dispatch!(self, engine => engine.resources_by_schema(schema_name))
+    }
+
+    // ---- Blobs ----
+
+    /// Streams bytes into the blob store (constant memory) and returns their address.
+    /// Call it before [`Store::create_version_table`], whose [`NewVersion`] names the blob.
+    pub fn put_blob(&self, reader: impl Read) -> Result<BlobInfo> {
+        self.inner.blobs.put(reader)
+    }
+
+    /// The original bytes of a blob. Fails with [`Error::NotFound`] if absent.
+    pub fn open_blob(&self, sha256: &Sha256) -> Result<File> {
+        self.inner
+            .blobs
+            .open_blob(sha256)?
+            .ok_or_else(|| Error::NotFound(format!("fichier {sha256}")))
+    }
+
+    /// Where a blob lives on disk (for zero-copy serving).
+    pub fn blob_path(&self, sha256: &Sha256) -> PathBuf {
+        self.inner.blobs.path(sha256)
+    }
+
+    // ---- Versions ----
+
+    /// Starts publishing a version: waits for the resource's publication lock, then either finds
+    /// the same bytes already recorded for the resource ([`VersionStart::Existing`], lock
+    /// released), or registers a pending version with an empty staging table of `columns` and
+    /// returns the handle that loads it (holding the lock until committed, rejected or dropped).
+    pub fn create_version_table(
+        &self,
+        new: &NewVersion,
+        columns: &[ColumnDef],
+    ) -> Result<VersionStart> {
+        if self.inner.blobs.open_blob(&new.sha256)?.is_none() {
+            return Err(Error::NotFound(format!(
+                "fichier {} (à déposer avec put_blob)",
+                new.sha256
+            )));
+        }
+        let guard = PublicationLocks::acquire(&self.inner.publications, new.resource);
+        let begun = dispatch!(self, engine => engine.begin_version(new, columns))?;
+        Ok(match begun {
+            sqlite::Begun::Existing(version) => VersionStart::Existing(version),
+            sqlite::Begun::Started(version) => VersionStart::Loading(LoadHandle {
+                store: self.clone(),
+                version,
+                resource: new.resource,
+                columns: columns.to_vec(),
+                rows_loaded: 0,
+                finished: false,
+                _guard: guard,
+            }),
+        })
+    }
+
+    /// Publishes a loaded version: builds its indexes and full-text index, then in one
+    /// transaction makes its table visible, marks it published, marks the previous live version
+    /// superseded (dropping its table under [`Retention::DropSuperseded`]) and flips the live
+    /// pointer. `report` is the validation report (JSON text).
+    pub fn commit_version(
+        &self,
+        mut load: LoadHandle,
+        report: Option<&str>,
+        conformant: bool,
+    ) -> Result<Version> {
+        load.finished = true;
+        let retention = self.inner.options.retention;
+        let committed = dispatch!(self, engine => engine.commit_version(load.version, &load.columns, report, conformant, retention));
+        if committed.is_err() {
+            load.finished = false; // Drop discards the staging table.
+        }
+        committed
+    }
+
+    /// Records a loaded version as rejected (its rows are dropped, its report kept); the
+    /// previous live version stays live.
+    pub fn reject_version(&self, mut load: LoadHandle, report: &str) -> Result<Version> {
+        load.finished = true;
+        let rejected =
+            dispatch!(self, engine => engine.reject_pending_version(load.version, report));
+        if rejected.is_err() {
+            load.finished = false;
+        }
+        rejected
+    }
+
+    /// Records a version rejected before any table was created (unreadable file...). Returns the
+    /// existing version if these bytes were already recorded for the resource.
+    pub fn record_rejected_version(&self, new: &NewVersion, report: &str) -> Result<Version> {
+        let _guard = PublicationLocks::acquire(&self.inner.publications, new.resource);
+        dispatch!(self, engine => engine.record_rejected_version(new, report))
+    }
+
+    /// Makes a superseded version live again (rollback), if its rows were kept.
+    pub fn restore_version(&self, version: VersionId) -> Result<Version> {
+        let resource = self
+            .version(version)?
+            .ok_or_else(|| Error::NotFound(format!("version {version}")))?
+            .resource;
+        let _guard = PublicationLocks::acquire(&self.inner.publications, resource);
+        let retention = self.inner.options.retention;
+        dispatch!(self, engine => engine.restore_version(version, retention))
+    }
+
+    /// A version (never a pending one).
+    pub fn version(&self, id: VersionId) -> Result<Option<Version>> {
+        dispatch!(self, engine => engine.version(id))
+    }
+
+    /// The version of `resource` with these bytes, if any (idempotent publication).
+    pub fn version_by_sha256(
+        &self,
+        resource: ResourceId,
+        sha256: &Sha256,
+    ) -> Result<Option<Version>> {
+        dispatch!(self, engine => engine.version_by_sha256(resource, sha256))
+    }
+
+    /// Every version of a resource, rejected ones included, newest first.
+    pub fn versions_of_resource(&self, resource: ResourceId) -> Result<Vec<Version>> {
+        dispatch!(self, engine => engine.versions_of_resource(resource))
+    }
+
+    pub fn live_version(&self, resource: ResourceId) -> Result<Option<Version>> {
+        dispatch!(self, engine => engine.live_version(resource))
+    }
+
+    /// When each version of a resource was live, oldest first.
+    pub fn live_history(&self, resource: ResourceId) -> Result<Vec<LivePeriod>> {
+        dispatch!(self, engine => engine.live_history(resource))
+    }
+
+    /// The columns of a published or superseded version's table.
+    pub fn version_columns(&self, version: VersionId) -> Result<Option<Vec<ColumnDef>>> {
+        dispatch!(self, engine => engine.version_columns(version))
+    }
+
+    /// Streams a version's rows in file order (constant memory). `visit` may stop early by
+    /// returning an error, which is passed through.
+    pub fn for_each_row<E: From<Error>>(
+        &self,
+        version: VersionId,
+        mut visit: impl FnMut(&[Value]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        dispatch!(self, engine => engine.for_each_row(version, &mut visit))
+    }
+
+    /// Consolidation input: the live, conformant versions of resources declaring `schema_name`,
+    /// in published datasets, with their producer's SIREN and territory.
+    pub fn live_sources(&self, schema_name: &str) -> Result<Vec<LiveSource>> {
+        dispatch!(self, engine => engine.live_sources(schema_name))
+    }
+
+    // ---- Users, memberships, API tokens ----
+
+    /// Fails with [`Error::Conflict`] when the e-mail address is taken (case-insensitively).
+    pub fn create_user(&self, new: &NewUser) -> Result<User> {
+        dispatch!(self, engine => engine.create_user(new))
+    }
+
+    /// Replaces every field (password hash and admin flag included).
+    pub fn update_user(&self, id: UserId, new: &NewUser) -> Result<User> {
+        dispatch!(self, engine => engine.update_user(id, new))
+    }
+
+    pub fn delete_user(&self, id: UserId) -> Result<()> {
+        dispatch!(self, engine => engine.delete_user(id))
+    }
+
+    pub fn user(&self, id: UserId) -> Result<Option<User>> {
+        dispatch!(self, engine => engine.user(id))
+    }
+
+    /// Case-insensitive on ASCII letters.
+    pub fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        dispatch!(self, engine => engine.user_by_email(email))
+    }
+
+    pub fn list_users(&self) -> Result<Vec<User>> {
+        dispatch!(self, engine => engine.list_users())
+    }
+
+    /// Gives `user` a role in `organisation`, changes it, or (`None`) removes it.
+    pub fn set_membership(
+        &self,
+        user: UserId,
+        organisation: OrganisationId,
+        role: Option<Role>,
+    ) -> Result<()> {
+        dispatch!(self, engine => engine.set_membership(user, organisation, role))
+    }
+
+    pub fn memberships_of_user(&self, user: UserId) -> Result<Vec<Membership>> {
+        dispatch!(self, engine => engine.memberships_of_user(user))
+    }
+
+    pub fn members_of_organisation(&self, organisation: OrganisationId) -> Result<Vec<Membership>> {
+        dispatch!(self, engine => engine.members_of_organisation(organisation))
+    }
+
+    pub fn create_api_token(&self, new: &NewApiToken) -> Result<ApiToken> {
+        dispatch!(self, engine => engine.create_api_token(new))
+    }
+
+    /// Lookup by exact hash; expiry is the caller's to check.
+    pub fn api_token_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>> {
+        dispatch!(self, engine => engine.api_token_by_hash(token_hash))
+    }
+
+    pub fn api_tokens_of_user(&self, user: UserId) -> Result<Vec<ApiToken>> {
+        dispatch!(self, engine => engine.api_tokens_of_user(user))
+    }
+
+    pub fn delete_api_token(&self, id: ApiTokenId) -> Result<()> {
+        dispatch!(self, engine => engine.delete_api_token(id))
+    }
+
+    // ---- Referentials ----
+
+    /// Replaces all four referential tables in one transaction.
+    /// [`referentials::bundled`] gives the files compiled into the binary.
+    pub fn import_referentials(&self, referentials: &Referentials) -> Result<ReferentialCounts> {
+        dispatch!(self, engine => engine.import_referentials(referentials))
+    }
+
+    pub fn commune(&self, code_insee: &str) -> Result<Option<Commune>> {
+        dispatch!(self, engine => engine.commune(code_insee))
+    }
+
+    /// The member communes of an EPCI, by INSEE code.
+    pub fn communes_of_epci(&self, epci_siren: &str) -> Result<Vec<Commune>> {
+        dispatch!(self, engine => engine.communes_of_epci(epci_siren))
+    }
+
+    pub fn epci(&self, siren: &str) -> Result<Option<Epci>> {
+        dispatch!(self, engine => engine.epci(siren))
+    }
+
+    pub fn departement(&self, code: &str) -> Result<Option<Departement>> {
+        dispatch!(self, engine => engine.departement(code))
+    }
+
+    pub fn region(&self, code: &str) -> Result<Option<Region>> {
+        dispatch!(self, engine => engine.region(code))
+    }
+
+    // ---- Maintenance ----
+
+    /// Every inconsistency between versions, tables and blobs (empty when all is well):
+    /// each live version's table exists and holds its declared row count, statuses and live
+    /// pointers agree, no table is orphaned, every version's blob exists and still has its hash.
+    /// Re-hashes every blob: slow on large stores, meant for `socle check`.
+    pub fn check(&self) -> Result<Vec<Problem>> {
+        let retention = self.inner.options.retention;
+        let mut problems = dispatch!(self, engine => engine.check_tables(retention))?;
+        let mut checked = HashSet::new();
+        for (version, sha256) in dispatch!(self, engine => engine.version_blobs())? {
+            if !checked.insert(sha256) {
+                continue;
+            }
+            match self.inner.blobs.verify(&sha256)? {
+                BlobState::Intact => {}
+                BlobState::Missing => problems.push(Problem {
+                    kind: ProblemKind::MissingBlob,
+                    message: format!("version {version} : le fichier d'origine {sha256} manque"),
+                }),
+                BlobState::Altered { actual } => problems.push(Problem {
+                    kind: ProblemKind::AlteredBlob,
+                    message: format!("version {version} : le fichier d'origine {sha256} a été modifié (empreinte actuelle {actual})"),
+                }),
+            }
+        }
+        for path in self.inner.blobs.temp_files()? {
+            problems.push(Problem {
+                kind: ProblemKind::TempFile,
+                message: format!("fichier temporaire {}", path.display()),
+            });
+        }
+        Ok(problems)
+    }
+
+    /// For `records` (same crate): runs `f` on a read connection of the SQLite engine.
+    #[allow(dead_code)]
+    pub(crate) fn with_sqlite_reader<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> Result<T>,
+    ) -> Result<T> {
+        dispatch!(self, engine => engine.read(f))
+    }
+}
+
+/// Loads the rows of one pending version. Holds the resource's publication lock until
+/// [`Store::commit_version`], [`Store::reject_version`], [`LoadHandle::abort`] or drop; dropping
+/// an unfinished handle discards the staging table and the pending version.
+pub struct LoadHandle {
+    store: Store,
+    version: VersionId,
+    resource: ResourceId,
+    columns: Vec<ColumnDef>,
+    rows_loaded: u64,
+    finished: bool,
+    _guard: PublicationGuard,
+}
+
+impl LoadHandle {
+    /// Appends rows (each as wide as the columns) in one transaction. Call it with batches of
+    /// thousands to hundreds of thousands of rows: the batch is the unit of commit, and other
+    /// writers wait for the batch in progress. On error the batch is not applied.
+    pub fn append<I>(&mut self, rows: I) -> Result<u64>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[Value]>,
+    {
+        let store = &self.store;
+        let n_rows =
+            dispatch!(store, engine => engine.append_rows(self.version, &self.columns, rows))?;
+        self.rows_loaded += n_rows;
+        Ok(n_rows)
+    }
+
+    /// The id the version will keep once committed or rejected.
+    pub fn version(&self) -> VersionId {
+        self.version
+    }
+
+    pub fn resource(&self) -> ResourceId {
+        self.resource
+    }
+
+    pub fn columns(&self) -> &[ColumnDef] {
+        &self.columns
+    }
+
+    /// Rows appended so far.
+    pub fn rows_loaded(&self) -> u64 {
+        self.rows_loaded
+    }
+
+    /// Forgets the pending version and its rows, leaving no trace.
+    pub fn abort(mut self) -> Result<()> {
+        self.finished = true;
+        let store = &self.store;
+        dispatch!(store, engine => engine.abort_version(self.version))
+    }
+}
+
+impl Drop for LoadHandle {
+    fn drop(&mut self) {
+        if !self.finished {
+            // Best effort: if this fails, the pending version is removed at the next open.
+            let store = &self.store;
+            let _ = dispatch!(store, engine => engine.abort_version(self.version));
+        }
+    }
+}
+
+/// Per-resource publication locks (within this process; across processes SQLite's write lock and
+/// the (resource, sha256) uniqueness keep publications consistent, last commit winning).
+#[derive(Default)]
+struct PublicationLocks {
+    busy: Mutex<HashSet<ResourceId>>,
+    released: Condvar,
+}
+
+impl PublicationLocks {
+    fn acquire(locks: &Arc<PublicationLocks>, resource: ResourceId) -> PublicationGuard {
+        let mut busy = locks
+            .busy
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        while busy.contains(&resource) {
+            busy = locks
+                .released
+                .wait(busy)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+        busy.insert(resource);
+        PublicationGuard {
+            locks: Arc::clone(locks),
+            resource,
+        }
+    }
+}
+
+struct PublicationGuard {
+    locks: Arc<PublicationLocks>,
+    resource: ResourceId,
+}
+
+impl Drop for PublicationGuard {
+    fn drop(&mut self) {
+        let mut busy = self
+            .locks
+            .busy
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        busy.remove(&self.resource);
+        self.locks.released.notify_all();
+    }
+}

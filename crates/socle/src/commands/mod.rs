@@ -1,6 +1,7 @@
 //! One module per subcommand; `run` dispatches.
 
 mod schemas;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,6 @@ impl Outcome {
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Schemas(args) => schemas::run(&args),
-        Command::Validate(_args) => anyhow::bail!("la validation arrive bientôt"),
+        Command::Validate(args) => validate::run(&args),
     }
 }

@@ -14,7 +14,11 @@ pub fn run(args: &SchemasArgs) -> anyhow::Result<Outcome> {
 }
 
 fn print_table() {
-    let width = SCHEMAS.iter().map(|schema| schema.name.len()).max().unwrap_or(0);
+    let width = SCHEMAS
+        .iter()
+        .map(|schema| schema.name.len())
+        .max()
+        .unwrap_or(0);
     for schema in SCHEMAS {
         println!(
             "{:width$}  {:8}  {}",

@@ -33,7 +33,10 @@ fn flags(command: &str) -> Vec<String> {
 fn every_subcommand_has_a_section() {
     let docs = documented();
     let commands = subcommands();
-    assert!(commands.len() >= 2, "commands read from --help: {commands:?}");
+    assert!(
+        commands.len() >= 2,
+        "commands read from --help: {commands:?}"
+    );
     for command in commands {
         assert!(
             docs.contains(&format!("## socle {command}\n")),

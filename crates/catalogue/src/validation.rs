@@ -1,0 +1,388 @@
+//! Validating a file against a schema: `ingest` reads it, `tableschema` checks it.
+//!
+//! CSV (plain or gzip) is cut into record-aligned blocks that several threads parse and
+//! check at once; the per-block findings are merged in file order, so the report is the one a
+//! serial run gives. Spreadsheets are read row by row on one thread. Memory stays bounded by
+//! the blocks in flight (`threads × 2` blocks of 8 MB) plus the findings themselves.
+//!
+//! Rows that cannot be decoded in the file's encoding become `encoding-error`s of their own
+//! row; the other rows are still checked.
+
+use std::io::Read;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use ingest::{Block, BlockReader, Dialect, Format, IngestError, ReadError, Row, SourceInfo};
+use tableschema::{Details, ErrorCode, Part, Plan, Report, ReportError, Schema};
+
+/// How to read and check a file.
+#[derive(Debug, Clone, Default)]
+pub struct ValidateOptions {
+    /// Encoding, delimiter, sheet and file-name hint (detected when absent).
+    pub read: ingest::Options,
+    /// Error limit and header matching.
+    pub check: tableschema::Options,
+    /// Threads that parse and check CSV blocks; 0 or 1 checks on the calling thread.
+    pub threads: usize,
+}
+
+/// The outcome of a validation that could run.
+#[derive(Debug)]
+pub struct Validation {
+    /// What was detected (format, encoding, delimiter, sheet).
+    pub source: SourceInfo,
+    /// The file's labels (first row).
+    pub header: Vec<String>,
+    /// Every finding.
+    pub report: Report,
+}
+
+/// Why a file could not be validated at all (as opposed to being invalid).
+#[derive(Debug, thiserror::Error)]
+pub enum ValidationError {
+    /// The file cannot be opened as a table (empty, binary, unsupported...).
+    #[error(transparent)]
+    Open(#[from] IngestError),
+    /// The file breaks off (truncated gzip, read failure, unclosed quote at the end).
+    #[error(transparent)]
+    Read(#[from] ReadError),
+}
+
+impl ValidationError {
+    /// The message for a person, in French.
+    pub fn message_fr(&self) -> String {
+        match self {
+            ValidationError::Open(error) => error.message_fr(),
+            ValidationError::Read(error) => error.message_fr(),
+        }
+    }
+}
+
+/// Picks the schema once the header is known (for `--schema auto`), then validates.
+pub trait SchemaChooser {
+    fn choose(&mut self, header: &[&str]) -> &Schema;
+}
+
+impl SchemaChooser for &Schema {
+    fn choose(&mut self, _header: &[&str]) -> &Schema {
+        self
+    }
+}
+
+/// Validates `input` against the schema `chooser` picks from the header.
+pub fn validate<R: Read + Send>(
+    input: R,
+    chooser: &mut dyn SchemaChooser,
+    options: &ValidateOptions,
+) -> Result<Validation, ValidationError> {
+    let input = PeekFormat::new(input)?;
+    if input.is_spreadsheet() {
+        validate_rows(input, chooser, options)
+    } else {
+        validate_blocks(input, chooser, options)
+    }
+}
+
+/// Reads rows one at a time: the path for workbooks, whose cells come out of calamine.
+fn validate_rows<R: Read + Send>(
+    input: R,
+    chooser: &mut dyn SchemaChooser,
+    options: &ValidateOptions,
+) -> Result<Validation, ValidationError> {
+    let mut reader = ingest::open(input, &options.read)?;
+    let source = reader.info().clone();
+    let mut row = Row::new();
+    let header = match reader.next_row(&mut row)? {
+        true => row.cells().map(str::to_owned).collect::<Vec<_>>(),
+        false => Vec::new(),
+    };
+    let labels: Vec<&str> = header.iter().map(String::as_str).collect();
+    let schema = chooser.choose(&labels);
+    let (plan, header_errors) = Plan::new(schema, &labels, &options.check);
+    let mut part = plan.new_part();
+    let mut cells: Vec<&str> = Vec::new();
+    while reader.next_row(&mut row)? {
+        let mut row_cells = recycle(cells);
+        row_cells.extend(row.cells());
+        plan.check_row(&mut part, row.number(), &row_cells);
+        cells = recycle(row_cells);
+    }
+    let report = plan.finish(header_errors, [(0, part)]);
+    Ok(Validation {
+        source,
+        header,
+        report,
+    })
+}
+
+/// What one block gave: its findings and the rows it could not decode.
+struct BlockFindings {
+    index: u64,
+    offset: u64,
+    part: Part,
+    encoding_errors: Vec<ReadError>,
+}
+
+/// Cuts a CSV into blocks and checks them on `options.threads` threads.
+fn validate_blocks<R: Read + Send>(
+    input: R,
+    chooser: &mut dyn SchemaChooser,
+    options: &ValidateOptions,
+) -> Result<Validation, ValidationError> {
+    let mut blocks = BlockReader::open(input, &options.read)?;
+    let source = blocks.info().clone();
+    let dialect = blocks.dialect();
+    let Some(first) = blocks.next_block()? else {
+        return Err(ValidationError::Open(IngestError::Empty));
+    };
+    let (header, first_findings, plan, header_errors) =
+        check_first_block(&dialect, &first, chooser, &options.check);
+    let mut findings = if options.threads <= 1 {
+        check_serially(&plan, &dialect, &mut blocks)?
+    } else {
+        check_in_parallel(&plan, &dialect, &mut blocks, options.threads)?
+    };
+    findings.push(first_findings);
+    findings.sort_by_key(|found| found.index);
+    let mut encoding_errors = Vec::new();
+    let parts = findings.into_iter().map(|found| {
+        encoding_errors.extend(found.encoding_errors);
+        (found.offset, found.part)
+    });
+    let mut report = plan.finish(header_errors, parts);
+    add_encoding_errors(&mut report, encoding_errors, &header);
+    Ok(Validation {
+        source,
+        header,
+        report,
+    })
+}
+
+/// Reads the header from the first block, plans the checks, and checks the block's other rows
+/// (on the calling thread: the plan must exist before any worker starts).
+fn check_first_block(
+    dialect: &Dialect,
+    block: &Block,
+    chooser: &mut dyn SchemaChooser,
+    check: &tableschema::Options,
+) -> (Vec<String>, BlockFindings, Plan, Vec<ReportError>) {
+    let mut header: Vec<String> = Vec::new();
+    let mut planned: Option<(Plan, Vec<ReportError>)> = None;
+    let mut part = None;
+    let mut encoding_errors = Vec::new();
+    let mut cells: Vec<&str> = Vec::new();
+    ingest::parse_block(dialect, &block.bytes, |row| {
+        let row = match row {
+            Ok(row) => row,
+            Err(error) => return encoding_errors.push(error),
+        };
+        if let (Some((plan, _)), Some(part)) = (&planned, part.as_mut()) {
+            let mut row_cells = recycle(std::mem::take(&mut cells));
+            row_cells.extend(row.cells());
+            plan.check_row(part, row.number(), &row_cells);
+            cells = recycle(row_cells);
+            return;
+        }
+        header = row.cells().map(str::to_owned).collect();
+        let labels: Vec<&str> = header.iter().map(String::as_str).collect();
+        let (plan, header_errors) = Plan::new(chooser.choose(&labels), &labels, check);
+        part = Some(plan.new_part());
+        planned = Some((plan, header_errors));
+    });
+    let (plan, header_errors) = planned.unwrap_or_else(|| {
+        // The first row itself could not be decoded: check against an empty header.
+        let (plan, header_errors) = Plan::new(chooser.choose(&[]), &[], check);
+        (plan, header_errors)
+    });
+    let part = part.unwrap_or_else(|| plan.new_part());
+    let findings = BlockFindings {
+        index: block.index,
+        offset: block.first_row - 1,
+        part,
+        encoding_errors,
+    };
+    (header, findings, plan, header_errors)
+}
+
+fn check_serially(
+    plan: &Plan,
+    dialect: &Dialect,
+    blocks: &mut BlockReader<'_>,
+) -> Result<Vec<BlockFindings>, ReadError> {
+    let mut findings = Vec::new();
+    while let Some(block) = blocks.next_block()? {
+        findings.push(check_block(plan, dialect, &block));
+    }
+    Ok(findings)
+}
+
+fn check_in_parallel(
+    plan: &Plan,
+    dialect: &Dialect,
+    blocks: &mut BlockReader<'_>,
+    threads: usize,
+) -> Result<Vec<BlockFindings>, ReadError> {
+    // Two blocks in flight per thread keep every core busy while the reader fills the next.
+    let (to_workers, from_reader) = sync_channel::<Block>(threads * 2);
+    let from_reader = Arc::new(Mutex::new(from_reader));
+    let (to_collector, findings) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let from_reader = Arc::clone(&from_reader);
+            let to_collector = to_collector.clone();
+            scope.spawn(move || check_blocks_from(plan, dialect, &from_reader, &to_collector));
+        }
+        drop(to_collector);
+        let fed = feed_blocks(blocks, &to_workers);
+        drop(to_workers);
+        fed
+    })?;
+    Ok(findings.into_iter().collect())
+}
+
+/// Sends every block to the workers; returns the reading error that ended the file, if any.
+fn feed_blocks(
+    blocks: &mut BlockReader<'_>,
+    to_workers: &SyncSender<Block>,
+) -> Result<(), ReadError> {
+    while let Some(block) = blocks.next_block()? {
+        if to_workers.send(block).is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn check_blocks_from(
+    plan: &Plan,
+    dialect: &Dialect,
+    from_reader: &Mutex<Receiver<Block>>,
+    to_collector: &std::sync::mpsc::Sender<BlockFindings>,
+) {
+    loop {
+        // The lock is held only while taking the next block, not while checking it.
+        let next = from_reader.lock().map(|receiver| receiver.recv());
+        let Ok(Ok(block)) = next else { return };
+        if to_collector
+            .send(check_block(plan, dialect, &block))
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// Parses and checks one block; row numbers in the findings are block-local.
+fn check_block(plan: &Plan, dialect: &Dialect, block: &Block) -> BlockFindings {
+    let mut part = plan.new_part();
+    let mut encoding_errors = Vec::new();
+    let mut cells: Vec<&str> = Vec::new();
+    let offset = block.first_row - 1;
+    ingest::parse_block(dialect, &block.bytes, |row| match row {
+        Ok(row) => {
+            let mut row_cells = recycle(std::mem::take(&mut cells));
+            row_cells.extend(row.cells());
+            plan.check_row(&mut part, row.number(), &row_cells);
+            cells = recycle(row_cells);
+        }
+        Err(mut error) => {
+            error.offset_row(offset);
+            encoding_errors.push(error);
+        }
+    });
+    BlockFindings {
+        index: block.index,
+        offset,
+        part,
+        encoding_errors,
+    }
+}
+
+/// Reuses a vector's allocation for borrows of another lifetime (it is emptied first, so no
+/// borrow crosses over; the in-place `collect` keeps the buffer).
+fn recycle<'b>(mut cells: Vec<&str>) -> Vec<&'b str> {
+    cells.clear();
+    cells.into_iter().map(|_| "").collect()
+}
+
+/// Rows that could not be decoded: each becomes an `encoding-error` in row order.
+fn add_encoding_errors(report: &mut Report, errors: Vec<ReadError>, header: &[String]) {
+    if errors.is_empty() {
+        return;
+    }
+    for error in errors {
+        let (row, column) = match &error {
+            ReadError::Encoding { row, column, .. } => (Some(*row), Some(*column)),
+            other => (other.row(), None),
+        };
+        report.errors.push(ReportError {
+            code: ErrorCode::Custom("encoding-error"),
+            row_number: row,
+            field_number: column,
+            field_name: column.and_then(|column| header.get(column - 1).cloned()),
+            cell: None,
+            details: Details::Custom {
+                message_fr: error.message_fr(),
+                message_en: error.to_string(),
+            },
+            hint: None,
+        });
+    }
+    report
+        .errors
+        .sort_by_key(|error| (error.row_number.is_some(), error.row_number));
+    report.valid = false;
+    report.stats.errors = report.errors.len();
+}
+
+/// Looks at the first bytes to tell a workbook (ZIP) from text, without losing them.
+struct PeekFormat<R> {
+    prefix: std::io::Cursor<Vec<u8>>,
+    rest: R,
+}
+
+impl<R: Read> PeekFormat<R> {
+    fn new(mut rest: R) -> std::io::Result<Self> {
+        let mut prefix = vec![0; 4];
+        let mut filled = 0;
+        while filled < prefix.len() {
+            match rest.read(&mut prefix[filled..])? {
+                0 => break,
+                read => filled += read,
+            }
+        }
+        prefix.truncate(filled);
+        Ok(Self {
+            prefix: std::io::Cursor::new(prefix),
+            rest,
+        })
+    }
+
+    fn is_spreadsheet(&self) -> bool {
+        self.prefix.get_ref().starts_with(b"PK\x03\x04")
+    }
+}
+
+impl<R: Read> Read for PeekFormat<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.prefix.read(buf)? {
+            0 => self.rest.read(buf),
+            read => Ok(read),
+        }
+    }
+}
+
+impl From<std::io::Error> for ValidationError {
+    fn from(error: std::io::Error) -> Self {
+        ValidationError::Read(ReadError::Io(error))
+    }
+}
+
+/// The source's format, for reports.
+pub fn format_name(source: &SourceInfo) -> &'static str {
+    match source.format {
+        Format::Csv => "csv",
+        Format::Xlsx => "xlsx",
+        Format::Ods => "ods",
+    }
+}

@@ -1,0 +1,220 @@
+//! Parallel-ready CSV: [`BlockReader`] cuts the (decoded) stream into large
+//! blocks that end on row boundaries; [`parse_block`] parses one block on its
+//! own, on any thread.
+//!
+//! The cut is exact because the reader follows the quoting state from the
+//! first byte of the stream (see `split.rs`): a newline inside quotes never
+//! ends a block. Rows are numbered from 1 inside each block; the caller gets
+//! absolute numbers by adding the row counts of the blocks before, in order.
+
+use std::io::Read;
+
+use crate::csv_rows::{MAX_ROW_BYTES, read_chunk, stream_error};
+use crate::source::{Source, TextSource, open_source};
+use crate::split::{RecordParser, Splitter};
+use crate::{Encoding, IngestError, Options, ReadError, Row, SourceInfo};
+
+/// Default block size: large enough to amortise thread hand-offs, small
+/// enough that a few blocks in flight stay cheap.
+pub const DEFAULT_BLOCK_SIZE: usize = 8 * 1024 * 1024;
+
+/// How to parse the bytes of a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dialect {
+    /// The cell delimiter.
+    pub delimiter: u8,
+    /// The source's encoding. Block bytes are always UTF-8 already; this only
+    /// phrases encoding errors (e.g. a stray control byte in ISO-8859-1).
+    pub encoding: Encoding,
+}
+
+/// A run of whole rows, in UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// Position of the block in the stream (0, 1, 2...).
+    pub index: u64,
+    /// Byte offset of the block in the decoded stream.
+    pub offset: u64,
+    /// Absolute number (as [`Row::number`] counts) of the block's first row:
+    /// add it minus 1 to the in-block numbers of [`parse_block`].
+    pub first_row: u64,
+    /// The rows' bytes, the last row's terminator included when it has one.
+    pub bytes: Vec<u8>,
+}
+
+/// Reads a CSV source as a sequence of [`Block`]s.
+pub struct BlockReader<'a> {
+    stream: Box<dyn Read + Send + 'a>,
+    info: SourceInfo,
+    dialect: Dialect,
+    buf: Vec<u8>,
+    eof: bool,
+    splitter: Splitter,
+    block_size: usize,
+    next_index: u64,
+    offset: u64,
+    /// Rows whose end the splitter has seen.
+    rows_seen: u64,
+    /// Rows in the blocks already returned.
+    rows_returned: u64,
+}
+
+impl<'a> BlockReader<'a> {
+    /// Opens a CSV source (plain or gzip; any `Read + Send`), detecting encoding and delimiter as
+    /// [`crate::open`] does. Spreadsheets are refused ([`IngestError::NotCsv`]).
+    pub fn open<R: Read + Send + 'a>(input: R, options: &Options) -> Result<Self, IngestError> {
+        match open_source(input, options)? {
+            Source::Text(text) => Ok(Self::new(text)),
+            Source::Zip(_) => Err(IngestError::NotCsv("un classeur (XLSX ou ODS)")),
+        }
+    }
+
+    fn new(source: TextSource<'a>) -> Self {
+        let dialect = Dialect {
+            delimiter: source.info.delimiter.unwrap_or(b','),
+            encoding: source.info.encoding.unwrap_or(Encoding::Utf8),
+        };
+        Self {
+            stream: source.stream,
+            info: source.info,
+            dialect,
+            buf: Vec::new(),
+            eof: false,
+            splitter: Splitter::new(dialect.delimiter),
+            block_size: DEFAULT_BLOCK_SIZE,
+            next_index: 0,
+            offset: 0,
+            rows_seen: 0,
+            rows_returned: 0,
+        }
+    }
+
+    /// Sets the target block size in bytes (at least 1). A block is longer
+    /// when a single row is.
+    pub fn with_block_size(mut self, bytes: usize) -> Self {
+        self.block_size = bytes.max(1);
+        self
+    }
+
+    /// What was detected.
+    pub fn info(&self) -> &SourceInfo {
+        &self.info
+    }
+
+    /// The dialect to give [`parse_block`].
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The next block, or `None` at the end of the stream.
+    pub fn next_block(&mut self) -> Result<Option<Block>, ReadError> {
+        let mut wanted = self.block_size;
+        loop {
+            while self.buf.len() < wanted && !self.eof {
+                let missing = wanted - self.buf.len();
+                let read = read_chunk(&mut self.stream, &mut self.buf, missing)
+                    .map_err(|err| stream_error(err, self.info.compression))?;
+                self.eof = read == 0;
+            }
+            while self.splitter.next_row(&self.buf).is_some() {
+                self.rows_seen += 1;
+            }
+            if self.eof {
+                if self.splitter.finish(self.buf.len()).is_some() {
+                    self.rows_seen += 1;
+                }
+                return Ok(self.take_block(self.buf.len()));
+            }
+            match self.splitter.safe_cut() {
+                Some(cut) if cut > 0 => return Ok(self.take_block(cut)),
+                _ if self.buf.len() >= MAX_ROW_BYTES => {
+                    return Err(ReadError::RecordTooLarge {
+                        row: self.rows_seen + 1,
+                        limit: MAX_ROW_BYTES,
+                    });
+                }
+                // One row longer than the block so far: read on.
+                _ => wanted = self.buf.len() + self.block_size,
+            }
+        }
+    }
+
+    /// Splits off `buf[..cut]` as the next block.
+    fn take_block(&mut self, cut: usize) -> Option<Block> {
+        if cut == 0 {
+            return None;
+        }
+        let mut rest = Vec::with_capacity(self.block_size.max(self.buf.len() - cut));
+        rest.extend_from_slice(&self.buf[cut..]);
+        let mut bytes = std::mem::replace(&mut self.buf, rest);
+        bytes.truncate(cut);
+        self.splitter.shift(cut);
+        let block = Block {
+            index: self.next_index,
+            offset: self.offset,
+            first_row: self.rows_returned + 1,
+            bytes,
+        };
+        // Every row the splitter finished lies before the cut (the cut is the
+        // start of the row being scanned).
+        self.rows_returned = self.rows_seen;
+        self.next_index += 1;
+        self.offset += cut as u64;
+        Some(block)
+    }
+}
+
+impl Iterator for BlockReader<'_> {
+    type Item = Result<Block, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_block().transpose()
+    }
+}
+
+/// Parses one block, calling `on_row` for each row in order, and returns the
+/// number of rows (blank lines included).
+///
+/// ```
+/// use ingest::{BlockReader, Options, parse_block};
+///
+/// let csv: &[u8] = b"id;nom\n1;\"a\nb\"\n\n2;c\n";
+/// let mut blocks = BlockReader::open(csv, &Options::default())?.with_block_size(8);
+/// let dialect = blocks.dialect();
+/// let mut seen = Vec::new();
+/// while let Some(block) = blocks.next_block()? {
+///     // Typically sent to a worker thread; numbers are made absolute here.
+///     let offset = block.first_row - 1;
+///     parse_block(&dialect, &block.bytes, |row| {
+///         let row = row.expect("valid UTF-8");
+///         seen.push((offset + row.number(), row.len()));
+///     });
+/// }
+/// assert_eq!(seen, [(1, 2), (2, 2), (3, 0), (4, 2)]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// Row numbers ([`Row::number`], [`ReadError::row`]) start at 1 within the
+/// block: add the number of rows of the previous blocks (and see
+/// [`ReadError::offset_row`]). An encoding error concerns its row only; the
+/// following rows are still parsed.
+pub fn parse_block<F>(dialect: &Dialect, block: &[u8], mut on_row: F) -> u64
+where
+    F: FnMut(Result<&Row, ReadError>),
+{
+    let mut splitter = Splitter::new(dialect.delimiter);
+    let mut parser = RecordParser::new(dialect.delimiter, dialect.encoding);
+    let mut row = Row::new();
+    let mut count = 0;
+    while let Some(range) = splitter
+        .next_row(block)
+        .or_else(|| splitter.finish(block.len()))
+    {
+        count += 1;
+        match parser.parse(&block[range], count, &mut row) {
+            Ok(()) => on_row(Ok(&row)),
+            Err(err) => on_row(Err(err)),
+        }
+    }
+    count
+}

@@ -1,0 +1,1175 @@
+//! The conformance suite: properties every engine behind [`Store`] must have.
+//!
+//! Each property is a public function taking a fresh, empty store; [`run_all`] runs them all with
+//! stores from a factory. The SQLite engine runs it in `tests/it/conformance.rs`; a PostgreSQL
+//! engine will run the very same functions. Failures panic (this is test code), with messages
+//! saying which property broke.
+
+use std::fs;
+use std::thread;
+
+use jiff::Timestamp;
+use jiff::civil::{date, datetime, time};
+use model::{
+    ColumnDef, ColumnType, Commune, Dataset, DatasetState, Departement, Epci, Frequency, Licence,
+    NewApiToken, NewDataset, NewOrganisation, NewResource, NewUser, NewVersion, Organisation,
+    OrganisationKind, PublicationPolicy, Referentials, Region, Resource, Role, SchemaRef, Siren,
+    Slug, TerritoryCode, Value, Version, VersionOrigin, VersionStatus,
+};
+
+use crate::{DatasetFilter, Error, ProblemKind, Store, VersionStart};
+
+/// A property of the suite: panics when the store lacks it.
+pub type Property = fn(&Store);
+
+/// Runs every property, each on a new store from `make_store`.
+pub fn run_all(make_store: impl Fn() -> Store) {
+    let properties: &[(&str, Property)] = &[
+        ("organisations_crud", organisations_crud),
+        ("datasets_crud", datasets_crud),
+        ("resources_crud", resources_crud),
+        ("users_memberships_tokens", users_memberships_tokens),
+        (
+            "blobs_round_trip_and_integrity",
+            blobs_round_trip_and_integrity,
+        ),
+        ("publish_and_read_back", publish_and_read_back),
+        ("idempotent_publish", idempotent_publish),
+        ("atomic_flip", atomic_flip),
+        ("history_and_restore", history_and_restore),
+        ("deletions_drop_rows", deletions_drop_rows),
+        ("invalid_loads_are_refused", invalid_loads_are_refused),
+        (
+            "referentials_import_and_lookup",
+            referentials_import_and_lookup,
+        ),
+        (
+            "live_sources_for_consolidation",
+            live_sources_for_consolidation,
+        ),
+        ("concurrent_publications", concurrent_publications),
+    ];
+    for (name, property) in properties {
+        let store = make_store();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| property(&store)));
+        if let Err(panic) = outcome {
+            eprintln!("conformance: property `{name}` failed");
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+// ---- Fixtures ----
+
+/// Real SIRENs (valid Luhn keys): Montpellier, its métropole, Région Occitanie, Hérault.
+pub const SIREN_MONTPELLIER: &str = "213401722";
+pub const SIREN_METROPOLE: &str = "243400017";
+pub const SIREN_OCCITANIE: &str = "200053791";
+
+pub fn new_organisation(siren: &str, name: &str) -> NewOrganisation {
+    NewOrganisation {
+        siren: Siren::parse(siren).expect("fixture SIREN"),
+        name: name.to_owned(),
+        kind: OrganisationKind::Commune,
+        territory: Some(TerritoryCode::parse("commune:34172").expect("fixture territory")),
+        contact_email: Some("opendata@example.org".to_owned()),
+        logo_url: None,
+    }
+}
+
+pub fn create_organisation(store: &Store, siren: &str) -> Organisation {
+    store
+        .create_organisation(&new_organisation(siren, &format!("Organisation {siren}")))
+        .expect("create organisation")
+}
+
+pub fn new_dataset(slug: &str, producer: &Organisation, publisher: &Organisation) -> NewDataset {
+    NewDataset {
+        slug: Slug::parse(slug).expect("fixture slug"),
+        title: format!("Jeu {slug}"),
+        description: "Un **jeu** de données.".to_owned(),
+        licence: Licence::default(),
+        themes: vec!["education".to_owned()],
+        keywords: vec!["cantine".to_owned(), "menus".to_owned()],
+        frequency: Some(Frequency::Monthly),
+        temporal_start: Some(date(2024, 1, 1)),
+        temporal_end: Some(date(2024, 12, 31)),
+        spatial: Some(TerritoryCode::parse("commune:34172").expect("fixture territory")),
+        producer: producer.id,
+        publisher: publisher.id,
+        state: DatasetState::Published,
+        remote_id: None,
+        source_url: None,
+    }
+}
+
+pub fn new_resource(dataset: &Dataset, schema: Option<&str>) -> NewResource {
+    NewResource {
+        dataset: dataset.id,
+        title: "Menus".to_owned(),
+        description: String::new(),
+        format: "csv".to_owned(),
+        schema: schema.map(|schema| SchemaRef::parse(schema).expect("fixture schema")),
+        remote_url: None,
+        policy: PublicationPolicy::Strict,
+    }
+}
+
+/// An organisation, a published dataset and one resource declaring `schema`.
+pub fn create_resource(store: &Store, siren: &str, slug: &str, schema: Option<&str>) -> Resource {
+    let organisation = match store
+        .organisation_by_siren(&Siren::parse(siren).expect("fixture SIREN"))
+        .expect("lookup")
+    {
+        Some(organisation) => organisation,
+        None => create_organisation(store, siren),
+    };
+    let dataset = store
+        .create_dataset(&new_dataset(slug, &organisation, &organisation))
+        .expect("create dataset");
+    store
+        .create_resource(&new_resource(&dataset, schema))
+        .expect("create resource")
+}
+
+pub fn text_columns(names: &[&str]) -> Vec<ColumnDef> {
+    names
+        .iter()
+        .map(|name| ColumnDef::new(*name, ColumnType::Text))
+        .collect()
+}
+
+/// Stores `bytes` as a blob and describes them as a new version of `resource`.
+pub fn new_version(store: &Store, resource: &Resource, bytes: &[u8]) -> NewVersion {
+    let blob = store.put_blob(bytes).expect("put blob");
+    NewVersion {
+        resource: resource.id,
+        sha256: blob.sha256,
+        size: blob.size,
+        media_type: "text/csv".to_owned(),
+        filename: Some("menus.csv".to_owned()),
+        origin: VersionOrigin::Upload,
+        received_by: None,
+        received_at: Timestamp::now(),
+    }
+}
+
+/// Publishes `rows` as a new conformant version of `resource` (the bytes only need to be unique).
+pub fn publish(
+    store: &Store,
+    resource: &Resource,
+    bytes: &[u8],
+    columns: &[ColumnDef],
+    rows: &[Vec<Value>],
+) -> Version {
+    let new = new_version(store, resource, bytes);
+    match store
+        .create_version_table(&new, columns)
+        .expect("create version table")
+    {
+        VersionStart::Existing(version) => version,
+        VersionStart::Loading(mut load) => {
+            load.append(rows).expect("append");
+            store
+                .commit_version(load, Some("{\"valid\":true}"), true)
+                .expect("commit")
+        }
+    }
+}
+
+fn text_rows(values: &[&str]) -> Vec<Vec<Value>> {
+    values
+        .iter()
+        .map(|value| vec![Value::from(*value)])
+        .collect()
+}
+
+fn read_rows(store: &Store, version: &Version) -> Vec<Vec<Value>> {
+    let mut rows = Vec::new();
+    store
+        .for_each_row(version.id, |row| {
+            rows.push(row.to_vec());
+            Ok::<(), Error>(())
+        })
+        .expect("read rows");
+    rows
+}
+
+fn assert_clean(store: &Store) {
+    let problems = store.check().expect("check");
+    assert!(problems.is_empty(), "check found problems: {problems:#?}");
+}
+
+// ---- Properties ----
+
+pub fn organisations_crud(store: &Store) {
+    let created = store
+        .create_organisation(&new_organisation(SIREN_MONTPELLIER, "Ville de Montpellier"))
+        .unwrap();
+    assert_eq!(created.name, "Ville de Montpellier");
+    assert_eq!(
+        created
+            .territory
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("commune:34172")
+    );
+    assert_eq!(
+        store.organisation(created.id).unwrap().as_ref(),
+        Some(&created)
+    );
+    assert_eq!(
+        store
+            .organisation_by_siren(&created.siren)
+            .unwrap()
+            .as_ref(),
+        Some(&created)
+    );
+
+    let duplicate = store.create_organisation(&new_organisation(SIREN_MONTPELLIER, "Doublon"));
+    assert!(
+        matches!(duplicate, Err(Error::Conflict(_))),
+        "duplicate SIREN accepted: {duplicate:?}"
+    );
+
+    let mut changes = new_organisation(SIREN_MONTPELLIER, "Montpellier");
+    changes.kind = OrganisationKind::Autre;
+    changes.territory = None;
+    changes.logo_url = Some("https://example.org/logo.png".to_owned());
+    let updated = store.update_organisation(created.id, &changes).unwrap();
+    assert_eq!(
+        (
+            updated.name.as_str(),
+            updated.kind,
+            updated.territory.as_ref()
+        ),
+        ("Montpellier", OrganisationKind::Autre, None)
+    );
+    assert_eq!(
+        updated.logo_url.as_deref(),
+        Some("https://example.org/logo.png")
+    );
+    assert_eq!(updated.created_at, created.created_at);
+    assert!(updated.modified_at >= created.modified_at);
+
+    let other = store
+        .create_organisation(&new_organisation(SIREN_OCCITANIE, "Région Occitanie"))
+        .unwrap();
+    let names: Vec<String> = store
+        .list_organisations()
+        .unwrap()
+        .into_iter()
+        .map(|organisation| organisation.name)
+        .collect();
+    assert_eq!(names, ["Montpellier", "Région Occitanie"]);
+    let taken = store.update_organisation(other.id, &new_organisation(SIREN_MONTPELLIER, "x"));
+    assert!(matches!(taken, Err(Error::Conflict(_))));
+
+    store.delete_organisation(other.id).unwrap();
+    assert_eq!(store.organisation(other.id).unwrap(), None);
+    assert!(matches!(
+        store.delete_organisation(other.id),
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        store.update_organisation(other.id, &changes),
+        Err(Error::NotFound(_))
+    ));
+}
+
+pub fn datasets_crud(store: &Store) {
+    let commune = create_organisation(store, SIREN_MONTPELLIER);
+    let metropole = create_organisation(store, SIREN_METROPOLE);
+    // The métropole publishes on behalf of the commune.
+    let new = new_dataset("menus-cantines", &commune, &metropole);
+    let dataset = store.create_dataset(&new).unwrap();
+    assert_eq!(
+        (dataset.producer, dataset.publisher),
+        (commune.id, metropole.id)
+    );
+    assert_eq!(dataset.licence, Licence::EtalabV2);
+    assert_eq!(dataset.keywords, ["cantine", "menus"]);
+    assert_eq!(dataset.frequency, Some(Frequency::Monthly));
+    assert_eq!(
+        (dataset.temporal_start, dataset.temporal_end),
+        (Some(date(2024, 1, 1)), Some(date(2024, 12, 31)))
+    );
+    assert_eq!(store.dataset(dataset.id).unwrap().as_ref(), Some(&dataset));
+    assert_eq!(
+        store.dataset_by_slug(&dataset.slug).unwrap().as_ref(),
+        Some(&dataset)
+    );
+
+    let duplicate = store.create_dataset(&new);
+    assert!(
+        matches!(duplicate, Err(Error::Conflict(_))),
+        "duplicate slug accepted: {duplicate:?}"
+    );
+
+    let mut changes = new.clone();
+    changes.title = "Menus des cantines".to_owned();
+    changes.licence = Licence::Odbl;
+    changes.state = DatasetState::Archived;
+    changes.frequency = None;
+    changes.remote_id = Some("remote-42".to_owned());
+    changes.source_url = Some("https://data.example.org/dataset/42".to_owned());
+    let updated = store.update_dataset(dataset.id, &changes).unwrap();
+    assert_eq!(
+        (updated.title.as_str(), updated.licence, updated.state),
+        ("Menus des cantines", Licence::Odbl, DatasetState::Archived)
+    );
+    assert_eq!(updated.frequency, None);
+    assert_eq!(
+        store
+            .dataset_by_remote_id("remote-42")
+            .unwrap()
+            .map(|found| found.id),
+        Some(dataset.id)
+    );
+
+    let second = store
+        .create_dataset(&new_dataset("subventions", &metropole, &metropole))
+        .unwrap();
+    let of_commune = store
+        .list_datasets(&DatasetFilter {
+            organisation: Some(commune.id),
+            state: None,
+        })
+        .unwrap();
+    assert_eq!(
+        of_commune.iter().map(|found| found.id).collect::<Vec<_>>(),
+        [dataset.id]
+    );
+    let of_metropole = store
+        .list_datasets(&DatasetFilter {
+            organisation: Some(metropole.id),
+            state: None,
+        })
+        .unwrap();
+    assert_eq!(of_metropole.len(), 2);
+    let published = store
+        .list_datasets(&DatasetFilter {
+            organisation: None,
+            state: Some(DatasetState::Published),
+        })
+        .unwrap();
+    assert_eq!(
+        published.iter().map(|found| found.id).collect::<Vec<_>>(),
+        [second.id]
+    );
+
+    // An organisation that still produces or publishes datasets cannot be deleted.
+    assert!(matches!(
+        store.delete_organisation(commune.id),
+        Err(Error::Conflict(_))
+    ));
+    let unknown_producer = NewDataset {
+        producer: model::OrganisationId(9999),
+        ..new_dataset("orphelin", &commune, &commune)
+    };
+    assert!(matches!(
+        store.create_dataset(&unknown_producer),
+        Err(Error::Conflict(_))
+    ));
+
+    store.delete_dataset(dataset.id).unwrap();
+    assert_eq!(store.dataset(dataset.id).unwrap(), None);
+    store.delete_organisation(commune.id).unwrap();
+}
+
+pub fn resources_crud(store: &Store) {
+    let resource = create_resource(
+        store,
+        SIREN_MONTPELLIER,
+        "menus",
+        Some("scdl-menus-collectifs@1.2.3"),
+    );
+    assert_eq!(
+        resource.schema.as_ref().map(ToString::to_string).as_deref(),
+        Some("scdl-menus-collectifs@1.2.3")
+    );
+    assert_eq!(resource.live_version, None);
+    assert_eq!(
+        store.resource(resource.id).unwrap().as_ref(),
+        Some(&resource)
+    );
+    assert_eq!(
+        store.resources_of_dataset(resource.dataset).unwrap(),
+        std::slice::from_ref(&resource)
+    );
+    assert_eq!(
+        store.resources_by_schema("scdl-menus-collectifs").unwrap(),
+        std::slice::from_ref(&resource)
+    );
+    assert!(
+        store
+            .resources_by_schema("scdl-subventions")
+            .unwrap()
+            .is_empty()
+    );
+
+    let mut changes = NewResource {
+        dataset: resource.dataset,
+        title: "Menus 2025".to_owned(),
+        description: "Menus servis".to_owned(),
+        format: "xlsx".to_owned(),
+        schema: None,
+        remote_url: Some("https://example.org/menus.xlsx".to_owned()),
+        policy: PublicationPolicy::Lenient,
+    };
+    let updated = store.update_resource(resource.id, &changes).unwrap();
+    assert_eq!(
+        (
+            updated.title.as_str(),
+            updated.format.as_str(),
+            updated.policy
+        ),
+        ("Menus 2025", "xlsx", PublicationPolicy::Lenient)
+    );
+    assert_eq!(updated.schema, None);
+    assert!(
+        store
+            .resources_by_schema("scdl-menus-collectifs")
+            .unwrap()
+            .is_empty()
+    );
+
+    changes.dataset = model::DatasetId(9999);
+    assert!(matches!(
+        store.update_resource(resource.id, &changes),
+        Err(Error::Conflict(_))
+    ));
+    assert!(matches!(
+        store.create_resource(&changes),
+        Err(Error::Conflict(_))
+    ));
+
+    store.delete_resource(resource.id).unwrap();
+    assert_eq!(store.resource(resource.id).unwrap(), None);
+    assert!(matches!(
+        store.delete_resource(resource.id),
+        Err(Error::NotFound(_))
+    ));
+}
+
+pub fn users_memberships_tokens(store: &Store) {
+    let new = NewUser {
+        email: "Agent@Montpellier.fr".to_owned(),
+        display_name: "Agente".to_owned(),
+        password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned()),
+        is_admin: false,
+    };
+    let user = store.create_user(&new).unwrap();
+    assert_eq!(store.user(user.id).unwrap().as_ref(), Some(&user));
+    assert_eq!(
+        store
+            .user_by_email("agent@montpellier.fr")
+            .unwrap()
+            .map(|found| found.id),
+        Some(user.id)
+    );
+    let duplicate = NewUser {
+        email: "agent@montpellier.fr".to_owned(),
+        ..new.clone()
+    };
+    assert!(matches!(
+        store.create_user(&duplicate),
+        Err(Error::Conflict(_))
+    ));
+
+    let admin = store
+        .update_user(
+            user.id,
+            &NewUser {
+                is_admin: true,
+                password_hash: None,
+                ..new.clone()
+            },
+        )
+        .unwrap();
+    assert!(admin.is_admin);
+    assert_eq!(admin.password_hash, None);
+
+    let organisation = create_organisation(store, SIREN_MONTPELLIER);
+    store
+        .set_membership(user.id, organisation.id, Some(Role::Editor))
+        .unwrap();
+    store
+        .set_membership(user.id, organisation.id, Some(Role::Admin))
+        .unwrap();
+    let memberships = store.memberships_of_user(user.id).unwrap();
+    assert_eq!(memberships.len(), 1);
+    assert_eq!(
+        (memberships[0].organisation, memberships[0].role),
+        (organisation.id, Role::Admin)
+    );
+    assert_eq!(
+        store.members_of_organisation(organisation.id).unwrap(),
+        memberships
+    );
+    store
+        .set_membership(user.id, organisation.id, None)
+        .unwrap();
+    assert!(store.memberships_of_user(user.id).unwrap().is_empty());
+    assert!(matches!(
+        store.set_membership(model::UserId(9999), organisation.id, Some(Role::Editor)),
+        Err(Error::Conflict(_))
+    ));
+
+    let expires_at = jiff::Timestamp::from_second(2_000_000_000).unwrap();
+    let token = store
+        .create_api_token(&NewApiToken {
+            user: user.id,
+            token_hash: "sha256:abcdef".to_owned(),
+            label: "CLI".to_owned(),
+            scopes: vec!["publish".to_owned()],
+            expires_at: Some(expires_at),
+        })
+        .unwrap();
+    assert_eq!(token.expires_at, Some(expires_at));
+    assert_eq!(
+        store.api_token_by_hash("sha256:abcdef").unwrap().as_ref(),
+        Some(&token)
+    );
+    assert_eq!(
+        store.api_tokens_of_user(user.id).unwrap(),
+        std::slice::from_ref(&token)
+    );
+    store.delete_api_token(token.id).unwrap();
+    assert_eq!(store.api_token_by_hash("sha256:abcdef").unwrap(), None);
+
+    store
+        .set_membership(user.id, organisation.id, Some(Role::Editor))
+        .unwrap();
+    store.delete_user(user.id).unwrap();
+    assert!(
+        store
+            .members_of_organisation(organisation.id)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.list_users().unwrap(), []);
+}
+
+pub fn blobs_round_trip_and_integrity(store: &Store) {
+    let bytes = "date;menu\n2024-09-02;Gratin dauphinois\n".as_bytes();
+    let blob = store.put_blob(bytes).unwrap();
+    assert_eq!(blob.size, bytes.len() as u64);
+    let mut read_back = Vec::new();
+    std::io::Read::read_to_end(&mut store.open_blob(&blob.sha256).unwrap(), &mut read_back)
+        .unwrap();
+    assert_eq!(read_back, bytes);
+    assert_eq!(
+        store.put_blob(bytes).unwrap(),
+        blob,
+        "same bytes, same address"
+    );
+
+    let resource = create_resource(store, SIREN_MONTPELLIER, "menus", None);
+    let version = publish(
+        store,
+        &resource,
+        bytes,
+        &text_columns(&["menu"]),
+        &text_rows(&["Gratin"]),
+    );
+    assert_eq!(version.sha256, blob.sha256);
+    assert_clean(store);
+
+    fs::write(store.blob_path(&blob.sha256), b"altered").unwrap();
+    let kinds: Vec<ProblemKind> = store
+        .check()
+        .unwrap()
+        .into_iter()
+        .map(|problem| problem.kind)
+        .collect();
+    assert_eq!(kinds, [ProblemKind::AlteredBlob]);
+    fs::remove_file(store.blob_path(&blob.sha256)).unwrap();
+    let kinds: Vec<ProblemKind> = store
+        .check()
+        .unwrap()
+        .into_iter()
+        .map(|problem| problem.kind)
+        .collect();
+    assert_eq!(kinds, [ProblemKind::MissingBlob]);
+    assert!(matches!(
+        store.open_blob(&blob.sha256),
+        Err(Error::NotFound(_))
+    ));
+}
+
+pub fn publish_and_read_back(store: &Store) {
+    let resource = create_resource(
+        store,
+        SIREN_MONTPELLIER,
+        "menus",
+        Some("scdl-menus-collectifs@1.2.3"),
+    );
+    let columns = vec![
+        ColumnDef::new("flag", ColumnType::Boolean),
+        ColumnDef::new("count", ColumnType::Integer),
+        ColumnDef::new("amount", ColumnType::Number),
+        ColumnDef::new("label", ColumnType::Text),
+        ColumnDef::new("day", ColumnType::Date),
+        ColumnDef::new("at", ColumnType::Time),
+        ColumnDef::new("when", ColumnType::DateTime),
+        ColumnDef::new("extra", ColumnType::Json),
+        // Names SQL would choke on if they reached it unquoted, and one differing only by case.
+        ColumnDef::new("select\"; DROP TABLE version; --", ColumnType::Text),
+        ColumnDef::new("Label", ColumnType::Text),
+    ];
+    let rows = vec![
+        vec![
+            Value::Bool(true),
+            Value::Int(-42),
+            Value::Float(3.5),
+            Value::from("Crème brûlée"),
+            Value::Date(date(2024, 9, 2)),
+            Value::Time(time(12, 30, 0, 0)),
+            Value::DateTime(datetime(2024, 9, 2, 12, 30, 15, 0)),
+            Value::Json(serde_json::json!({"type": "Point", "coordinates": [3.87, 43.61]})),
+            Value::from("x"),
+            Value::from("y"),
+        ],
+        vec![Value::Null; columns.len()],
+        // A lenient publication may carry text where a number was declared: kept as is.
+        vec![
+            Value::Bool(false),
+            Value::from("n/a"),
+            Value::Int(7),
+            Value::from(""),
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Json(serde_json::json!([1, 2])),
+            Value::Null,
+            Value::Null,
+        ],
+    ];
+    let version = publish(store, &resource, b"three rows", &columns, &rows);
+    assert_eq!(version.status, VersionStatus::Published);
+    assert_eq!(version.row_count, Some(3));
+    assert!(version.conformant);
+    assert!(version.live_from.is_some() && version.live_until.is_none());
+    assert_eq!(
+        version.schema.as_ref().map(ToString::to_string).as_deref(),
+        Some("scdl-menus-collectifs@1.2.3")
+    );
+    assert_eq!(version.report.as_deref(), Some("{\"valid\":true}"));
+    assert_eq!(
+        store.resource(resource.id).unwrap().unwrap().live_version,
+        Some(version.id)
+    );
+    assert_eq!(
+        store.live_version(resource.id).unwrap().as_ref(),
+        Some(&version)
+    );
+    assert_eq!(
+        store.version_columns(version.id).unwrap().as_deref(),
+        Some(&columns[..])
+    );
+
+    let mut expected = rows.clone();
+    // Integers in a number column come back as numbers.
+    expected[2][2] = Value::Float(7.0);
+    assert_eq!(read_rows(store, &version), expected);
+
+    // Stopping early passes the visitor's error through.
+    let mut seen = 0;
+    let stopped = store.for_each_row(version.id, |_| {
+        seen += 1;
+        Err(Error::Invalid("stop".to_owned()))
+    });
+    assert!(matches!(stopped, Err(Error::Invalid(_))));
+    assert_eq!(seen, 1);
+    assert_clean(store);
+}
+
+pub fn idempotent_publish(store: &Store) {
+    let resource = create_resource(store, SIREN_MONTPELLIER, "menus", None);
+    let columns = text_columns(&["menu"]);
+    let first = publish(
+        store,
+        &resource,
+        b"same bytes",
+        &columns,
+        &text_rows(&["a", "b"]),
+    );
+    let new = new_version(store, &resource, b"same bytes");
+    match store.create_version_table(&new, &columns).unwrap() {
+        VersionStart::Existing(existing) => assert_eq!(existing, first),
+        VersionStart::Loading(_) => panic!("the same bytes created a new version"),
+    }
+    assert_eq!(
+        store
+            .version_by_sha256(resource.id, &new.sha256)
+            .unwrap()
+            .as_ref(),
+        Some(&first)
+    );
+    assert_eq!(store.versions_of_resource(resource.id).unwrap().len(), 1);
+
+    // The same bytes on another resource are another version (sharing the blob).
+    let other = create_resource(store, SIREN_MONTPELLIER, "menus-bis", None);
+    let elsewhere = publish(
+        store,
+        &other,
+        b"same bytes",
+        &columns,
+        &text_rows(&["a", "b"]),
+    );
+    assert_ne!(elsewhere.id, first.id);
+    assert_eq!(elsewhere.sha256, first.sha256);
+
+    // A rejection is remembered too: the same bytes are not examined again.
+    let rejected = store
+        .record_rejected_version(
+            &new_version(store, &resource, b"unreadable"),
+            "{\"valid\":false}",
+        )
+        .unwrap();
+    assert_eq!(rejected.status, VersionStatus::Rejected);
+    let again = store
+        .record_rejected_version(&new_version(store, &resource, b"unreadable"), "{}")
+        .unwrap();
+    assert_eq!(again, rejected);
+    assert_clean(store);
+}
+
+pub fn atomic_flip(store: &Store) {
+    let resource = create_resource(store, SIREN_MONTPELLIER, "menus", None);
+    let columns = text_columns(&["menu"]);
+    let first = publish(
+        store,
+        &resource,
+        b"v1",
+        &columns,
+        &text_rows(&["v1-a", "v1-b"]),
+    );
+
+    // While the next version loads, readers still get the first one, and nothing new is listed.
+    let new = new_version(store, &resource, b"v2");
+    let VersionStart::Loading(mut load) = store.create_version_table(&new, &columns).unwrap()
+    else {
+        panic!("new bytes must start a load");
+    };
+    load.append(text_rows(&["v2-a", "v2-b", "v2-c"])).unwrap();
+    assert_eq!(load.rows_loaded(), 3);
+    assert_eq!(
+        store
+            .live_version(resource.id)
+            .unwrap()
+            .map(|version| version.id),
+        Some(first.id)
+    );
+    assert_eq!(read_rows(store, &first), text_rows(&["v1-a", "v1-b"]));
+    assert_eq!(
+        store.versions_of_resource(resource.id).unwrap(),
+        std::slice::from_ref(&first)
+    );
+    assert_eq!(
+        store.version(load.version()).unwrap(),
+        None,
+        "a pending version is visible"
+    );
+    assert!(store.version_columns(load.version()).unwrap().is_none());
+
+    // Aborting leaves no trace.
+    let aborted_id = load.version();
+    load.abort().unwrap();
+    assert_eq!(store.version(aborted_id).unwrap(), None);
+    assert_clean(store);
+
+    // Dropping a handle without committing does the same.
+    let VersionStart::Loading(mut load) = store.create_version_table(&new, &columns).unwrap()
+    else {
+        panic!("an aborted load must not count as published");
+    };
+    load.append(text_rows(&["x"])).unwrap();
+    drop(load);
+    assert_clean(store);
+
+    // A rejection keeps the report, drops the rows, and keeps the first version live.
+    let VersionStart::Loading(mut load) = store.create_version_table(&new, &columns).unwrap()
+    else {
+        panic!("a dropped load must not count as published");
+    };
+    load.append(text_rows(&["bad"])).unwrap();
+    let rejected = store.reject_version(load, "{\"valid\":false}").unwrap();
+    assert_eq!(
+        (rejected.status, rejected.row_count, rejected.conformant),
+        (VersionStatus::Rejected, None, false)
+    );
+    assert_eq!(rejected.report.as_deref(), Some("{\"valid\":false}"));
+    assert_eq!(
+        store
+            .live_version(resource.id)
+            .unwrap()
+            .map(|version| version.id),
+        Some(first.id)
+    );
+    assert!(store.version_columns(rejected.id).unwrap().is_none());
+    assert_clean(store);
+
+    // Committing flips everything at once.
+    let second = publish(
+        store,
+        &resource,
+        b"v2 fixed",
+        &columns,
+        &text_rows(&["v2-a", "v2-b", "v2-c"]),
+    );
+    let first_now = store.version(first.id).unwrap().unwrap();
+    assert_eq!(first_now.status, VersionStatus::Superseded);
+    assert_eq!(first_now.live_until, second.live_from);
+    assert_eq!(
+        store
+            .live_version(resource.id)
+            .unwrap()
+            .map(|version| version.id),
+        Some(second.id)
+    );
+    assert_eq!(read_rows(store, &second).len(), 3);
+    // Superseded versions stay readable.
+    assert_eq!(read_rows(store, &first_now), text_rows(&["v1-a", "v1-b"]));
+    assert_clean(store);
+}
+
+pub fn history_and_restore(store: &Store) {
+    let resource = create_resource(store, SIREN_MONTPELLIER, "menus", None);
+    let columns = text_columns(&["menu"]);
+    let first = publish(store, &resource, b"v1", &columns, &text_rows(&["a"]));
+    let second = publish(store, &resource, b"v2", &columns, &text_rows(&["a", "b"]));
+    let third = publish(
+        store,
+        &resource,
+        b"v3",
+        &columns,
+        &text_rows(&["a", "b", "c"]),
+    );
+
+    let history: Vec<_> = store
+        .versions_of_resource(resource.id)
+        .unwrap()
+        .into_iter()
+        .map(|version| (version.id, version.status))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            (third.id, VersionStatus::Published),
+            (second.id, VersionStatus::Superseded),
+            (first.id, VersionStatus::Superseded)
+        ]
+    );
+    let periods = store.live_history(resource.id).unwrap();
+    assert_eq!(
+        periods
+            .iter()
+            .map(|period| period.version)
+            .collect::<Vec<_>>(),
+        [first.id, second.id, third.id]
+    );
+    assert_eq!(periods[0].until, Some(periods[1].from));
+    assert_eq!(periods[1].until, Some(periods[2].from));
+    assert_eq!(periods[2].until, None);
+
+    // Rolling back to the first version opens a second live period for it.
+    let restored = store.restore_version(first.id).unwrap();
+    assert_eq!(restored.status, VersionStatus::Published);
+    assert_eq!(
+        store
+            .live_version(resource.id)
+            .unwrap()
+            .map(|version| version.id),
+        Some(first.id)
+    );
+    assert_eq!(
+        store.version(third.id).unwrap().unwrap().status,
+        VersionStatus::Superseded
+    );
+    let periods = store.live_history(resource.id).unwrap();
+    assert_eq!(periods.len(), 4);
+    assert_eq!((periods[3].version, periods[3].until), (first.id, None));
+    assert_eq!(read_rows(store, &restored), text_rows(&["a"]));
+    assert_clean(store);
+
+    let rejected = store
+        .record_rejected_version(&new_version(store, &resource, b"bad"), "{}")
+        .unwrap();
+    assert!(matches!(
+        store.restore_version(rejected.id),
+        Err(Error::Conflict(_))
+    ));
+}
+
+pub fn deletions_drop_rows(store: &Store) {
+    let resource = create_resource(store, SIREN_MONTPELLIER, "menus", None);
+    let columns = text_columns(&["menu"]);
+    publish(store, &resource, b"v1", &columns, &text_rows(&["a"]));
+    publish(store, &resource, b"v2", &columns, &text_rows(&["b"]));
+    let other = store
+        .create_resource(&NewResource {
+            title: "Autre".to_owned(),
+            ..new_resource(&store.dataset(resource.dataset).unwrap().unwrap(), None)
+        })
+        .unwrap();
+    let kept = publish(store, &other, b"v1", &columns, &text_rows(&["c"]));
+
+    store.delete_resource(resource.id).unwrap();
+    assert!(store.versions_of_resource(resource.id).unwrap().is_empty());
+    assert_eq!(read_rows(store, &kept), text_rows(&["c"]));
+    assert_clean(store);
+
+    store.delete_dataset(other.dataset).unwrap();
+    assert_eq!(store.version(kept.id).unwrap(), None);
+    assert_clean(store);
+}
+
+pub fn invalid_loads_are_refused(store: &Store) {
+    let resource = create_resource(store, SIREN_MONTPELLIER, "menus", None);
+    let new = new_version(store, &resource, b"bytes");
+    let duplicate_columns = text_columns(&["a", "a"]);
+    assert!(matches!(
+        store.create_version_table(&new, &duplicate_columns),
+        Err(Error::Invalid(_))
+    ));
+
+    let VersionStart::Loading(mut load) = store
+        .create_version_table(&new, &text_columns(&["a", "b"]))
+        .unwrap()
+    else {
+        panic!("new bytes must start a load");
+    };
+    let wrong_width = load.append([vec![Value::from("only one")]]);
+    assert!(matches!(wrong_width, Err(Error::Invalid(_))));
+    // The failed batch left nothing behind.
+    load.append([vec![Value::from("a"), Value::from("b")]])
+        .unwrap();
+    let version = store.commit_version(load, None, false).unwrap();
+    assert_eq!(version.row_count, Some(1));
+    assert!(!version.conformant);
+
+    let missing_resource = NewVersion {
+        resource: model::ResourceId(9999),
+        ..new.clone()
+    };
+    assert!(matches!(
+        store.create_version_table(&missing_resource, &[]),
+        Err(Error::NotFound(_))
+    ));
+    let missing_blob = NewVersion {
+        sha256: model::Sha256([7; 32]),
+        ..new
+    };
+    assert!(matches!(
+        store.create_version_table(&missing_blob, &[]),
+        Err(Error::NotFound(_))
+    ));
+    assert_clean(store);
+}
+
+pub fn referentials_import_and_lookup(store: &Store) {
+    let montpellier = Commune {
+        code_insee: "34172".to_owned(),
+        name: "Montpellier".to_owned(),
+        zone: "metro".to_owned(),
+        population: Some(307_101),
+        departement: "34".to_owned(),
+        region: "76".to_owned(),
+        arrondissement: Some("343".to_owned()),
+        siren: Some(SIREN_MONTPELLIER.to_owned()),
+        epci_siren: Some(SIREN_METROPOLE.to_owned()),
+        postal_codes: vec!["34000".to_owned(), "34070".to_owned()],
+    };
+    let uninhabited = Commune {
+        code_insee: "98411".to_owned(),
+        name: "Îles Saint-Paul et Nouvelle-Amsterdam".to_owned(),
+        zone: "com".to_owned(),
+        population: None,
+        departement: "984".to_owned(),
+        region: "984".to_owned(),
+        arrondissement: None,
+        siren: None,
+        epci_siren: None,
+        postal_codes: vec![],
+    };
+    let referentials = Referentials {
+        communes: vec![montpellier.clone(), uninhabited.clone()],
+        epci: vec![Epci {
+            siren: SIREN_METROPOLE.to_owned(),
+            name: "Montpellier Méditerranée Métropole".to_owned(),
+            kind: "METRO".to_owned(),
+            financing: "FPU".to_owned(),
+            population_total: Some(510_000),
+            population_municipal: Some(500_000),
+            commune_count: Some(31),
+        }],
+        departements: vec![Departement {
+            code: "34".to_owned(),
+            name: "Hérault".to_owned(),
+            region: "76".to_owned(),
+            chef_lieu: "34172".to_owned(),
+            zone: "metro".to_owned(),
+        }],
+        regions: vec![Region {
+            code: "76".to_owned(),
+            name: "Occitanie".to_owned(),
+            chef_lieu: "31555".to_owned(),
+            zone: "metro".to_owned(),
+        }],
+    };
+    let counts = store.import_referentials(&referentials).unwrap();
+    assert_eq!(
+        (
+            counts.communes,
+            counts.epci,
+            counts.departements,
+            counts.regions
+        ),
+        (2, 1, 1, 1)
+    );
+    assert_eq!(store.commune("34172").unwrap().as_ref(), Some(&montpellier));
+    assert_eq!(store.commune("98411").unwrap().as_ref(), Some(&uninhabited));
+    assert_eq!(store.commune("00000").unwrap(), None);
+    assert_eq!(
+        store.epci(SIREN_METROPOLE).unwrap().as_ref(),
+        Some(&referentials.epci[0])
+    );
+    assert_eq!(
+        store.communes_of_epci(SIREN_METROPOLE).unwrap(),
+        std::slice::from_ref(&montpellier)
+    );
+    assert_eq!(
+        store.departement("34").unwrap().as_ref(),
+        Some(&referentials.departements[0])
+    );
+    assert_eq!(
+        store.region("76").unwrap().as_ref(),
+        Some(&referentials.regions[0])
+    );
+
+    // An import replaces everything.
+    let smaller = Referentials {
+        communes: vec![uninhabited.clone()],
+        ..Referentials::default()
+    };
+    store.import_referentials(&smaller).unwrap();
+    assert_eq!(store.commune("34172").unwrap(), None);
+    assert_eq!(store.region("76").unwrap(), None);
+    // A failed import changes nothing.
+    let twice = Referentials {
+        communes: vec![montpellier.clone(), montpellier],
+        ..Referentials::default()
+    };
+    assert!(matches!(
+        store.import_referentials(&twice),
+        Err(Error::Conflict(_))
+    ));
+    assert_eq!(store.commune("98411").unwrap().as_ref(), Some(&uninhabited));
+}
+
+pub fn live_sources_for_consolidation(store: &Store) {
+    let schema = "scdl-menus-collectifs@1.2.3";
+    let columns = text_columns(&["menu"]);
+    let montpellier = create_resource(store, SIREN_MONTPELLIER, "menus-montpellier", Some(schema));
+    let metropole = create_resource(store, SIREN_METROPOLE, "menus-metropole", Some(schema));
+    let unpublished = create_resource(store, SIREN_OCCITANIE, "menus-region", Some(schema));
+    let other_schema = create_resource(
+        store,
+        SIREN_OCCITANIE,
+        "subventions",
+        Some("scdl-subventions@2.1.0"),
+    );
+
+    let live = publish(store, &montpellier, b"m", &columns, &text_rows(&["a", "b"]));
+    // Non-conformant (lenient) publications are not consolidated.
+    let new = new_version(store, &metropole, b"lenient");
+    let VersionStart::Loading(load) = store.create_version_table(&new, &columns).unwrap() else {
+        panic!("new bytes")
+    };
+    store.commit_version(load, None, false).unwrap();
+    publish(store, &other_schema, b"s", &columns, &text_rows(&["x"]));
+    // Drafts are not consolidated.
+    publish(store, &unpublished, b"r", &columns, &text_rows(&["y"]));
+    let draft = store.dataset(unpublished.dataset).unwrap().unwrap();
+    let mut changes = new_dataset(
+        draft.slug.as_str(),
+        &store.organisation(draft.producer).unwrap().unwrap(),
+        &store.organisation(draft.publisher).unwrap().unwrap(),
+    );
+    changes.state = DatasetState::Draft;
+    store.update_dataset(draft.id, &changes).unwrap();
+
+    let sources = store.live_sources("scdl-menus-collectifs").unwrap();
+    assert_eq!(sources.len(), 1, "{sources:#?}");
+    let source = &sources[0];
+    assert_eq!(
+        (source.resource, source.version, source.row_count),
+        (montpellier.id, live.id, 2)
+    );
+    assert_eq!(source.producer_siren.as_str(), SIREN_MONTPELLIER);
+    assert_eq!(source.schema.to_string(), schema);
+    assert_eq!(
+        source
+            .territory
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("commune:34172")
+    );
+}
+
+pub fn concurrent_publications(store: &Store) {
+    let shared = create_resource(store, SIREN_MONTPELLIER, "menus", None);
+    let separate: Vec<Resource> = (0..3)
+        .map(|idx| create_resource(store, SIREN_MONTPELLIER, &format!("autre-{idx}"), None))
+        .collect();
+    let columns = text_columns(&["menu"]);
+    thread::scope(|scope| {
+        for worker in 0..4 {
+            let (store, shared, columns) = (store.clone(), &shared, &columns);
+            scope.spawn(move || {
+                for round in 0..5 {
+                    let rows: Vec<Vec<Value>> = (0..200)
+                        .map(|idx| vec![Value::from(format!("{worker}-{round}-{idx}"))])
+                        .collect();
+                    publish(
+                        &store,
+                        shared,
+                        format!("{worker}-{round}").as_bytes(),
+                        columns,
+                        &rows,
+                    );
+                }
+            });
+        }
+        for resource in &separate {
+            let (store, columns) = (store.clone(), &columns);
+            scope.spawn(move || {
+                for round in 0..5 {
+                    publish(
+                        &store,
+                        resource,
+                        format!("separate-{round}").as_bytes(),
+                        columns,
+                        &text_rows(&["x"; 50]),
+                    );
+                }
+            });
+        }
+    });
+    let versions = store.versions_of_resource(shared.id).unwrap();
+    assert_eq!(versions.len(), 20);
+    let live: Vec<_> = versions
+        .iter()
+        .filter(|version| version.status == VersionStatus::Published)
+        .collect();
+    assert_eq!(live.len(), 1);
+    assert_eq!(store.live_history(shared.id).unwrap().len(), 20);
+    for resource in &separate {
+        assert_eq!(store.versions_of_resource(resource.id).unwrap().len(), 5);
+    }
+    assert_clean(store);
+}

@@ -1,0 +1,159 @@
+//! French-friendly text folding for `LIKE` and `startswith()`: lower case, accents removed.
+//!
+//! SQLite's own `LIKE` only ignores the case of ASCII letters, so « École » would not match
+//! `'%ecole%'`. Instead both sides are folded: the column through the SQL function
+//! [`FOLD_FUNCTION`] (registered on each connection by [`register_functions`]), the pattern in
+//! Rust by [`fold_text`] before it becomes a parameter. Folding lowers the case (full Unicode) and
+//! removes the diacritics of Latin letters that decompose into a base letter and accents
+//! (é è ê ë → e, ç → c, ÿ → y, and the rest of Latin-1 and Latin Extended-A), and drops
+//! combining accents (U+0300–U+036F) so that decomposed text folds like composed text.
+//! Like FTS5's `unicode61 remove_diacritics 2`, letters without such a decomposition
+//! (œ, æ, ø, ł, ß) are kept.
+
+use rusqlite::Connection;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::ValueRef;
+
+/// Name of the SQL function folding a value (any type; NULL stays NULL).
+pub const FOLD_FUNCTION: &str = "socle_fold";
+
+/// Registers the SQL functions compiled queries use. Call once on every connection that runs
+/// them (records queries fail with "no such function: socle_fold" otherwise).
+pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    conn.create_scalar_function(
+        FOLD_FUNCTION,
+        1,
+        FunctionFlags::SQLITE_UTF8
+            | FunctionFlags::SQLITE_DETERMINISTIC
+            | FunctionFlags::SQLITE_INNOCUOUS,
+        |ctx| {
+            Ok(match ctx.get_raw(0) {
+                ValueRef::Null => None,
+                ValueRef::Integer(i) => Some(i.to_string()),
+                ValueRef::Real(r) => Some(format!("{r:?}")),
+                ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
+                    Some(fold_text(&String::from_utf8_lossy(bytes)))
+                }
+            })
+        },
+    )
+}
+
+/// Lower-cases and removes accents (see the module documentation).
+pub fn fold_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        push_folded(c, &mut out);
+    }
+    out
+}
+
+/// Appends the folding of one character; `fold_text(s)` is the concatenation of these, which lets
+/// LIKE patterns be folded character by character around their wildcards.
+pub(crate) fn push_folded(c: char, out: &mut String) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+        return;
+    }
+    for lower in c.to_lowercase() {
+        if is_combining_accent(lower) {
+            continue;
+        }
+        out.push(strip_accent(lower));
+    }
+}
+
+fn is_combining_accent(c: char) -> bool {
+    ('\u{0300}'..='\u{036F}').contains(&c)
+}
+
+/// The base letter of a lower-case accented Latin letter, or the letter itself.
+fn strip_accent(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => 'a',
+        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => 'c',
+        'ď' => 'd',
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => 'e',
+        'ĝ' | 'ğ' | 'ġ' | 'ģ' => 'g',
+        'ĥ' => 'h',
+        'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' => 'i',
+        'ĵ' => 'j',
+        'ķ' => 'k',
+        'ĺ' | 'ļ' | 'ľ' => 'l',
+        'ñ' | 'ń' | 'ņ' | 'ň' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ō' | 'ŏ' | 'ő' => 'o',
+        'ŕ' | 'ŗ' | 'ř' => 'r',
+        'ś' | 'ŝ' | 'ş' | 'š' => 's',
+        'ţ' | 'ť' => 't',
+        'ù' | 'ú' | 'û' | 'ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => 'u',
+        'ŵ' => 'w',
+        'ý' | 'ÿ' | 'ŷ' => 'y',
+        'ź' | 'ż' | 'ž' => 'z',
+        other => other,
+    }
+}
+
+/// Turns an ODSQL `LIKE` pattern into a folded SQLite pattern for `LIKE ? ESCAPE '\'`:
+/// `%` and `*` match any run of characters, `_` one character, `\x` the character x itself.
+pub(crate) fn like_pattern(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '%' | '*' => out.push('%'),
+            '_' => out.push('_'),
+            '\\' => match chars.next() {
+                Some(literal) => push_literal(literal, &mut out),
+                None => out.push_str("\\\\"),
+            },
+            c => push_literal(c, &mut out),
+        }
+    }
+    out
+}
+
+/// `startswith(field, prefix)` as a folded `LIKE` pattern.
+pub(crate) fn prefix_pattern(prefix: &str) -> String {
+    let mut out = String::with_capacity(prefix.len() + 1);
+    for c in prefix.chars() {
+        push_literal(c, &mut out);
+    }
+    out.push('%');
+    out
+}
+
+fn push_literal(c: char, out: &mut String) {
+    let mut folded = String::new();
+    push_folded(c, &mut folded);
+    for f in folded.chars() {
+        if matches!(f, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_french_text() {
+        assert_eq!(fold_text("École Élémentaire Ÿ"), "ecole elementaire y");
+        assert_eq!(fold_text("Çà et là, garçon"), "ca et la, garcon");
+        assert_eq!(fold_text("ŒUVRE cœur"), "œuvre cœur");
+        // Decomposed é (e + U+0301) folds like the composed one.
+        assert_eq!(fold_text("e\u{301}te\u{301}"), "ete");
+    }
+
+    #[test]
+    fn like_patterns_translate_wildcards_and_escapes() {
+        assert_eq!(like_pattern("Saint-*"), "saint-%");
+        assert_eq!(like_pattern("%É_cole%"), "%e_cole%");
+        assert_eq!(like_pattern(r"50\%"), r"50\%");
+        assert_eq!(like_pattern(r"a\*b"), "a*b");
+        assert_eq!(like_pattern(r"a\_b"), r"a\_b");
+        assert_eq!(like_pattern("a\\"), "a\\\\");
+        assert_eq!(prefix_pattern("100%_É"), r"100\%\_e%");
+    }
+}

@@ -1,0 +1,162 @@
+//! The SQLite engine: one file `socle.db` in WAL mode, one writer connection, a small pool of
+//! reader connections.
+//!
+//! Why one writer: SQLite allows one write transaction at a time anyway. Funnelling every write
+//! through one mutex-guarded connection turns "database is locked" retries into plain queueing
+//! within the process; `busy_timeout` still covers other processes (the CLI next to the server).
+//! Readers never wait for the writer: WAL gives each read a consistent snapshot.
+
+mod catalogue;
+pub(crate) mod codec;
+mod maintenance;
+mod migrate;
+mod referentials;
+mod versions;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+#[allow(unused_imports)] // For the records module.
+pub(crate) use versions::{Begun, ROW_COLUMN, column_sql_name, fts_table_name, rows_table_name};
+
+/// How long a connection waits for another process's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub(crate) struct SqliteEngine {
+    path: PathBuf,
+    /// The only connection that writes. Held for the duration of one transaction.
+    writer: Mutex<Connection>,
+    /// Idle reader connections, reused; more are opened on demand when all are busy.
+    readers: Mutex<Vec<Connection>>,
+    max_idle_readers: usize,
+}
+
+impl SqliteEngine {
+    /// Opens (creating if needed) the database and applies pending migrations.
+    pub(crate) fn open(path: &Path, max_idle_readers: usize) -> Result<SqliteEngine> {
+        let mut writer = open_connection(path)?;
+        // WAL is a property of the database file: setting it once, on the writer, is enough.
+        let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Corrupt(format!(
+                "mode de journal WAL refusé (obtenu : {mode})"
+            )));
+        }
+        migrate::run(&mut writer)?;
+        Ok(SqliteEngine {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+            max_idle_readers,
+        })
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the writer cannot leave a transaction open (rusqlite rolls back
+        // on drop), so a poisoned lock still guards a usable connection.
+        self.writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` in an immediate write transaction, committed if `f` succeeds.
+    pub(crate) fn transaction<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut connection = self.writer();
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&transaction)?;
+        transaction.commit()?;
+        Ok(value)
+    }
+
+    /// Runs `f` on a reader connection (a consistent snapshot per statement or transaction).
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let pooled = self
+            .readers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .pop();
+        let connection = match pooled {
+            Some(connection) => connection,
+            None => open_connection(&self.path)?,
+        };
+        let value = f(&connection);
+        let mut idle = self
+            .readers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // A connection left inside a transaction (by an error in `f`) is not reused.
+        if idle.len() < self.max_idle_readers && connection.is_autocommit() {
+            idle.push(connection);
+        }
+        value
+    }
+}
+
+fn open_connection(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let connection = Connection::open_with_flags(path, flags)?;
+    connection.busy_timeout(BUSY_TIMEOUT)?;
+    connection.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         -- In WAL mode NORMAL never corrupts the database; a power cut may lose the last commits
+         -- (a process crash loses nothing). FULL would fsync every commit and halve bulk loads.
+         PRAGMA synchronous = NORMAL;
+         PRAGMA temp_store = MEMORY;
+         -- 64 MiB of page cache: bulk loads and index builds are much faster with it.
+         PRAGMA cache_size = -65536;",
+    )?;
+    // The accent-folding functions record queries use (`LIKE`, `startswith`).
+    crate::records::register_functions(&connection)?;
+    Ok(connection)
+}
+
+/// Turns a constraint violation into a [`Error::Conflict`] with a message for users; `rules`
+/// pairs a fragment of SQLite's message (`"organisation.siren"`) with the French explanation.
+pub(crate) fn on_constraint(error: rusqlite::Error, rules: &[(&str, &str)]) -> Error {
+    let rusqlite::Error::SqliteFailure(failure, Some(message)) = &error else {
+        return Error::Database(error);
+    };
+    if failure.code != ErrorCode::ConstraintViolation {
+        return Error::Database(error);
+    }
+    for (fragment, explanation) in rules {
+        if message.contains(fragment) {
+            return Error::Conflict((*explanation).to_owned());
+        }
+    }
+    if message.contains("FOREIGN KEY") {
+        return Error::Conflict(
+            "opération impossible : un élément lié n'existe pas ou est encore utilisé".to_owned(),
+        );
+    }
+    Error::Conflict(format!("contrainte non respectée : {message}"))
+}
+
+/// Quotes an SQL identifier (table or column name): `"` doubled, the whole wrapped in `"`.
+pub(crate) fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted() {
+        assert_eq!(quote_identifier("nom"), "\"nom\"");
+        assert_eq!(
+            quote_identifier("a\"; DROP TABLE x; --"),
+            "\"a\"\"; DROP TABLE x; --\""
+        );
+    }
+}

@@ -1,0 +1,707 @@
+//! Versions and their tables: loading, the atomic flip, history, reading rows back.
+//!
+//! Table naming (never derived from user input):
+//! - `staging_v<id>` (+ `staging_v<id>_fts`): a version being loaded. No committed version points
+//!   to it, so no reader can reach it.
+//! - `rows_v<id>` (+ `rows_v<id>_fts`): a committed version's rows. The staging tables are renamed
+//!   in the very transaction that flips the resource's live pointer.
+//! - `idx_v<id>_<position>`: one index per scalar column (index names survive the rename).
+//!
+//! Every version table has an explicit `"_row" INTEGER PRIMARY KEY` (an alias of `rowid`): the
+//! row's position in the file (1-based), stable across reads, used by pagination, diffs and
+//! full-text search (the FTS table's rowid).
+//!
+//! Column `i` of the file is stored as `c<i>` (see [`column_sql_name`]); declared names live in
+//! `version.columns`. Generated names mean no user-chosen name can collide with `rowid`, FTS5's
+//! reserved `rank`, or another name differing only by case (SQLite compares names
+//! case-insensitively), and SQL never contains a user-chosen identifier.
+//! The FTS table `rows_v<id>_fts` is contentless, has one column per text column under the same
+//! `c<i>` name, and its rowid is `_row`: `rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)`.
+
+use model::{
+    ColumnDef, DatasetId, LivePeriod, NewVersion, OrganisationId, ResourceId, SchemaRef, Sha256,
+    Siren, TerritoryCode, UserId, Value, Version, VersionId, VersionOrigin, VersionStatus,
+};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+
+use super::catalogue::{query_all, query_one};
+use super::codec::{
+    SqlValue, affinity, columns_json, decode_value, now, parse_columns_json, parse_timestamp,
+    parsed, parsed_opt, timestamp_text,
+};
+use super::{SqliteEngine, quote_identifier};
+use crate::error::{Error, Result};
+use crate::{LiveSource, Retention};
+
+/// The reserved name of the row-number column of every version table.
+pub(crate) const ROW_COLUMN: &str = "_row";
+
+/// Beyond this many scalar columns, the extra ones are not indexed (wide files are rare and an
+/// index per column would then dominate the load time).
+pub(crate) const MAX_INDEXED_COLUMNS: usize = 64;
+
+/// SQLite's default limit is 2000 columns per table, one of which is `_row`.
+const MAX_COLUMNS: usize = 1999;
+
+pub(crate) fn rows_table_name(version: VersionId) -> String {
+    format!("rows_v{}", version.0)
+}
+
+pub(crate) fn fts_table_name(version: VersionId) -> String {
+    format!("rows_v{}_fts", version.0)
+}
+
+fn staging_table_name(version: VersionId) -> String {
+    format!("staging_v{}", version.0)
+}
+
+fn staging_fts_table_name(version: VersionId) -> String {
+    format!("staging_v{}_fts", version.0)
+}
+
+/// The SQL name of the column at `position` (0-based) in a version's table and its FTS table.
+pub(crate) fn column_sql_name(position: usize) -> String {
+    format!("c{position}")
+}
+
+/// Drops every table a version may own, whatever its state.
+pub(crate) fn drop_version_tables(connection: &Connection, version: VersionId) -> Result<()> {
+    for name in [
+        fts_table_name(version),
+        rows_table_name(version),
+        staging_fts_table_name(version),
+        staging_table_name(version),
+    ] {
+        connection.execute_batch(&format!("DROP TABLE IF EXISTS {}", quote_identifier(&name)))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn table_exists(connection: &Connection, name: &str) -> Result<bool> {
+    let found: Option<i64> = connection
+        .query_row(
+            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+            [name],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// Declared names must be distinct: queries and exports designate columns by name.
+fn check_columns(columns: &[ColumnDef]) -> Result<()> {
+    if columns.len() > MAX_COLUMNS {
+        return Err(Error::Invalid(format!(
+            "trop de colonnes : {} (au plus {MAX_COLUMNS})",
+            columns.len()
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for column in columns {
+        if !seen.insert(column.name.as_str()) {
+            return Err(Error::Invalid(format!(
+                "la colonne « {} » apparaît deux fois",
+                column.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+const VERSION_COLUMNS: &str = "v.version_id, v.resource_id, v.sha256, v.size, v.media_type, v.filename, v.origin, \
+     v.received_by, v.received_at, v.report, v.row_count, v.status, v.conformant, v.schema_name, v.schema_version, \
+     v.producer_id, \
+     (SELECT live_from FROM live_period p WHERE p.version_id = v.version_id ORDER BY live_from DESC LIMIT 1), \
+     (SELECT live_until FROM live_period p WHERE p.version_id = v.version_id ORDER BY live_from DESC LIMIT 1)";
+
+fn version_from_row(row: &Row<'_>) -> rusqlite::Result<Version> {
+    let schema_name: Option<String> = row.get(13)?;
+    let schema_version: Option<String> = row.get(14)?;
+    Ok(Version {
+        id: VersionId(row.get(0)?),
+        resource: ResourceId(row.get(1)?),
+        sha256: parsed(row, 2, Sha256::parse_hex)?,
+        size: row.get::<_, i64>(3)?.try_into().unwrap_or(0),
+        media_type: row.get(4)?,
+        filename: row.get(5)?,
+        origin: parsed(row, 6, VersionOrigin::parse)?,
+        received_by: row.get::<_, Option<i64>>(7)?.map(UserId),
+        received_at: parsed(row, 8, parse_timestamp)?,
+        report: row.get(9)?,
+        row_count: row
+            .get::<_, Option<i64>>(10)?
+            .map(|count| count.try_into().unwrap_or(0)),
+        status: parsed(row, 11, VersionStatus::parse)?,
+        conformant: row.get(12)?,
+        schema: schema_name
+            .zip(schema_version)
+            .map(|(name, version)| SchemaRef { name, version }),
+        producer: OrganisationId(row.get(15)?),
+        live_from: parsed_opt(row, 16, parse_timestamp)?,
+        live_until: parsed_opt(row, 17, parse_timestamp)?,
+    })
+}
+
+/// A visible (not pending) version.
+fn version_by_id(connection: &Connection, version: VersionId) -> Result<Option<Version>> {
+    query_one(
+        connection,
+        &format!(
+            "SELECT {VERSION_COLUMNS} FROM version v WHERE v.version_id = ?1 AND v.status <> 'pending'"
+        ),
+        [version.0],
+        version_from_row,
+    )
+}
+
+fn written_version(connection: &Connection, version: VersionId) -> Result<Version> {
+    version_by_id(connection, version)?
+        .ok_or_else(|| Error::Corrupt(format!("version {version} écrite mais introuvable")))
+}
+
+fn status_of(connection: &Connection, version: VersionId) -> Result<Option<(ResourceId, String)>> {
+    Ok(connection
+        .query_row(
+            "SELECT resource_id, status FROM version WHERE version_id = ?1",
+            [version.0],
+            |row| Ok((ResourceId(row.get(0)?), row.get(1)?)),
+        )
+        .optional()?)
+}
+
+fn existing_version(
+    connection: &Connection,
+    resource: ResourceId,
+    sha256: &Sha256,
+) -> Result<Option<(VersionId, String)>> {
+    Ok(connection
+        .query_row(
+            "SELECT version_id, status FROM version WHERE resource_id = ?1 AND sha256 = ?2",
+            params![resource.0, sha256.to_hex()],
+            |row| Ok((VersionId(row.get(0)?), row.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// Inserts a version row and returns its id. `status` is `pending` or `rejected`.
+fn insert_version(
+    tx: &Transaction<'_>,
+    new: &NewVersion,
+    status: &str,
+    columns: Option<&[ColumnDef]>,
+    report: Option<&str>,
+) -> Result<VersionId> {
+    let context: Option<(i64, Option<String>, Option<String>)> = tx
+        .query_row(
+            "SELECT d.producer_id, r.schema_name, r.schema_version
+             FROM resource r JOIN dataset d USING (dataset_id) WHERE r.resource_id = ?1",
+            [new.resource.0],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    let Some((producer, schema_name, schema_version)) = context else {
+        return Err(Error::NotFound(format!("ressource {}", new.resource)));
+    };
+    tx.execute(
+        "INSERT INTO version (resource_id, sha256, size, media_type, filename, origin, received_by, received_at,
+             report, status, conformant, schema_name, schema_version, producer_id, columns)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, ?12, ?13, ?14)",
+        params![
+            new.resource.0,
+            new.sha256.to_hex(),
+            i64::try_from(new.size).unwrap_or(i64::MAX),
+            new.media_type,
+            new.filename,
+            new.origin.as_str(),
+            new.received_by.map(|user| user.0),
+            timestamp_text(super::codec::truncate_to_micros(new.received_at)),
+            report,
+            status,
+            schema_name,
+            schema_version,
+            producer,
+            columns.map(columns_json)
+        ],
+    )
+    .map_err(|error| super::on_constraint(error, &[("FOREIGN KEY", "le compte indiqué n'existe pas")]))?;
+    Ok(VersionId(tx.last_insert_rowid()))
+}
+
+/// What `begin_version` found.
+#[allow(clippy::large_enum_variant)] // Built once per publication, consumed at once.
+pub(crate) enum Begun {
+    /// The same bytes were already published (or rejected) for this resource.
+    Existing(Version),
+    /// A pending version and its staging table were created.
+    Started(VersionId),
+}
+
+/// Makes `version` the live version of `resource` (the version must already be `published` or
+/// about to be): closes the previous live period, supersedes the previous version.
+fn flip_live(
+    tx: &Transaction<'_>,
+    resource: ResourceId,
+    version: VersionId,
+    retention: Retention,
+) -> Result<()> {
+    let now = timestamp_text(now());
+    let previous: Option<i64> = tx.query_row(
+        "SELECT live_version_id FROM resource WHERE resource_id = ?1",
+        [resource.0],
+        |row| row.get(0),
+    )?;
+    if let Some(previous) = previous
+        .map(VersionId)
+        .filter(|previous| *previous != version)
+    {
+        tx.execute(
+            "UPDATE version SET status = 'superseded' WHERE version_id = ?1",
+            [previous.0],
+        )?;
+        if retention == Retention::DropSuperseded {
+            drop_version_tables(tx, previous)?;
+        }
+    }
+    tx.execute(
+        "UPDATE live_period SET live_until = ?2 WHERE resource_id = ?1 AND live_until IS NULL",
+        params![resource.0, now],
+    )?;
+    tx.execute(
+        "INSERT INTO live_period (resource_id, version_id, live_from) VALUES (?1, ?2, ?3)",
+        params![resource.0, version.0, now],
+    )?;
+    tx.execute(
+        "UPDATE resource SET live_version_id = ?2, modified_at = ?3 WHERE resource_id = ?1",
+        params![resource.0, version.0, now],
+    )?;
+    Ok(())
+}
+
+impl SqliteEngine {
+    /// Registers a pending version and creates its staging table, unless the same bytes were
+    /// already recorded for the resource.
+    pub(crate) fn begin_version(&self, new: &NewVersion, columns: &[ColumnDef]) -> Result<Begun> {
+        check_columns(columns)?;
+        self.transaction(|tx| {
+            if let Some((existing, status)) = existing_version(tx, new.resource, &new.sha256)? {
+                if status == "pending" {
+                    return Err(Error::Conflict(
+                        "ce fichier est déjà en cours de publication pour cette ressource"
+                            .to_owned(),
+                    ));
+                }
+                return Ok(Begun::Existing(written_version(tx, existing)?));
+            }
+            let version = insert_version(tx, new, "pending", Some(columns), None)?;
+            let mut definition = format!(
+                "CREATE TABLE {} ({} INTEGER PRIMARY KEY",
+                quote_identifier(&staging_table_name(version)),
+                quote_identifier(ROW_COLUMN)
+            );
+            for (position, column) in columns.iter().enumerate() {
+                definition.push_str(&format!(
+                    ", {} {}",
+                    column_sql_name(position),
+                    affinity(column.ty)
+                ));
+            }
+            definition.push(')');
+            tx.execute_batch(&definition)?;
+            Ok(Begun::Started(version))
+        })
+    }
+
+    /// Appends rows to a pending version's staging table, in one transaction with one prepared
+    /// statement. Returns how many rows were inserted.
+    pub(crate) fn append_rows<I>(
+        &self,
+        version: VersionId,
+        columns: &[ColumnDef],
+        rows: I,
+    ) -> Result<u64>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[Value]>,
+    {
+        let placeholders = vec!["?"; columns.len()].join(", ");
+        let names: Vec<String> = (0..columns.len()).map(column_sql_name).collect();
+        let sql = if columns.is_empty() {
+            format!(
+                "INSERT INTO {} DEFAULT VALUES",
+                quote_identifier(&staging_table_name(version))
+            )
+        } else {
+            format!(
+                "INSERT INTO {} ({}) VALUES ({placeholders})",
+                quote_identifier(&staging_table_name(version)),
+                names.join(", ")
+            )
+        };
+        self.transaction(|tx| {
+            let mut statement = tx.prepare_cached(&sql)?;
+            let mut n_rows = 0u64;
+            for row in rows {
+                let row = row.as_ref();
+                if row.len() != columns.len() {
+                    return Err(Error::Invalid(format!(
+                        "ligne de {} valeurs pour une table de {} colonnes",
+                        row.len(),
+                        columns.len()
+                    )));
+                }
+                for (idx, value) in row.iter().enumerate() {
+                    statement.raw_bind_parameter(idx + 1, SqlValue(value))?;
+                }
+                statement.raw_execute()?;
+                n_rows += 1;
+            }
+            Ok(n_rows)
+        })
+    }
+
+    /// Indexes the staging table, fills its full-text index, then — in the same transaction —
+    /// renames it into view and flips the resource's live pointer.
+    pub(crate) fn commit_version(
+        &self,
+        version: VersionId,
+        columns: &[ColumnDef],
+        report: Option<&str>,
+        conformant: bool,
+        retention: Retention,
+    ) -> Result<Version> {
+        self.transaction(|tx| {
+            let Some((resource, status)) = status_of(tx, version)? else {
+                return Err(Error::NotFound(format!("version {version}")));
+            };
+            if status != "pending" {
+                return Err(Error::Conflict(format!("la version {version} n'est plus en cours de chargement")));
+            }
+            let staging = quote_identifier(&staging_table_name(version));
+            build_indexes(tx, version, &staging, columns)?;
+            let has_fts = build_full_text_index(tx, version, &staging, columns)?;
+            tx.execute_batch(&format!("ALTER TABLE {staging} RENAME TO {}", quote_identifier(&rows_table_name(version))))?;
+            if has_fts {
+                tx.execute_batch(&format!(
+                    "ALTER TABLE {} RENAME TO {}",
+                    quote_identifier(&staging_fts_table_name(version)),
+                    quote_identifier(&fts_table_name(version))
+                ))?;
+            }
+            let row_count: i64 = tx.query_row(&format!("SELECT count(*) FROM {}", quote_identifier(&rows_table_name(version))), [], |row| row.get(0))?;
+            tx.execute(
+                "UPDATE version SET status = 'published', report = ?2, conformant = ?3, row_count = ?4 WHERE version_id = ?1",
+                params![version.0, report, conformant, row_count],
+            )?;
+            flip_live(tx, resource, version, retention)?;
+            written_version(tx, version)
+        })
+    }
+
+    /// Turns a pending version into a rejected one: its staging table goes, its row and report stay.
+    pub(crate) fn reject_pending_version(
+        &self,
+        version: VersionId,
+        report: &str,
+    ) -> Result<Version> {
+        self.transaction(|tx| {
+            drop_version_tables(tx, version)?;
+            let changed = tx.execute(
+                "UPDATE version SET status = 'rejected', report = ?2, conformant = 0, row_count = NULL, columns = NULL
+                 WHERE version_id = ?1 AND status = 'pending'",
+                params![version.0, report],
+            )?;
+            if changed == 0 {
+                return Err(Error::Conflict(format!("la version {version} n'est plus en cours de chargement")));
+            }
+            written_version(tx, version)
+        })
+    }
+
+    /// Forgets a pending version entirely (table and row).
+    pub(crate) fn abort_version(&self, version: VersionId) -> Result<()> {
+        self.transaction(|tx| {
+            drop_version_tables(tx, version)?;
+            tx.execute(
+                "DELETE FROM version WHERE version_id = ?1 AND status = 'pending'",
+                [version.0],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Records a version rejected before any table was made (unreadable file...), unless the same
+    /// bytes are already recorded for the resource, in which case that version is returned.
+    pub(crate) fn record_rejected_version(
+        &self,
+        new: &NewVersion,
+        report: &str,
+    ) -> Result<Version> {
+        self.transaction(|tx| {
+            if let Some((existing, status)) = existing_version(tx, new.resource, &new.sha256)? {
+                if status == "pending" {
+                    return Err(Error::Conflict(
+                        "ce fichier est déjà en cours de publication pour cette ressource"
+                            .to_owned(),
+                    ));
+                }
+                return written_version(tx, existing);
+            }
+            let version = insert_version(tx, new, "rejected", None, Some(report))?;
+            written_version(tx, version)
+        })
+    }
+
+    /// Makes a superseded version live again (a rollback), provided its table was kept.
+    pub(crate) fn restore_version(
+        &self,
+        version: VersionId,
+        retention: Retention,
+    ) -> Result<Version> {
+        self.transaction(|tx| {
+            let Some((resource, status)) = status_of(tx, version)? else {
+                return Err(Error::NotFound(format!("version {version}")));
+            };
+            match status.as_str() {
+                "published" => return written_version(tx, version),
+                "superseded" => {}
+                _ => {
+                    return Err(Error::Conflict(format!(
+                        "la version {version} n'a jamais été publiée"
+                    )));
+                }
+            }
+            if !table_exists(tx, &rows_table_name(version))? {
+                return Err(Error::Conflict(format!(
+                    "les lignes de la version {version} n'ont pas été conservées"
+                )));
+            }
+            flip_live(tx, resource, version, retention)?;
+            tx.execute(
+                "UPDATE version SET status = 'published' WHERE version_id = ?1",
+                [version.0],
+            )?;
+            written_version(tx, version)
+        })
+    }
+
+    pub(crate) fn version(&self, version: VersionId) -> Result<Option<Version>> {
+        self.read(|connection| version_by_id(connection, version))
+    }
+
+    pub(crate) fn version_by_sha256(
+        &self,
+        resource: ResourceId,
+        sha256: &Sha256,
+    ) -> Result<Option<Version>> {
+        self.read(|connection| {
+            query_one(
+                connection,
+                &format!("SELECT {VERSION_COLUMNS} FROM version v WHERE v.resource_id = ?1 AND v.sha256 = ?2 AND v.status <> 'pending'"),
+                params![resource.0, sha256.to_hex()],
+                version_from_row,
+            )
+        })
+    }
+
+    /// Newest first.
+    pub(crate) fn versions_of_resource(&self, resource: ResourceId) -> Result<Vec<Version>> {
+        self.read(|connection| {
+            query_all(
+                connection,
+                &format!("SELECT {VERSION_COLUMNS} FROM version v WHERE v.resource_id = ?1 AND v.status <> 'pending' ORDER BY v.version_id DESC"),
+                [resource.0],
+                version_from_row,
+            )
+        })
+    }
+
+    pub(crate) fn live_version(&self, resource: ResourceId) -> Result<Option<Version>> {
+        self.read(|connection| {
+            query_one(
+                connection,
+                &format!("SELECT {VERSION_COLUMNS} FROM resource r JOIN version v ON v.version_id = r.live_version_id WHERE r.resource_id = ?1"),
+                [resource.0],
+                version_from_row,
+            )
+        })
+    }
+
+    /// Oldest first.
+    pub(crate) fn live_history(&self, resource: ResourceId) -> Result<Vec<LivePeriod>> {
+        self.read(|connection| {
+            query_all(
+                connection,
+                "SELECT resource_id, version_id, live_from, live_until FROM live_period WHERE resource_id = ?1
+                 ORDER BY live_from, version_id",
+                [resource.0],
+                |row| {
+                    Ok(LivePeriod {
+                        resource: ResourceId(row.get(0)?),
+                        version: VersionId(row.get(1)?),
+                        from: parsed(row, 2, parse_timestamp)?,
+                        until: parsed_opt(row, 3, parse_timestamp)?,
+                    })
+                },
+            )
+        })
+    }
+
+    /// The columns of a visible version's table (`None` for unknown or rejected versions).
+    pub(crate) fn version_columns(&self, version: VersionId) -> Result<Option<Vec<ColumnDef>>> {
+        self.read(|connection| columns_of(connection, version))
+    }
+
+    /// Streams a version's rows, in file order, to `visit`.
+    pub(crate) fn for_each_row<E>(
+        &self,
+        version: VersionId,
+        visit: &mut dyn FnMut(&[Value]) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        E: From<Error>,
+    {
+        self.read(|connection| Ok(scan_rows(connection, version, visit)))
+            .map_err(E::from)?
+    }
+
+    /// Live, conformant versions of resources declaring `schema_name`, in published datasets.
+    pub(crate) fn live_sources(&self, schema_name: &str) -> Result<Vec<LiveSource>> {
+        self.read(|connection| {
+            query_all(
+                connection,
+                "SELECT r.resource_id, r.dataset_id, v.version_id, v.schema_name, v.schema_version, o.organisation_id,
+                        o.siren, o.territory, v.row_count
+                 FROM resource r
+                 JOIN version v ON v.version_id = r.live_version_id
+                 JOIN dataset d ON d.dataset_id = r.dataset_id
+                 JOIN organisation o ON o.organisation_id = v.producer_id
+                 WHERE v.schema_name = ?1 AND v.conformant = 1 AND d.state = 'published'
+                 ORDER BY r.resource_id",
+                [schema_name],
+                |row| {
+                    Ok(LiveSource {
+                        resource: ResourceId(row.get(0)?),
+                        dataset: DatasetId(row.get(1)?),
+                        version: VersionId(row.get(2)?),
+                        schema: SchemaRef { name: row.get(3)?, version: row.get(4)? },
+                        producer: OrganisationId(row.get(5)?),
+                        producer_siren: parsed(row, 6, Siren::parse)?,
+                        territory: parsed_opt(row, 7, TerritoryCode::parse)?,
+                        row_count: row.get::<_, Option<i64>>(8)?.map_or(0, |count| count.try_into().unwrap_or(0)),
+                    })
+                },
+            )
+        })
+    }
+}
+
+pub(crate) fn columns_of(
+    connection: &Connection,
+    version: VersionId,
+) -> Result<Option<Vec<ColumnDef>>> {
+    let text: Option<Option<String>> = connection
+        .query_row(
+            "SELECT columns FROM version WHERE version_id = ?1 AND status IN ('published', 'superseded')",
+            [version.0],
+            |row| row.get(0),
+        )
+        .optional()?;
+    text.flatten()
+        .map(|text| parse_columns_json(&text))
+        .transpose()
+}
+
+fn scan_rows<E: From<Error>>(
+    connection: &Connection,
+    version: VersionId,
+    visit: &mut dyn FnMut(&[Value]) -> Result<(), E>,
+) -> Result<(), E> {
+    let columns = columns_of(connection, version)?
+        .ok_or_else(|| Error::NotFound(format!("lignes de la version {version}")))?;
+    let table = rows_table_name(version);
+    if !table_exists(connection, &table)? {
+        return Err(
+            Error::NotFound(format!("lignes de la version {version} (non conservées)")).into(),
+        );
+    }
+    let selected: Vec<String> = std::iter::once(quote_identifier(ROW_COLUMN))
+        .chain((0..columns.len()).map(column_sql_name))
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM {} ORDER BY {}",
+        selected.join(", "),
+        quote_identifier(&table),
+        quote_identifier(ROW_COLUMN)
+    );
+    let mut statement = connection.prepare(&sql).map_err(Error::from)?;
+    let mut rows = statement.query([]).map_err(Error::from)?;
+    let mut values = Vec::with_capacity(columns.len());
+    while let Some(row) = rows.next().map_err(Error::from)? {
+        values.clear();
+        for (idx, column) in columns.iter().enumerate() {
+            let cell = row.get_ref(idx + 1).map_err(Error::from)?;
+            let value = decode_value(cell, column.ty).map_err(|error| {
+                Error::Corrupt(format!(
+                    "cellule illisible dans la version {version} : {error}"
+                ))
+            })?;
+            values.push(value);
+        }
+        visit(&values)?;
+    }
+    Ok(())
+}
+
+fn build_indexes(
+    tx: &Transaction<'_>,
+    version: VersionId,
+    table: &str,
+    columns: &[ColumnDef],
+) -> Result<()> {
+    let indexed = columns
+        .iter()
+        .enumerate()
+        .filter(|(_, column)| column.ty.is_scalar())
+        .take(MAX_INDEXED_COLUMNS);
+    for (position, _) in indexed {
+        let index = quote_identifier(&format!("idx_v{}_{position}", version.0));
+        tx.execute_batch(&format!(
+            "CREATE INDEX {index} ON {table} ({})",
+            column_sql_name(position)
+        ))?;
+    }
+    Ok(())
+}
+
+/// Creates and fills a contentless FTS5 table over the text columns; returns whether there was any.
+/// Contentless (`content=''`): the text already lives in the rows table, the FTS table only keeps
+/// the index and returns `_row` values as rowids.
+fn build_full_text_index(
+    tx: &Transaction<'_>,
+    version: VersionId,
+    table: &str,
+    columns: &[ColumnDef],
+) -> Result<bool> {
+    let searchable: Vec<(usize, &ColumnDef)> = columns
+        .iter()
+        .enumerate()
+        .filter(|(_, column)| column.ty.is_searchable())
+        .collect();
+    if searchable.is_empty() {
+        return Ok(false);
+    }
+    let fts = quote_identifier(&staging_fts_table_name(version));
+    let fts_columns: Vec<String> = searchable
+        .iter()
+        .map(|(position, _)| column_sql_name(*position))
+        .collect();
+    tx.execute_batch(&format!(
+        "CREATE VIRTUAL TABLE {fts} USING fts5({}, content = '', tokenize = 'unicode61 remove_diacritics 2');
+         INSERT INTO {fts} (rowid, {}) SELECT {}, {} FROM {table};",
+        fts_columns.join(", "),
+        fts_columns.join(", "),
+        quote_identifier(ROW_COLUMN),
+        fts_columns.join(", "),
+    ))?;
+    Ok(true)
+}

@@ -1,0 +1,977 @@
+//! Row validation, ready for parallel use.
+//!
+//! [`Plan::new`] checks the header once and maps physical columns to schema fields. Then any
+//! number of [`Part`]s (one per chunk of consecutive rows, possibly on several threads) are
+//! filled by [`Plan::check_row`], and [`Plan::finish`] merges them in file order into a
+//! [`Report`], resolving `unique`, `primaryKey` and same-table `foreignKeys` across parts. The
+//! report is the same whatever the chunking.
+//!
+//! Memory: per `unique` column and per distinct value, one entry of ~40 bytes (128-bit hash,
+//! first and last row) plus the cell text; per primary key distinct value ~40 bytes; per row
+//! with a foreign key, ~40 bytes plus the key text. Values are compared through 128-bit hashes
+//! of a canonical typed encoding: a false duplicate needs a hash collision (probability about
+//! n²/2¹²⁹ for n values, negligible).
+
+use std::collections::hash_map::{Entry, RandomState};
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::Arc;
+
+use crate::custom::{CustomCheck, CustomError};
+use crate::report::{self, Details, ErrorCode, Report, ReportError, Stats};
+use crate::schema::{Field, FieldsMatch, Schema, Violation};
+use crate::value::Value;
+
+/// Validation options (the CLI's flags).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Stop after this many errors (frictionless's default is 1000; `None` = no limit).
+    pub max_errors: Option<usize>,
+    /// Overrides the schema's `fieldsMatch` (a `--fields-match` flag).
+    pub fields_match: Option<FieldsMatch>,
+}
+
+/// One physical column: the field that reads it.
+#[derive(Debug, Clone)]
+struct Column {
+    /// Schema index, or `None` for a column the schema does not declare (read as `any`).
+    schema_index: Option<usize>,
+    field: Arc<Field>,
+}
+
+#[derive(Debug, Clone)]
+struct PlanForeignKey {
+    source_columns: Vec<usize>,
+    reference_columns: Vec<usize>,
+    fields: Vec<String>,
+    reference_fields: Vec<String>,
+}
+
+/// The header-checked validation plan. `Plan: Sync`: share it between threads.
+#[derive(Debug)]
+pub struct Plan {
+    columns: Vec<Column>,
+    n_schema_fields: usize,
+    unique_columns: Vec<usize>,
+    primary_key: Option<(Vec<usize>, Vec<String>)>,
+    foreign_keys: Vec<PlanForeignKey>,
+    /// Columns whose values feed a key (unique, primary key, foreign key).
+    key_columns: Vec<bool>,
+    custom_checks: Vec<Arc<dyn CustomCheck>>,
+    /// Physical column of each schema field, if present.
+    column_of_field: Vec<Option<usize>>,
+    hash_states: (RandomState, RandomState),
+    options: Options,
+    header_errors: usize,
+}
+
+/// First row, last row and first cell text of one distinct value of a `unique` column.
+type UniqueEntry = (u64, u64, Box<str>);
+
+/// Findings about one chunk of consecutive rows; row numbers inside are chunk-local.
+#[derive(Debug, Default)]
+pub struct Part {
+    errors: Vec<ReportError>,
+    /// Errors not kept because of `max_errors`.
+    dropped_errors: usize,
+    rows: u64,
+    /// Per unique column: hash → (first row, last row, first cell text).
+    unique: Vec<HashMap<u128, UniqueEntry>>,
+    /// Primary key hash → (first row, last row).
+    primary: HashMap<u128, (u64, u64)>,
+    /// Foreign key values seen in `fields`: (row, key index, hash, values for messages).
+    foreign_sources: Vec<(u64, usize, u128, Box<[String]>)>,
+    /// Per foreign key, hashes of the values of `reference.fields`.
+    foreign_targets: Vec<HashSet<u128>>,
+    violations: Vec<Violation>,
+    key_hashes: Vec<Option<u128>>,
+    row_errors: Vec<ReportError>,
+}
+
+impl Part {
+    /// Rows checked so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Errors found so far (including those dropped beyond `max_errors`).
+    pub fn error_count(&self) -> usize {
+        self.errors.len() + self.dropped_errors
+    }
+}
+
+impl Plan {
+    /// Checks the header against the schema and plans the row checks. Returns the header errors.
+    pub fn new(schema: &Schema, labels: &[&str], options: &Options) -> (Plan, Vec<ReportError>) {
+        let mode = options
+            .fields_match
+            .or(schema.fields_match)
+            .unwrap_or_default();
+        let fields = schema.fields();
+        let mut errors = Vec::new();
+        let shared: Vec<Arc<Field>> = fields.iter().cloned().map(Arc::new).collect();
+        let columns: Vec<Column> = if labels.is_empty() {
+            errors.push(header_error(
+                ErrorCode::BlankHeader,
+                None,
+                None,
+                Details::None,
+            ));
+            shared
+                .iter()
+                .enumerate()
+                .map(|(index, field)| Column {
+                    schema_index: Some(index),
+                    field: field.clone(),
+                })
+                .collect()
+        } else {
+            let matched = match_labels(fields, labels, mode);
+            check_header(fields, labels, &matched, mode, schema, &mut errors);
+            matched
+                .iter()
+                .zip(labels)
+                .map(|(schema_index, label)| match schema_index {
+                    Some(index) => Column {
+                        schema_index: Some(*index),
+                        field: shared[*index].clone(),
+                    },
+                    None => Column {
+                        schema_index: None,
+                        field: Arc::new(extra_field(label)),
+                    },
+                })
+                .collect()
+        };
+        let mut column_of_field = vec![None; fields.len()];
+        for (position, column) in columns.iter().enumerate() {
+            if let Some(index) = column.schema_index
+                && column_of_field[index].is_none()
+            {
+                column_of_field[index] = Some(position);
+            }
+        }
+        let column_named = |name: &str| {
+            schema
+                .field_index(name)
+                .and_then(|index| column_of_field[index])
+        };
+        let all_present = |names: &[String]| {
+            names
+                .iter()
+                .map(|name| column_named(name))
+                .collect::<Option<Vec<usize>>>()
+        };
+        let unique_columns: Vec<usize> = (0..columns.len())
+            .filter(|position| {
+                columns[*position].schema_index.is_some()
+                    && columns[*position].field.constraints.unique
+            })
+            .collect();
+        let primary_key = if schema.primary_key.is_empty() {
+            None
+        } else {
+            all_present(&schema.primary_key)
+                .map(|positions| (positions, schema.primary_key.clone()))
+        };
+        let foreign_keys: Vec<PlanForeignKey> = schema
+            .foreign_keys
+            .iter()
+            .filter_map(|key| {
+                let source_columns = all_present(&key.fields)?;
+                // Reference columns absent from the file read as empty: every value is then unknown.
+                let reference_columns = key
+                    .reference_fields
+                    .iter()
+                    .map(|name| column_named(name).unwrap_or(usize::MAX))
+                    .collect();
+                Some(PlanForeignKey {
+                    source_columns,
+                    reference_columns,
+                    fields: key.fields.clone(),
+                    reference_fields: key.reference_fields.clone(),
+                })
+            })
+            .collect();
+        let mut key_columns = vec![false; columns.len()];
+        let n_columns = key_columns.len();
+        let mut mark = |positions: &[usize]| {
+            positions
+                .iter()
+                .filter(|position| **position < n_columns)
+                .for_each(|position| key_columns[*position] = true)
+        };
+        mark(&unique_columns);
+        if let Some((positions, _)) = &primary_key {
+            mark(positions);
+        }
+        for key in &foreign_keys {
+            mark(&key.source_columns);
+            mark(&key.reference_columns);
+        }
+        let header_errors = errors.len();
+        let plan = Plan {
+            columns,
+            n_schema_fields: fields.len(),
+            unique_columns,
+            primary_key,
+            foreign_keys,
+            key_columns,
+            custom_checks: schema.custom_checks.clone(),
+            column_of_field,
+            hash_states: (RandomState::new(), RandomState::new()),
+            options: options.clone(),
+            header_errors,
+        };
+        (plan, errors)
+    }
+
+    /// A new, empty part.
+    pub fn new_part(&self) -> Part {
+        Part {
+            unique: vec![HashMap::new(); self.unique_columns.len()],
+            foreign_targets: vec![HashSet::new(); self.foreign_keys.len()],
+            key_hashes: vec![None; self.columns.len()],
+            ..Part::default()
+        }
+    }
+
+    /// Number of physical columns the plan expects (one per header label).
+    pub fn column_count(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Schema field index read by each physical column (`None` for undeclared columns).
+    pub fn column_fields(&self) -> Vec<Option<usize>> {
+        self.columns
+            .iter()
+            .map(|column| column.schema_index)
+            .collect()
+    }
+
+    /// Checks one row. `row_number` is local to the part (see [`Plan::finish`]).
+    pub fn check_row(&self, part: &mut Part, row_number: u64, cells: &[&str]) {
+        self.check_row_inner(part, row_number, cells, None);
+    }
+
+    /// Checks one row and writes the cast value of each physical column into `values`
+    /// (cleared first; [`Value::Null`] for missing values, absent cells and type errors).
+    pub fn check_row_values<'a>(
+        &self,
+        part: &mut Part,
+        row_number: u64,
+        cells: &[&'a str],
+        values: &mut Vec<Value<'a>>,
+    ) {
+        values.clear();
+        self.check_row_inner(part, row_number, cells, Some(values));
+    }
+
+    fn check_row_inner<'a>(
+        &self,
+        part: &mut Part,
+        row_number: u64,
+        cells: &[&'a str],
+        mut values: Option<&mut Vec<Value<'a>>>,
+    ) {
+        part.rows += 1;
+        let mut row_errors = std::mem::take(&mut part.row_errors);
+        row_errors.clear();
+        let mut blank_cells = 0usize;
+        let mut custom_cells: Vec<Option<&'a str>> = if self.custom_checks.is_empty() {
+            Vec::new()
+        } else {
+            vec![None; self.n_schema_fields]
+        };
+        for (position, column) in self.columns.iter().enumerate() {
+            let source = cells.get(position).copied();
+            part.violations.clear();
+            let field = &*column.field;
+            let (value, type_error) = field.read_cell(source, &mut part.violations);
+            if value.is_null() && !type_error {
+                blank_cells += 1;
+            }
+            if type_error {
+                let cell = source.unwrap_or("");
+                row_errors.push(cell_error(
+                    ErrorCode::TypeError,
+                    row_number,
+                    position,
+                    field,
+                    cell,
+                    Details::Type {
+                        field: report::field_info(field, None),
+                    },
+                    report::hint_for(field, None, cell),
+                ));
+            }
+            for violation in &part.violations {
+                let cell = source.unwrap_or("");
+                let details = Details::Constraint {
+                    constraint: violation.kind,
+                    in_array_item: violation.in_array_item,
+                    field: report::field_info(field, Some(violation.kind)),
+                };
+                let hint = if violation.in_array_item {
+                    None
+                } else {
+                    report::hint_for(field, Some(violation.kind), cell)
+                };
+                row_errors.push(cell_error(
+                    ErrorCode::ConstraintError,
+                    row_number,
+                    position,
+                    field,
+                    cell,
+                    details,
+                    hint,
+                ));
+            }
+            if self.key_columns[position] {
+                part.key_hashes[position] =
+                    (!value.is_null()).then(|| self.hash_values(std::slice::from_ref(&value)));
+            }
+            if let (Some(index), Some(text)) = (column.schema_index, source)
+                && !custom_cells.is_empty()
+                && !value.is_null()
+                && custom_cells[index].is_none()
+            {
+                custom_cells[index] = Some(text);
+            }
+            if let Some(values) = values.as_deref_mut() {
+                values.push(value);
+            }
+        }
+        for (position, cell) in cells.iter().enumerate().skip(self.columns.len()) {
+            row_errors.push(ReportError {
+                code: ErrorCode::ExtraCell,
+                row_number: Some(row_number),
+                field_number: Some(position + 1),
+                field_name: None,
+                cell: Some((*cell).to_owned()),
+                details: Details::None,
+                hint: None,
+            });
+        }
+        for position in cells.len()..self.columns.len() {
+            row_errors.push(ReportError {
+                code: ErrorCode::MissingCell,
+                row_number: Some(row_number),
+                field_number: Some(position + 1),
+                field_name: Some(self.columns[position].field.name.clone()),
+                cell: Some(String::new()),
+                details: Details::None,
+                hint: None,
+            });
+        }
+        if blank_cells == self.columns.len() {
+            row_errors.clear();
+            row_errors.push(ReportError {
+                code: ErrorCode::BlankRow,
+                row_number: Some(row_number),
+                field_number: None,
+                field_name: None,
+                cell: None,
+                details: Details::None,
+                hint: None,
+            });
+        }
+        self.check_keys(part, row_number, cells, &mut row_errors);
+        if !self.custom_checks.is_empty() {
+            self.run_custom_checks(row_number, &custom_cells, &mut row_errors);
+        }
+        for error in row_errors.drain(..) {
+            push_capped(part, error, self.options.max_errors);
+        }
+        part.row_errors = row_errors;
+    }
+
+    fn check_keys(
+        &self,
+        part: &mut Part,
+        row_number: u64,
+        cells: &[&str],
+        row_errors: &mut Vec<ReportError>,
+    ) {
+        for (slot, position) in self.unique_columns.iter().enumerate() {
+            let Some(hash) = part.key_hashes[*position] else {
+                continue;
+            };
+            let cell = cells.get(*position).copied().unwrap_or("");
+            match part.unique[slot].entry(hash) {
+                Entry::Occupied(mut entry) => {
+                    let previous = entry.get().1;
+                    entry.get_mut().1 = row_number;
+                    let field = &self.columns[*position].field;
+                    row_errors.push(cell_error(
+                        ErrorCode::UniqueError,
+                        row_number,
+                        *position,
+                        field,
+                        cell,
+                        Details::Duplicate {
+                            first_row: previous,
+                            fields: vec![field.name.clone()],
+                        },
+                        None,
+                    ));
+                }
+                Entry::Vacant(entry) => {
+                    entry.insert((row_number, row_number, cell.into()));
+                }
+            }
+        }
+        if let Some((positions, names)) = &self.primary_key {
+            let hashes: Vec<Option<u128>> = positions
+                .iter()
+                .map(|position| part.key_hashes[*position])
+                .collect();
+            if hashes.iter().all(Option::is_none) {
+                row_errors.push(row_error(
+                    ErrorCode::PrimaryKey,
+                    row_number,
+                    Details::NullPrimaryKey {
+                        fields: names.clone(),
+                    },
+                ));
+            } else {
+                let hash = self.combine(&hashes);
+                match part.primary.entry(hash) {
+                    Entry::Occupied(mut entry) => {
+                        let previous = entry.get().1;
+                        entry.get_mut().1 = row_number;
+                        row_errors.push(row_error(
+                            ErrorCode::PrimaryKey,
+                            row_number,
+                            Details::Duplicate {
+                                first_row: previous,
+                                fields: names.clone(),
+                            },
+                        ));
+                    }
+                    Entry::Vacant(entry) => {
+                        entry.insert((row_number, row_number));
+                    }
+                }
+            }
+        }
+        for (index, key) in self.foreign_keys.iter().enumerate() {
+            let reference: Vec<Option<u128>> = key
+                .reference_columns
+                .iter()
+                .map(|position| part.key_hashes.get(*position).copied().flatten())
+                .collect();
+            if reference.iter().any(Option::is_some) {
+                let hash = self.combine(&reference);
+                part.foreign_targets[index].insert(hash);
+            }
+            let source: Vec<Option<u128>> = key
+                .source_columns
+                .iter()
+                .map(|position| part.key_hashes[*position])
+                .collect();
+            if source.iter().any(Option::is_some) {
+                let texts: Box<[String]> = key
+                    .source_columns
+                    .iter()
+                    .map(|position| cells.get(*position).copied().unwrap_or("").to_owned())
+                    .collect();
+                part.foreign_sources
+                    .push((row_number, index, self.combine(&source), texts));
+            }
+        }
+    }
+
+    fn run_custom_checks(
+        &self,
+        row_number: u64,
+        cells: &[Option<&str>],
+        row_errors: &mut Vec<ReportError>,
+    ) {
+        let mut found: Vec<CustomError> = Vec::new();
+        for check in &self.custom_checks {
+            check.check_row(cells, &mut found);
+        }
+        for error in found {
+            let position = error
+                .field_index
+                .and_then(|index| self.column_of_field.get(index).copied().flatten());
+            row_errors.push(ReportError {
+                code: ErrorCode::Custom(error.code),
+                row_number: Some(row_number),
+                field_number: position.map(|position| position + 1),
+                field_name: position.map(|position| self.columns[position].field.name.clone()),
+                cell: error.field_index.map(|_| error.cell.clone()),
+                details: Details::Custom {
+                    message_fr: error.message_fr,
+                    message_en: error.message_en,
+                },
+                hint: None,
+            });
+        }
+    }
+
+    /// Merges parts in file order into the report. Each part comes with the number to add to
+    /// its row numbers (0 when they are already absolute).
+    pub fn finish(
+        &self,
+        header_errors: Vec<ReportError>,
+        parts: impl IntoIterator<Item = (u64, Part)>,
+    ) -> Report {
+        let mut errors = header_errors;
+        let mut rows = 0u64;
+        let mut unique: Vec<HashMap<u128, u64>> = vec![HashMap::new(); self.unique_columns.len()];
+        let mut primary: HashMap<u128, u64> = HashMap::new();
+        let mut targets: Vec<HashSet<u128>> = vec![HashSet::new(); self.foreign_keys.len()];
+        let mut sources: Vec<(u64, usize, u128, Box<[String]>)> = Vec::new();
+        for (offset, part) in parts {
+            rows += part.rows;
+            errors.extend(part.errors.into_iter().map(|mut error| {
+                error.row_number = error.row_number.map(|row| row + offset);
+                if let Details::Duplicate { first_row, .. } = &mut error.details {
+                    *first_row += offset;
+                }
+                error
+            }));
+            for (slot, map) in part.unique.into_iter().enumerate() {
+                let position = self.unique_columns[slot];
+                for (hash, (first, last, cell)) in map {
+                    let global = &mut unique[slot];
+                    if let Some(previous) = global.get(&hash) {
+                        let field = &self.columns[position].field;
+                        let details = Details::Duplicate {
+                            first_row: *previous,
+                            fields: vec![field.name.clone()],
+                        };
+                        errors.push(cell_error(
+                            ErrorCode::UniqueError,
+                            first + offset,
+                            position,
+                            field,
+                            &cell,
+                            details,
+                            None,
+                        ));
+                    }
+                    global.insert(hash, last + offset);
+                }
+            }
+            if let Some((_, names)) = &self.primary_key {
+                for (hash, (first, last)) in part.primary {
+                    if let Some(previous) = primary.get(&hash) {
+                        errors.push(row_error(
+                            ErrorCode::PrimaryKey,
+                            first + offset,
+                            Details::Duplicate {
+                                first_row: *previous,
+                                fields: names.clone(),
+                            },
+                        ));
+                    }
+                    primary.insert(hash, last + offset);
+                }
+            }
+            for (index, set) in part.foreign_targets.into_iter().enumerate() {
+                targets[index].extend(set);
+            }
+            sources.extend(
+                part.foreign_sources
+                    .into_iter()
+                    .map(|(row, index, hash, texts)| (row + offset, index, hash, texts)),
+            );
+        }
+        for (row, index, hash, values) in sources {
+            if !targets[index].contains(&hash) {
+                let key = &self.foreign_keys[index];
+                let details = Details::ForeignKey {
+                    fields: key.fields.clone(),
+                    reference_fields: key.reference_fields.clone(),
+                    values: values.into_vec(),
+                };
+                errors.push(row_error(ErrorCode::ForeignKey, row, details));
+            }
+        }
+        // Serial order: header errors, then by row; within a row, cell errors, then unique
+        // (by column), primary key, foreign keys, custom checks, as frictionless emits them.
+        errors.sort_by_key(|error| {
+            (
+                error.row_number.is_some(),
+                error.row_number,
+                phase(error.code),
+                unique_rank(error),
+            )
+        });
+        let mut warnings = Vec::new();
+        if let Some(limit) = self.options.max_errors
+            && errors.len() >= limit
+            && rows > 0
+        {
+            errors.truncate(limit);
+            if let Some(last_row) = errors.iter().rev().find_map(|error| error.row_number) {
+                rows = rows.min(last_row.saturating_sub(1));
+            }
+            rows = rows.max(1);
+            warnings.push((
+                format!("limite de {limit} erreurs atteinte : validation interrompue"),
+                format!("reached error limit: {limit}"),
+            ));
+        }
+        Report {
+            valid: errors.is_empty(),
+            stats: Stats {
+                rows,
+                fields: self.n_schema_fields,
+                errors: errors.len(),
+                warnings: warnings.len(),
+            },
+            errors,
+            warnings,
+        }
+    }
+
+    /// Number of header errors found by [`Plan::new`].
+    pub fn header_error_count(&self) -> usize {
+        self.header_errors
+    }
+
+    fn hash_values(&self, values: &[Value<'_>]) -> u128 {
+        let mut first = self.hash_states.0.build_hasher();
+        let mut second = self.hash_states.1.build_hasher();
+        for value in values {
+            feed(value, &mut first);
+            feed(value, &mut second);
+        }
+        (u128::from(first.finish()) << 64) | u128::from(second.finish())
+    }
+
+    fn combine(&self, hashes: &[Option<u128>]) -> u128 {
+        let mut first = self.hash_states.0.build_hasher();
+        let mut second = self.hash_states.1.build_hasher();
+        for hash in hashes {
+            hash.hash(&mut first);
+            hash.hash(&mut second);
+        }
+        (u128::from(first.finish()) << 64) | u128::from(second.finish())
+    }
+}
+
+fn push_capped(part: &mut Part, error: ReportError, max_errors: Option<usize>) {
+    if max_errors.is_some_and(|limit| part.errors.len() >= limit) {
+        part.dropped_errors += 1;
+    } else {
+        part.errors.push(error);
+    }
+}
+
+fn phase(code: ErrorCode) -> u8 {
+    match code {
+        ErrorCode::UniqueError => 1,
+        ErrorCode::PrimaryKey => 2,
+        ErrorCode::ForeignKey => 3,
+        ErrorCode::Custom(_) => 4,
+        _ => 0,
+    }
+}
+
+fn unique_rank(error: &ReportError) -> usize {
+    if error.code == ErrorCode::UniqueError {
+        error.field_number.unwrap_or(0)
+    } else {
+        0
+    }
+}
+
+/// Feeds a canonical encoding of a value: equal values (as Python compares them: `1 == 1.0`,
+/// a year equals the same integer) feed the same bytes.
+fn feed(value: &Value<'_>, hasher: &mut impl Hasher) {
+    match value {
+        Value::Null => hasher.write_u8(0),
+        Value::Boolean(flag) => {
+            hasher.write_u8(1);
+            hasher.write_u8(u8::from(*flag));
+        }
+        Value::Integer(number) => {
+            hasher.write_u8(2);
+            hasher.write_i64(*number);
+        }
+        Value::Year(year) => {
+            hasher.write_u8(2);
+            hasher.write_i64(i64::from(*year));
+        }
+        Value::Number(number) => {
+            if number.fract() == 0.0 && number.abs() < 9.2e18 {
+                hasher.write_u8(2);
+                hasher.write_i64(*number as i64);
+            } else {
+                hasher.write_u8(3);
+                hasher.write_u64(number.to_bits());
+            }
+        }
+        Value::String(text) => {
+            hasher.write_u8(4);
+            hasher.write(text.as_bytes());
+            hasher.write_usize(text.len());
+        }
+        Value::Date(date) => {
+            hasher.write_u8(5);
+            date.hash(hasher);
+        }
+        Value::Time(time) => {
+            hasher.write_u8(6);
+            let offset = i64::from(time.offset_seconds.unwrap_or(0));
+            let seconds =
+                i64::from(time.hour) * 3600 + i64::from(time.minute) * 60 + i64::from(time.second)
+                    - offset;
+            (time.offset_seconds.is_some(), seconds, time.nanosecond).hash(hasher);
+        }
+        Value::DateTime(datetime) => {
+            hasher.write_u8(7);
+            let days = crate::value::days_from_civil(
+                datetime.date.year,
+                datetime.date.month,
+                datetime.date.day,
+            );
+            let time = datetime.time;
+            let seconds = days * 86_400
+                + i64::from(time.hour) * 3600
+                + i64::from(time.minute) * 60
+                + i64::from(time.second)
+                - i64::from(time.offset_seconds.unwrap_or(0));
+            (time.offset_seconds.is_some(), seconds, time.nanosecond).hash(hasher);
+        }
+        Value::YearMonth { year, month } => {
+            hasher.write_u8(8);
+            (year, month).hash(hasher);
+        }
+        Value::Duration(duration) => {
+            hasher.write_u8(9);
+            for component in [
+                duration.years,
+                duration.months,
+                duration.weeks,
+                duration.days,
+                duration.hours,
+                duration.minutes,
+                duration.seconds,
+            ] {
+                hasher.write_u64(component.to_bits());
+            }
+            hasher.write_u8(u8::from(duration.negative));
+        }
+        Value::GeoPoint(point) => {
+            hasher.write_u8(10);
+            hasher.write_u64(point.lon.to_bits());
+            hasher.write_u64(point.lat.to_bits());
+        }
+        Value::Json(json) => {
+            hasher.write_u8(11);
+            hasher.write(json.to_string().as_bytes());
+        }
+        Value::List(items) => {
+            hasher.write_u8(12);
+            hasher.write_usize(items.len());
+            for item in items {
+                feed(item, hasher);
+            }
+        }
+    }
+}
+
+fn extra_field(label: &str) -> Field {
+    let descriptor = serde_json::json!({"name": label, "type": "any"});
+    match Schema::from_json(&serde_json::json!({"fields": [descriptor]})) {
+        Ok((schema, _)) => schema.fields()[0].clone(),
+        Err(_) => unreachable!("an `any` field with a string name is always valid"),
+    }
+}
+
+fn header_error(
+    code: ErrorCode,
+    field_number: Option<usize>,
+    field_name: Option<&str>,
+    details: Details,
+) -> ReportError {
+    ReportError {
+        code,
+        row_number: None,
+        field_number,
+        field_name: field_name.map(str::to_owned),
+        cell: None,
+        details,
+        hint: None,
+    }
+}
+
+fn label_error(
+    code: ErrorCode,
+    position: usize,
+    field_name: Option<&str>,
+    label: &str,
+    first_position: Option<usize>,
+) -> ReportError {
+    let mut error = header_error(
+        code,
+        Some(position + 1),
+        field_name,
+        Details::Label {
+            label: label.to_owned(),
+            first_position,
+        },
+    );
+    error.cell = Some(label.to_owned());
+    error
+}
+
+fn cell_error(
+    code: ErrorCode,
+    row_number: u64,
+    position: usize,
+    field: &Field,
+    cell: &str,
+    details: Details,
+    hint: Option<report::Hint>,
+) -> ReportError {
+    ReportError {
+        code,
+        row_number: Some(row_number),
+        field_number: Some(position + 1),
+        field_name: Some(field.name.clone()),
+        cell: Some(cell.to_owned()),
+        details,
+        hint,
+    }
+}
+
+fn row_error(code: ErrorCode, row_number: u64, details: Details) -> ReportError {
+    ReportError {
+        code,
+        row_number: Some(row_number),
+        field_number: None,
+        field_name: None,
+        cell: None,
+        details,
+        hint: None,
+    }
+}
+
+/// Pairs each label with a schema field index: by position under `exact`, by name otherwise.
+/// Under name matching a repeated label pairs only once (its first occurrence).
+fn match_labels(fields: &[Field], labels: &[&str], mode: FieldsMatch) -> Vec<Option<usize>> {
+    if mode == FieldsMatch::Exact {
+        return (0..labels.len())
+            .map(|position| (position < fields.len()).then_some(position))
+            .collect();
+    }
+    let mut used = vec![false; fields.len()];
+    labels
+        .iter()
+        .map(|label| {
+            let index = fields.iter().position(|field| field.name == *label)?;
+            if used[index] {
+                return None;
+            }
+            used[index] = true;
+            Some(index)
+        })
+        .collect()
+}
+
+/// Header errors, in frictionless's order: extra labels, unmatched header, missing labels,
+/// then (by position only) blank, duplicate and incorrect labels.
+fn check_header(
+    fields: &[Field],
+    labels: &[&str],
+    matched: &[Option<usize>],
+    mode: FieldsMatch,
+    schema: &Schema,
+    errors: &mut Vec<ReportError>,
+) {
+    let tolerates_extra = matches!(mode, FieldsMatch::Subset | FieldsMatch::Partial);
+    let tolerates_missing = matches!(mode, FieldsMatch::Superset | FieldsMatch::Partial);
+    if !tolerates_extra {
+        for (position, label) in labels.iter().enumerate() {
+            let repeated = mode != FieldsMatch::Exact && labels[..position].contains(label);
+            if matched[position].is_none() && !repeated {
+                errors.push(label_error(
+                    ErrorCode::ExtraLabel,
+                    position,
+                    None,
+                    label,
+                    None,
+                ));
+            }
+        }
+    }
+    if mode == FieldsMatch::Partial && !fields.is_empty() && matched.iter().all(Option::is_none) {
+        errors.push(header_error(
+            ErrorCode::UnmatchedHeader,
+            None,
+            None,
+            Details::None,
+        ));
+    }
+    let mut missing: Vec<&Field> = fields
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| !matched.contains(&Some(*index)))
+        .map(|(_, field)| field)
+        .collect();
+    if tolerates_missing {
+        missing
+            .retain(|field| field.constraints.required || schema.primary_key.contains(&field.name));
+    }
+    for (offset, field) in missing.iter().enumerate() {
+        errors.push(header_error(
+            ErrorCode::MissingLabel,
+            Some(labels.len() + offset + 1),
+            Some(&field.name),
+            Details::None,
+        ));
+    }
+    if mode != FieldsMatch::Exact {
+        // Frictionless refuses repeated labels under name matching; we report them instead.
+        for (position, label) in labels.iter().enumerate() {
+            if let Some(first) = labels[..position].iter().position(|seen| seen == label) {
+                errors.push(label_error(
+                    ErrorCode::DuplicateLabel,
+                    position,
+                    None,
+                    label,
+                    Some(first + 1),
+                ));
+            }
+        }
+        return;
+    }
+    for (position, (field, label)) in fields.iter().zip(labels).enumerate() {
+        if label.is_empty() {
+            errors.push(label_error(
+                ErrorCode::BlankLabel,
+                position,
+                Some(&field.name),
+                label,
+                None,
+            ));
+            continue;
+        }
+        if let Some(first) = labels[..position].iter().position(|seen| seen == label) {
+            errors.push(label_error(
+                ErrorCode::DuplicateLabel,
+                position,
+                Some(&field.name),
+                label,
+                Some(first + 1),
+            ));
+            continue;
+        }
+        if field.name != *label {
+            errors.push(label_error(
+                ErrorCode::IncorrectLabel,
+                position,
+                Some(&field.name),
+                label,
+                None,
+            ));
+        }
+    }
+}
