@@ -3,3 +3,4 @@
 
 mod docs;
 mod support;
+mod validate;
