@@ -1,5 +1,7 @@
 //! Socle's use cases: the one service every writer goes through.
 //!
+//! - [`Catalogue`] (`service`): every write, after a permission check (`access`).
+//! - `publish`: keep the bytes, validate, load, flip; `infer` types files without a schema.
 //! - `bundled`: the Table Schemas shipped in the binary (SCDL and related), with provenance.
 //! - `validation`: reading and checking a file, in parallel blocks for CSV.
 //! - `demo`: real Occitanie organisations and realistic generated SCDL files for `socle demo`.
@@ -7,6 +9,16 @@
 //! Architecture invariant: every write to the catalogue (web form, API, CLI, harvesting,
 //! consolidation) goes through this crate, so permissions and history live in one place.
 
+pub mod access;
 pub mod bundled;
 pub mod demo;
+mod error;
+mod infer;
+pub mod publish;
+mod service;
 pub mod validation;
+
+pub use access::Actor;
+pub use error::{Error, Result};
+pub use publish::{Outcome, Publication, PublishRequest};
+pub use service::{Catalogue, new_dataset_from};

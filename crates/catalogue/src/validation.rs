@@ -13,7 +13,8 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use ingest::{Block, BlockReader, Dialect, Format, IngestError, ReadError, Row, SourceInfo};
-use tableschema::{Details, ErrorCode, Part, Plan, Report, ReportError, Schema};
+use serde_json::json;
+use tableschema::{Details, DescriptorWarning, ErrorCode, Lang, Part, Plan, Report, ReportError, Schema};
 
 /// How to read and check a file.
 #[derive(Debug, Clone, Default)]
@@ -306,7 +307,7 @@ fn recycle<'b>(mut cells: Vec<&str>) -> Vec<&'b str> {
 }
 
 /// Rows that could not be decoded: each becomes an `encoding-error` in row order.
-fn add_encoding_errors(report: &mut Report, errors: Vec<ReadError>, header: &[String]) {
+pub(crate) fn add_encoding_errors(report: &mut Report, errors: Vec<ReadError>, header: &[String]) {
     if errors.is_empty() {
         return;
     }
@@ -385,4 +386,46 @@ pub fn format_name(source: &SourceInfo) -> &'static str {
         Format::Xlsx => "xlsx",
         Format::Ods => "ods",
     }
+}
+
+/// Which schema a report is about.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchemaLabel {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    /// How `--schema auto` chose it, and how sure it is.
+    pub detection: Option<String>,
+}
+
+/// The machine report, as `socle validate --format json` prints it and as versions keep it:
+/// `{"valid", "schema", "source", "stats", "errors", "warnings"}`.
+pub fn report_json(
+    validation: &Validation,
+    schema: &SchemaLabel,
+    warnings: &[DescriptorWarning],
+    lang: Lang,
+) -> serde_json::Value {
+    let mut report = validation.report.to_json(lang);
+    let source = &validation.source;
+    report["schema"] = json!({
+        "name": schema.name,
+        "version": schema.version,
+        "detection": schema.detection,
+    });
+    report["source"] = json!({
+        "format": format_name(source),
+        "encoding": source.encoding.map(|encoding| encoding.name()),
+        "delimiter": source.delimiter.map(|delimiter| char::from(delimiter).to_string()),
+        "compression": matches!(source.compression, ingest::Compression::Gzip).then_some("gzip"),
+        "sheet": source.sheet,
+    });
+    if let Some(list) = report["warnings"].as_array_mut() {
+        list.extend(
+            warnings
+                .iter()
+                .map(|warning| json!(format!("{} ({})", warning.message(lang), warning.path))),
+        );
+    }
+    report["stats"]["warnings"] = json!(report["warnings"].as_array().map_or(0, Vec::len));
+    report
 }

@@ -2,22 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use catalogue::validation::{Validation, format_name};
+use catalogue::validation::{SchemaLabel, Validation, report_json};
 use ingest::SourceInfo;
-use serde_json::json;
 use tableschema::{DescriptorWarning, Lang, ReportError};
 
 /// How many errors of one group the human report shows before summarising the rest.
 const SHOWN_PER_GROUP: usize = 20;
-
-/// Which schema a report is about.
-#[derive(Debug, Clone, Default)]
-pub struct SchemaLabel {
-    pub name: Option<String>,
-    pub version: Option<String>,
-    /// How `--schema auto` chose it, and how sure it is.
-    pub detection: Option<String>,
-}
 
 /// The machine report: the format `docs/cli.md` documents.
 pub fn render_json(
@@ -26,28 +16,7 @@ pub fn render_json(
     warnings: &[DescriptorWarning],
     lang: Lang,
 ) -> String {
-    let mut report = validation.report.to_json(lang);
-    let source = &validation.source;
-    report["schema"] = json!({
-        "name": schema.name,
-        "version": schema.version,
-        "detection": schema.detection,
-    });
-    report["source"] = json!({
-        "format": format_name(source),
-        "encoding": source.encoding.map(|encoding| encoding.name()),
-        "delimiter": source.delimiter.map(|delimiter| char::from(delimiter).to_string()),
-        "compression": matches!(source.compression, ingest::Compression::Gzip).then_some("gzip"),
-        "sheet": source.sheet,
-    });
-    if let Some(list) = report["warnings"].as_array_mut() {
-        list.extend(
-            warnings
-                .iter()
-                .map(|warning| json!(format!("{} ({})", warning.message(lang), warning.path))),
-        );
-    }
-    report["stats"]["warnings"] = json!(report["warnings"].as_array().map_or(0, Vec::len));
+    let report = report_json(validation, schema, warnings, lang);
     serde_json::to_string_pretty(&report).unwrap_or_default()
 }
 

@@ -114,7 +114,9 @@ impl Caster {
             Caster::YearMonth => {
                 cast_year_month(text).map(|(year, month)| Value::YearMonth { year, month })
             }
-            Caster::Duration => cast_duration(text).map(Value::Duration),
+            Caster::Duration => {
+                cast_duration(text).map(|duration| Value::Duration(Box::new(duration)))
+            }
             Caster::GeoPoint(format) => cast_geopoint(text, *format).map(Value::GeoPoint),
             Caster::GeoJson => {
                 let value: serde_json::Value = serde_json::from_str(text).ok()?;
@@ -536,35 +538,35 @@ fn is_email_domain(domain: &str) -> bool {
     if domain.chars().any(char::is_whitespace) || domain.contains("__") {
         return false;
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2 {
+    let Some((subdomains, tld)) = domain.rsplit_once('.') else {
         return false;
-    }
-    let (tld, subdomains) = labels.split_last().expect("two labels at least");
-    let label_ok = |label: &str| {
-        // Non-ASCII labels become `xn--...` punycode, which the ASCII rule accepts.
-        if !label.is_ascii() {
-            return !label.is_empty()
-                && label
-                    .chars()
-                    .all(|char| char.is_alphanumeric() || char == '-');
-        }
-        let bytes = label.as_bytes();
-        !bytes.is_empty()
-            && bytes.len() <= 63
-            && bytes[0].is_ascii_alphanumeric()
-            && bytes[bytes.len() - 1].is_ascii_alphanumeric()
-            && bytes
-                .iter()
-                .all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-')
     };
     let tld_ok = if tld.is_ascii() {
         let bytes = tld.as_bytes();
-        bytes.len() >= 2 && label_ok(tld) && bytes[bytes.len() - 1].is_ascii_alphabetic()
+        bytes.len() >= 2 && is_domain_label(tld) && bytes[bytes.len() - 1].is_ascii_alphabetic()
     } else {
-        label_ok(tld)
+        is_domain_label(tld)
     };
-    tld_ok && subdomains.iter().all(|label| label_ok(label))
+    tld_ok && subdomains.split('.').all(is_domain_label)
+}
+
+/// One label of a domain name; non-ASCII labels become `xn--...` punycode, which the ASCII
+/// rule accepts.
+fn is_domain_label(label: &str) -> bool {
+    if !label.is_ascii() {
+        return !label.is_empty()
+            && label
+                .chars()
+                .all(|char| char.is_alphanumeric() || char == '-');
+    }
+    let bytes = label.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes[bytes.len() - 1].is_ascii_alphanumeric()
+        && bytes
+            .iter()
+            .all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-')
 }
 
 #[cfg(test)]

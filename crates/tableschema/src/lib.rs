@@ -23,6 +23,7 @@ mod cast;
 pub mod custom;
 mod detect;
 mod error;
+mod keyhash;
 mod plan;
 mod report;
 mod schema;

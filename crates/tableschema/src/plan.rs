@@ -12,12 +12,13 @@
 //! of a canonical typed encoding: a false duplicate needs a hash collision (probability about
 //! n²/2¹²⁹ for n values, negligible).
 
-use std::collections::hash_map::{Entry, RandomState};
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use crate::custom::{CustomCheck, CustomError};
+use crate::keyhash::{KeyHasher, Prehashed};
 use crate::report::{self, Details, ErrorCode, Report, ReportError, Stats};
 use crate::schema::{Field, FieldsMatch, Schema, Violation};
 use crate::value::Value;
@@ -60,13 +61,14 @@ pub struct Plan {
     custom_checks: Vec<Arc<dyn CustomCheck>>,
     /// Physical column of each schema field, if present.
     column_of_field: Vec<Option<usize>>,
-    hash_states: (RandomState, RandomState),
     options: Options,
     header_errors: usize,
 }
 
-/// First row, last row and first cell text of one distinct value of a `unique` column.
-type UniqueEntry = (u64, u64, Box<str>);
+/// One distinct value of a `unique` column: first row, last row, and where its first cell
+/// text lies in [`Part::unique_text`] (start, length). Texts share one buffer so that a
+/// million distinct values cost one growing allocation, not a million small ones.
+type UniqueEntry = (u64, u64, usize, u32);
 
 /// Findings about one chunk of consecutive rows; row numbers inside are chunk-local.
 #[derive(Debug, Default)]
@@ -76,13 +78,15 @@ pub struct Part {
     dropped_errors: usize,
     rows: u64,
     /// Per unique column: hash → (first row, last row, first cell text).
-    unique: Vec<HashMap<u128, UniqueEntry>>,
+    unique: Vec<HashMap<u128, UniqueEntry, Prehashed>>,
+    /// First cell texts of the distinct values of `unique` columns, end to end.
+    unique_text: String,
     /// Primary key hash → (first row, last row).
-    primary: HashMap<u128, (u64, u64)>,
+    primary: HashMap<u128, (u64, u64), Prehashed>,
     /// Foreign key values seen in `fields`: (row, key index, hash, values for messages).
     foreign_sources: Vec<(u64, usize, u128, Box<[String]>)>,
     /// Per foreign key, hashes of the values of `reference.fields`.
-    foreign_targets: Vec<HashSet<u128>>,
+    foreign_targets: Vec<HashSet<u128, Prehashed>>,
     violations: Vec<Violation>,
     key_hashes: Vec<Option<u128>>,
     row_errors: Vec<ReportError>,
@@ -219,7 +223,6 @@ impl Plan {
             key_columns,
             custom_checks: schema.custom_checks.clone(),
             column_of_field,
-            hash_states: (RandomState::new(), RandomState::new()),
             options: options.clone(),
             header_errors,
         };
@@ -229,8 +232,8 @@ impl Plan {
     /// A new, empty part.
     pub fn new_part(&self) -> Part {
         Part {
-            unique: vec![HashMap::new(); self.unique_columns.len()],
-            foreign_targets: vec![HashSet::new(); self.foreign_keys.len()],
+            unique: vec![HashMap::default(); self.unique_columns.len()],
+            foreign_targets: vec![HashSet::default(); self.foreign_keys.len()],
             key_hashes: vec![None; self.columns.len()],
             ..Part::default()
         }
@@ -417,7 +420,9 @@ impl Plan {
                     ));
                 }
                 Entry::Vacant(entry) => {
-                    entry.insert((row_number, row_number, cell.into()));
+                    let start = part.unique_text.len();
+                    part.unique_text.push_str(cell);
+                    entry.insert((row_number, row_number, start, cell.len() as u32));
                 }
             }
         }
@@ -520,9 +525,11 @@ impl Plan {
     ) -> Report {
         let mut errors = header_errors;
         let mut rows = 0u64;
-        let mut unique: Vec<HashMap<u128, u64>> = vec![HashMap::new(); self.unique_columns.len()];
-        let mut primary: HashMap<u128, u64> = HashMap::new();
-        let mut targets: Vec<HashSet<u128>> = vec![HashSet::new(); self.foreign_keys.len()];
+        let mut unique: Vec<HashMap<u128, u64, Prehashed>> =
+            vec![HashMap::default(); self.unique_columns.len()];
+        let mut primary: HashMap<u128, u64, Prehashed> = HashMap::default();
+        let mut targets: Vec<HashSet<u128, Prehashed>> =
+            vec![HashSet::default(); self.foreign_keys.len()];
         let mut sources: Vec<(u64, usize, u128, Box<[String]>)> = Vec::new();
         for (offset, part) in parts {
             rows += part.rows;
@@ -535,7 +542,8 @@ impl Plan {
             }));
             for (slot, map) in part.unique.into_iter().enumerate() {
                 let position = self.unique_columns[slot];
-                for (hash, (first, last, cell)) in map {
+                for (hash, (first, last, start, length)) in map {
+                    let cell = &part.unique_text[start..start + length as usize];
                     let global = &mut unique[slot];
                     if let Some(previous) = global.get(&hash) {
                         let field = &self.columns[position].field;
@@ -548,7 +556,7 @@ impl Plan {
                             first + offset,
                             position,
                             field,
-                            &cell,
+                            cell,
                             details,
                             None,
                         ));
@@ -635,23 +643,19 @@ impl Plan {
     }
 
     fn hash_values(&self, values: &[Value<'_>]) -> u128 {
-        let mut first = self.hash_states.0.build_hasher();
-        let mut second = self.hash_states.1.build_hasher();
+        let mut hasher = KeyHasher::default();
         for value in values {
-            feed(value, &mut first);
-            feed(value, &mut second);
+            feed(value, &mut hasher);
         }
-        (u128::from(first.finish()) << 64) | u128::from(second.finish())
+        hasher.finish128()
     }
 
     fn combine(&self, hashes: &[Option<u128>]) -> u128 {
-        let mut first = self.hash_states.0.build_hasher();
-        let mut second = self.hash_states.1.build_hasher();
+        let mut hasher = KeyHasher::default();
         for hash in hashes {
-            hash.hash(&mut first);
-            hash.hash(&mut second);
+            hash.hash(&mut hasher);
         }
-        (u128::from(first.finish()) << 64) | u128::from(second.finish())
+        hasher.finish128()
     }
 }
 

@@ -68,7 +68,8 @@ pub enum Value<'a> {
         year: i32,
         month: u8,
     },
-    Duration(Duration),
+    /// Boxed: durations are rare and would double the size of every value.
+    Duration(Box<Duration>),
     GeoPoint(GeoPoint),
     /// `object`, `array` and `geojson` values.
     Json(serde_json::Value),

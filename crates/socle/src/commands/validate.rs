@@ -6,12 +6,12 @@ use std::path::Path;
 
 use anyhow::Context;
 use catalogue::bundled::{self, SCHEMAS};
-use catalogue::validation::{SchemaChooser, ValidateOptions, Validation, validate};
+use catalogue::validation::{SchemaChooser, SchemaLabel, ValidateOptions, Validation, validate};
 use tableschema::{DescriptorWarning, FieldsMatch, Lang, Schema, header_match_score};
 
 use super::Outcome;
 use crate::cli::{self, ReportFormat, ValidateArgs};
-use crate::report::{SchemaLabel, render_human, render_json};
+use crate::report::{render_human, render_json};
 
 pub fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
     let lang = lang(args.lang);

@@ -53,6 +53,10 @@ pub enum CompileError {
     TooManyOrderKeys {
         max: usize,
     },
+    /// A `LIKE` or `startswith()` pattern longer than SQLite accepts.
+    PatternTooLong {
+        max_bytes: usize,
+    },
     /// A cursor that is not one of ours, or is damaged.
     InvalidCursor {
         problem: CursorProblem,
@@ -115,6 +119,9 @@ impl CompileError {
             ),
             CompileError::TooManyOrderKeys { max } => {
                 format!("order_by accepte au plus {max} clés")
+            }
+            CompileError::PatternTooLong { max_bytes } => {
+                format!("motif LIKE trop long (au plus {max_bytes} octets)")
             }
             CompileError::InvalidCursor { problem } => format!(
                 "curseur invalide ({}) : reprenez la pagination depuis le début",
@@ -181,6 +188,9 @@ impl CompileError {
                 format!("two result columns are named '{name}': give one an alias with AS")
             }
             CompileError::TooManyOrderKeys { max } => format!("order_by takes at most {max} keys"),
+            CompileError::PatternTooLong { max_bytes } => {
+                format!("LIKE pattern too long (at most {max_bytes} bytes)")
+            }
             CompileError::InvalidCursor { problem } => format!(
                 "invalid cursor ({}): restart pagination from the beginning",
                 problem.label_en()

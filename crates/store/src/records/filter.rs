@@ -70,8 +70,7 @@ pub(crate) fn compile_filter(
         } => {
             let column = table.column(field)?;
             negate_if(*negated, sql, |sql| {
-                folded_like(table, column, like_pattern(pattern), sql);
-                Ok(())
+                folded_like(table, column, like_pattern(pattern), sql)
             })
         }
         Expr::IsNull { field, negated } => {
@@ -83,8 +82,7 @@ pub(crate) fn compile_filter(
         Expr::Search { field, text } => search(field.as_ref(), text, table, sql),
         Expr::StartsWith { field, prefix } => {
             let column = table.column(field)?;
-            folded_like(table, column, prefix_pattern(prefix), sql);
-            Ok(())
+            folded_like(table, column, prefix_pattern(prefix), sql)
         }
     }
 }
@@ -140,13 +138,27 @@ fn negate_if(
     }
 }
 
-fn folded_like(table: &Table, column: &ColumnInfo, pattern: String, sql: &mut Sql) {
+/// SQLite's default `SQLITE_MAX_LIKE_PATTERN_LENGTH`: longer patterns fail at run time.
+const MAX_LIKE_PATTERN_BYTES: usize = 50_000;
+
+fn folded_like(
+    table: &Table,
+    column: &ColumnInfo,
+    pattern: String,
+    sql: &mut Sql,
+) -> Result<(), CompileError> {
+    if pattern.len() > MAX_LIKE_PATTERN_BYTES {
+        return Err(CompileError::PatternTooLong {
+            max_bytes: MAX_LIKE_PATTERN_BYTES,
+        });
+    }
     sql.push(&format!(
         "({FOLD_FUNCTION}({}) LIKE ",
         column_sql(table, column)
     ));
     sql.param(Value::Text(pattern));
     sql.push(" ESCAPE '\\')");
+    Ok(())
 }
 
 fn compare(comparison: &Comparison, table: &Table, sql: &mut Sql) -> Result<(), CompileError> {

@@ -16,6 +16,36 @@
 //! - `cursor`: keyset pagination tokens ([`next_cursor`]).
 //! - `compile`: [`compile`] (rows or aggregates), [`count_sql`], [`facet_sql`], and the FTS5
 //!   table `search()` expects ([`fts_create_sql`], [`fts_rebuild_sql`]).
+//!
+//! ```
+//! use model::query::{Query, parse_order_by, parse_where};
+//! use store::records::{ColumnInfo, ColumnKind, Table, compile, register_functions};
+//!
+//! let columns = [
+//!     ColumnInfo { name: "commune", sql_name: "c1", ty: ColumnKind::Text },
+//!     ColumnInfo { name: "date", sql_name: "c2", ty: ColumnKind::Date },
+//! ];
+//! let table = Table { sql_name: "r_menus", columns: &columns };
+//! let conn = rusqlite::Connection::open_in_memory()?;
+//! register_functions(&conn)?;
+//! conn.execute_batch(
+//!     "CREATE TABLE r_menus (c1 TEXT, c2 TEXT);
+//!      INSERT INTO r_menus VALUES ('Toulouse', '2024-09-02'), ('Béziers', '2024-09-03');",
+//! )?;
+//! let query = Query {
+//!     filter: Some(parse_where("commune LIKE 'BEZ%' AND date >= date'2024-09-01'")?),
+//!     order_by: parse_order_by("date DESC")?,
+//!     limit: Some(100),
+//!     ..Query::default()
+//! };
+//! let compiled = compile(&table, &query)?;
+//! let mut statement = conn.prepare(&compiled.sql)?;
+//! let mut rows = statement.query(rusqlite::params_from_iter(&compiled.params))?;
+//! let row = rows.next()?.expect("one row");
+//! assert_eq!(row.get::<_, String>(0)?, "Béziers");
+//! let _next_page = compiled.next_cursor(row)?; // Some(opaque token) for `cursor=`
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod compile;
 mod cursor;

@@ -1365,3 +1365,71 @@ fn long_flat_chains_stay_within_sqlite_expression_depth() {
         assert_eq!(rowids(&conn, &compiled), expected);
     }
 }
+
+#[test]
+fn whatever_compiles_runs() {
+    // Token soup through parser and compiler: anything accepted must run without SQL error.
+    const PIECES: &[&str] = &[
+        "commune",
+        "plat",
+        "note",
+        "date",
+        "horodatage",
+        "bio",
+        "`montant total`",
+        "`c_id`",
+        "`nom \"officiel\"`",
+        " = ",
+        " != ",
+        " < ",
+        " >= ",
+        " AND ",
+        " OR ",
+        " NOT ",
+        " IN ",
+        " LIKE ",
+        " IS ",
+        " NULL",
+        " null",
+        "(",
+        ")",
+        ", ",
+        "'a%'",
+        "\"Paris\"",
+        "'*é_'",
+        "3",
+        "-2.5",
+        "true",
+        "date'2024-02-03'",
+        "date'2024-02-03T04:05'",
+        "search(",
+        "startswith(",
+        "\"x' OR 1=1 --\"",
+        "'\\\\'",
+        "\"\"",
+    ];
+    let mut rng = Rng(0x5eed_0000_0000_0099);
+    let rows = generate_rows(30, &mut rng);
+    let conn = open(&rows);
+    let mut ran = 0;
+    for _ in 0..20_000 {
+        let text: String = (0..1 + rng.below(9)).map(|_| *rng.pick(PIECES)).collect();
+        let Ok(filter) = parse_where(&text) else {
+            continue;
+        };
+        let query = Query {
+            filter: Some(filter.clone()),
+            ..Query::default()
+        };
+        let Ok(compiled) = compile(&TABLE, &query) else {
+            continue;
+        };
+        let expected: Vec<i64> = reference_order(&rows, Some(&filter), &[])
+            .iter()
+            .map(|r| r.rowid)
+            .collect();
+        assert_eq!(rowids(&conn, &compiled), expected, "{text}");
+        ran += 1;
+    }
+    assert!(ran > 300, "only {ran} queries ran");
+}

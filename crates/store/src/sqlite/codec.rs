@@ -136,6 +136,27 @@ impl ToSql for SqlValue<'_> {
     }
 }
 
+/// Binds one value. Dates, times and JSON are rendered into `scratch` rather than a new string:
+/// SQLite copies bound text at once, so one buffer serves every value of every row.
+pub(crate) fn bind_value(
+    statement: &mut rusqlite::Statement<'_>,
+    idx: usize,
+    value: &Value,
+    scratch: &mut String,
+) -> rusqlite::Result<()> {
+    use std::fmt::Write;
+    scratch.clear();
+    let rendered = match value {
+        Value::Date(date) => write!(scratch, "{date}"),
+        Value::Time(time) => write!(scratch, "{time}"),
+        Value::DateTime(datetime) => write!(scratch, "{datetime}"),
+        Value::Json(json) => write!(scratch, "{json}"),
+        other => return statement.raw_bind_parameter(idx, SqlValue(other)),
+    };
+    rendered.map_err(|error| rusqlite::Error::ToSqlConversionFailure(Box::new(error)))?;
+    statement.raw_bind_parameter(idx, ToSqlOutput::Borrowed(ValueRef::Text(scratch.as_bytes())))
+}
+
 /// Reads a cell back as the value it was written as. A cell that does not have its column's
 /// type (lenient publications keep such cells) comes back as what SQLite holds.
 pub(crate) fn decode_value(cell: ValueRef<'_>, ty: ColumnType) -> Result<Value, FromSqlError> {

@@ -40,6 +40,8 @@ impl SqliteEngine {
     /// Opens (creating if needed) the database and applies pending migrations.
     pub(crate) fn open(path: &Path, max_idle_readers: usize) -> Result<SqliteEngine> {
         let mut writer = open_connection(path)?;
+        // Only effective on a new, empty database (before WAL is set).
+        writer.execute_batch("PRAGMA page_size = 16384")?;
         // WAL is a property of the database file: setting it once, on the writer, is enough.
         let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {

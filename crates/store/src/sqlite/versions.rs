@@ -26,7 +26,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::catalogue::{query_all, query_one};
 use super::codec::{
-    SqlValue, affinity, columns_json, decode_value, now, parse_columns_json, parse_timestamp,
+    affinity, bind_value, columns_json, decode_value, now, parse_columns_json, parse_timestamp,
     parsed, parsed_opt, timestamp_text,
 };
 use super::{SqliteEngine, quote_identifier};
@@ -39,6 +39,26 @@ pub(crate) const ROW_COLUMN: &str = "_row";
 /// Beyond this many scalar columns, the extra ones are not indexed (wide files are rare and an
 /// index per column would then dominate the load time).
 pub(crate) const MAX_INDEXED_COLUMNS: usize = 64;
+
+/// Rows inserted by one multi-row INSERT statement during loads.
+const ROWS_PER_STATEMENT: usize = 64;
+
+/// SQLite's limit on `?` parameters per statement (SQLITE_MAX_VARIABLE_NUMBER).
+const MAX_BOUND_PARAMETERS: usize = 32_766;
+
+/// `INSERT INTO "table" (c0, c1...) VALUES (?, ?...), (?, ?...)...` for `n_rows` rows.
+fn insert_sql(table: &str, n_columns: usize, n_rows: usize) -> String {
+    let names: Vec<String> = (0..n_columns).map(column_sql_name).collect();
+    let one_row = format!("({})", vec!["?"; n_columns].join(", "));
+    format!("INSERT INTO {} ({}) VALUES {}", quote_identifier(table), names.join(", "), vec![one_row; n_rows].join(", "))
+}
+
+fn check_row_width(row: &[Value], columns: &[ColumnDef]) -> Result<()> {
+    if row.len() == columns.len() {
+        return Ok(());
+    }
+    Err(Error::Invalid(format!("ligne de {} valeurs pour une table de {} colonnes", row.len(), columns.len())))
+}
 
 /// SQLite's default limit is 2000 columns per table, one of which is `_row`.
 const MAX_COLUMNS: usize = 1999;
@@ -323,35 +343,68 @@ impl SqliteEngine {
         I: IntoIterator,
         I::Item: AsRef<[Value]>,
     {
-        let placeholders = vec!["?"; columns.len()].join(", ");
-        let names: Vec<String> = (0..columns.len()).map(column_sql_name).collect();
-        let sql = if columns.is_empty() {
-            format!(
-                "INSERT INTO {} DEFAULT VALUES",
-                quote_identifier(&staging_table_name(version))
-            )
-        } else {
-            format!(
-                "INSERT INTO {} ({}) VALUES ({placeholders})",
-                quote_identifier(&staging_table_name(version)),
-                names.join(", ")
-            )
-        };
+        let table = staging_table_name(version);
+        if columns.is_empty() {
+            return self.append_empty_rows(&table, rows);
+        }
+        // Several rows per statement: SQLite's per-statement overhead (step, reset) is then paid
+        // once per group, which speeds bulk loads up markedly.
+        let group_size = (MAX_BOUND_PARAMETERS / columns.len()).clamp(1, ROWS_PER_STATEMENT);
+        let group_sql = insert_sql(&table, columns.len(), group_size);
+        let single_sql = insert_sql(&table, columns.len(), 1);
+        self.transaction(|tx| {
+            let mut group_statement = tx.prepare_cached(&group_sql)?;
+            let mut single_statement = tx.prepare_cached(&single_sql)?;
+            let mut scratch = String::new();
+            let mut group = Vec::with_capacity(group_size);
+            let mut n_rows = 0u64;
+            let mut rows = rows.into_iter();
+            loop {
+                group.clear();
+                group.extend(rows.by_ref().take(group_size));
+                if group.is_empty() {
+                    break;
+                }
+                let statement = if group.len() == group_size { &mut group_statement } else { &mut single_statement };
+                for row in &group {
+                    let row = row.as_ref();
+                    check_row_width(row, columns)?;
+                }
+                if group.len() == group_size {
+                    let mut parameter = 1;
+                    for row in &group {
+                        for value in row.as_ref() {
+                            bind_value(statement, parameter, value, &mut scratch)?;
+                            parameter += 1;
+                        }
+                    }
+                    statement.raw_execute()?;
+                } else {
+                    for row in &group {
+                        for (idx, value) in row.as_ref().iter().enumerate() {
+                            bind_value(statement, idx + 1, value, &mut scratch)?;
+                        }
+                        statement.raw_execute()?;
+                    }
+                }
+                n_rows += group.len() as u64;
+            }
+            Ok(n_rows)
+        })
+    }
+
+    /// Rows of a table without columns (a file with a header and no fields is still a count).
+    fn append_empty_rows<I>(&self, table: &str, rows: I) -> Result<u64>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[Value]>,
+    {
+        let sql = format!("INSERT INTO {} DEFAULT VALUES", quote_identifier(table));
         self.transaction(|tx| {
             let mut statement = tx.prepare_cached(&sql)?;
             let mut n_rows = 0u64;
             for row in rows {
-                let row = row.as_ref();
-                if row.len() != columns.len() {
-                    return Err(Error::Invalid(format!(
-                        "ligne de {} valeurs pour une table de {} colonnes",
-                        row.len(),
-                        columns.len()
-                    )));
-                }
-                for (idx, value) in row.iter().enumerate() {
-                    statement.raw_bind_parameter(idx + 1, SqlValue(value))?;
-                }
+                check_row_width(row.as_ref(), &[])?;
                 statement.raw_execute()?;
                 n_rows += 1;
             }
@@ -377,8 +430,13 @@ impl SqliteEngine {
                 return Err(Error::Conflict(format!("la version {version} n'est plus en cours de chargement")));
             }
             let staging = quote_identifier(&staging_table_name(version));
+            let t0 = std::time::Instant::now();
             build_indexes(tx, version, &staging, columns)?;
+            eprintln!("TIMING indexes {:?}", t0.elapsed());
+            let t0 = std::time::Instant::now();
             let has_fts = build_full_text_index(tx, version, &staging, columns)?;
+            eprintln!("TIMING fts {:?}", t0.elapsed());
+            let t0 = std::time::Instant::now();
             tx.execute_batch(&format!("ALTER TABLE {staging} RENAME TO {}", quote_identifier(&rows_table_name(version))))?;
             if has_fts {
                 tx.execute_batch(&format!(
@@ -393,6 +451,7 @@ impl SqliteEngine {
                 params![version.0, report, conformant, row_count],
             )?;
             flip_live(tx, resource, version, retention)?;
+            eprintln!("TIMING rest {:?}", t0.elapsed());
             written_version(tx, version)
         })
     }
@@ -696,7 +755,7 @@ fn build_full_text_index(
         .map(|(position, _)| column_sql_name(*position))
         .collect();
     tx.execute_batch(&format!(
-        "CREATE VIRTUAL TABLE {fts} USING fts5({}, content = '', tokenize = 'unicode61 remove_diacritics 2');
+        "CREATE VIRTUAL TABLE {fts} USING fts5({}, content = '', detail = column, tokenize = 'unicode61 remove_diacritics 2');
          INSERT INTO {fts} (rowid, {}) SELECT {}, {} FROM {table};",
         fts_columns.join(", "),
         fts_columns.join(", "),

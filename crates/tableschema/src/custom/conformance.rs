@@ -241,3 +241,47 @@ mod never_panic {
         }
     }
 }
+
+#[test]
+fn build_refuses_unknown_checks_and_unusable_params() {
+    use super::BuildError;
+    use serde_json::json;
+    let lookup = |name: &str| ["a", "b"].iter().position(|f| *f == name);
+    let unknown = build(
+        &json!({"name": "phone-number-value", "params": {}}),
+        &lookup,
+    );
+    assert_eq!(
+        unknown.unwrap_err(),
+        BuildError::Unknown("phone-number-value".into())
+    );
+    for entry in [
+        json!({"name": "french-siret-value", "params": {"column": "missing"}}),
+        json!({"name": "french-siret-value"}),
+        json!({"name": "compare-columns-value", "params": {"column": "a", "column2": "b"}}),
+        json!({"name": "sum-columns-value", "params": {"column": "a", "columns": []}}),
+        json!({"name": "year-interval-value", "params": {"column": "a", "allow-year-only": true}}),
+        json!({"name": "one-of-required", "params": {"column1": "a"}}),
+    ] {
+        let Err(BuildError::Invalid {
+            reason_fr,
+            reason_en,
+            ..
+        }) = build(&entry, &lookup)
+        else {
+            panic!("{entry} should be refused");
+        };
+        assert!(!reason_fr.is_empty() && !reason_en.is_empty());
+    }
+    // Validata's newer names build the same checks.
+    let siret = build(
+        &json!({"name": "siret", "params": {"column": "a"}}),
+        &lookup,
+    )
+    .unwrap();
+    assert_eq!(siret.name(), "siret");
+    let mut found = Vec::new();
+    siret.check_row(&[Some("73282932000079")], &mut found);
+    assert_eq!(found[0].code, "french-siret-value");
+    assert_eq!(validata_error_type(found[0].code), "custom-check-error");
+}

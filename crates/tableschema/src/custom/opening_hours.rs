@@ -25,7 +25,7 @@ const SPEC_URL: &str = "https://wiki.openstreetmap.org/wiki/Key:opening_hours";
 pub enum OpeningHoursError {
     /// The text does not follow the grammar; `column` is the 1-based character position where
     /// the parser stopped, `found` the text from there (a few characters).
-    #[error("syntax error at character {column}, expected: {}", list_en(expected))]
+    #[error("syntax error at character {column}, expected {}", list_en(expected))]
     Syntax {
         column: usize,
         found: String,
@@ -51,18 +51,21 @@ pub fn parse_opening_hours(text: &str) -> Result<(), OpeningHoursError> {
     })
 }
 
-/// The most useful expectations first, at most six, joined for a sentence.
-fn list(expected: &[Expected], describe: fn(Expected) -> String, or: &str) -> String {
+/// The most useful expectations first (at most six), as `A` or `one of: A; B; C`.
+fn list(expected: &[Expected], describe: fn(Expected) -> String, one_of: &str) -> String {
     let shown: Vec<String> = expected.iter().take(6).map(|e| describe(*e)).collect();
-    match shown.split_last() {
-        None => String::new(),
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} {or} {last}", rest.join(", ")),
+    match shown.as_slice() {
+        [single] => single.clone(),
+        several => format!("{one_of} {}", several.join(" ; ")),
     }
 }
 
+fn list_fr(expected: &[Expected]) -> String {
+    list(expected, Expected::fr, "l'un de :")
+}
+
 fn list_en(expected: &[Expected]) -> String {
-    list(expected, Expected::en, "or")
+    list(expected, Expected::en, "one of:").replace(" ; ", "; ")
 }
 
 impl OpeningHoursError {
@@ -80,8 +83,8 @@ impl OpeningHoursError {
                     format!("devant « {found} »")
                 };
                 format!(
-                    "au caractère {column} ({found}), attendu : {}",
-                    list(expected, Expected::fr, "ou")
+                    "au caractère {column} ({found}), attendu {}",
+                    list_fr(expected)
                 )
             }
             OpeningHoursError::Unsupported { text, what } => match what {
@@ -122,7 +125,7 @@ impl OpeningHoursError {
                     format!("before `{found}`")
                 };
                 format!(
-                    "at character {column} ({found}), expected: {}",
+                    "at character {column} ({found}), expected {}",
                     list_en(expected)
                 )
             }

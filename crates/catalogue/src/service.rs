@@ -1,0 +1,209 @@
+//! [`Catalogue`]: the one service through which everything is written.
+//!
+//! Each write checks the actor's rights (`access`), then asks the store. Reads that anyone may
+//! make (published data) go straight to the store through [`Catalogue::store`].
+
+use std::io::Read;
+use std::path::Path;
+
+use model::{
+    Dataset, DatasetState, Membership, NewDataset, NewOrganisation, NewResource, NewUser,
+    Organisation, Resource, ResourceId, Role, Siren, Slug, User, Version,
+};
+use store::{DatasetFilter, ReferentialCounts, Store};
+
+use crate::access::{Actor, require_instance_admin, require_role};
+use crate::error::{Error, Result};
+use crate::publish::{self, Publication, PublishRequest};
+
+/// The catalogue service over one store. Cheap to clone.
+#[derive(Clone)]
+pub struct Catalogue {
+    store: Store,
+}
+
+impl Catalogue {
+    /// Opens (creating if needed) the data directory: database, migrations, blob store.
+    pub fn open(data_dir: &Path) -> Result<Catalogue> {
+        Ok(Catalogue {
+            store: Store::open(data_dir)?,
+        })
+    }
+
+    /// Wraps an already open store.
+    pub fn new(store: Store) -> Catalogue {
+        Catalogue { store }
+    }
+
+    /// Read access to everything stored (published data is public).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Imports the bundled referentials (communes, EPCI, départements, régions).
+    pub fn import_referentials(&self, actor: &Actor) -> Result<ReferentialCounts> {
+        require_instance_admin(actor, "l'import des référentiels")?;
+        let referentials = store::referentials::bundled().map_err(Error::Store)?;
+        Ok(self.store.import_referentials(&referentials)?)
+    }
+
+    // ---- Organisations ----
+
+    /// Adds an organisation; its territory code must exist in the referentials when given.
+    pub fn add_organisation(&self, actor: &Actor, new: &NewOrganisation) -> Result<Organisation> {
+        require_instance_admin(actor, "la création d'une organisation")?;
+        if self.store.organisation_by_siren(&new.siren)?.is_some() {
+            return Err(Error::Conflict(format!(
+                "une organisation de SIREN {} existe déjà",
+                new.siren
+            )));
+        }
+        Ok(self.store.create_organisation(new)?)
+    }
+
+    /// An organisation by SIREN.
+    pub fn organisation_by_siren(&self, siren: &Siren) -> Result<Organisation> {
+        self.store
+            .organisation_by_siren(siren)?
+            .ok_or_else(|| Error::NotFound(format!("organisation de SIREN {siren}")))
+    }
+
+    // ---- Users ----
+
+    /// Adds a user account.
+    pub fn add_user(&self, actor: &Actor, new: &NewUser) -> Result<User> {
+        require_instance_admin(actor, "la création d'un compte")?;
+        if self.store.user_by_email(&new.email)?.is_some() {
+            return Err(Error::Conflict(format!("un compte « {} » existe déjà", new.email)));
+        }
+        Ok(self.store.create_user(new)?)
+    }
+
+    /// A user by e-mail address.
+    pub fn user_by_email(&self, email: &str) -> Result<User> {
+        self.store
+            .user_by_email(email)?
+            .ok_or_else(|| Error::NotFound(format!("compte « {email} »")))
+    }
+
+    /// Gives `user` a role in `organisation` (or removes it with `None`). Instance
+    /// administrators and the organisation's own administrators may do it.
+    pub fn grant(
+        &self,
+        actor: &Actor,
+        user: &User,
+        organisation: &Organisation,
+        role: Option<Role>,
+    ) -> Result<Vec<Membership>> {
+        require_role(&self.store, actor, organisation.id, Role::Admin, "la gestion des membres")?;
+        self.store.set_membership(user.id, organisation.id, role)?;
+        Ok(self.store.memberships_of_user(user.id)?)
+    }
+
+    // ---- Datasets and resources ----
+
+    /// Creates a dataset; the actor must be an editor of its publisher.
+    pub fn create_dataset(&self, actor: &Actor, new: &NewDataset) -> Result<Dataset> {
+        require_role(&self.store, actor, new.publisher, Role::Editor, "la création d'un jeu de données")?;
+        if self.store.dataset_by_slug(&new.slug)?.is_some() {
+            return Err(Error::Conflict(format!(
+                "l'identifiant « {} » est déjà pris par un autre jeu de données",
+                new.slug
+            )));
+        }
+        Ok(self.store.create_dataset(new)?)
+    }
+
+    /// Updates a dataset's metadata (publisher's editors only, before and after the change).
+    pub fn update_dataset(&self, actor: &Actor, dataset: &Dataset, new: &NewDataset) -> Result<Dataset> {
+        require_role(&self.store, actor, dataset.publisher, Role::Editor, "la modification d'un jeu de données")?;
+        require_role(&self.store, actor, new.publisher, Role::Editor, "la modification d'un jeu de données")?;
+        Ok(self.store.update_dataset(dataset.id, new)?)
+    }
+
+    /// Archives a dataset: it stays retrievable but is no longer listed as current.
+    pub fn archive_dataset(&self, actor: &Actor, dataset: &Dataset) -> Result<Dataset> {
+        let mut new = new_dataset_from(dataset);
+        new.state = DatasetState::Archived;
+        self.update_dataset(actor, dataset, &new)
+    }
+
+    /// A dataset by slug.
+    pub fn dataset_by_slug(&self, slug: &Slug) -> Result<Dataset> {
+        self.store
+            .dataset_by_slug(slug)?
+            .ok_or_else(|| Error::NotFound(format!("jeu de données « {slug} »")))
+    }
+
+    /// Datasets, optionally narrowed.
+    pub fn datasets(&self, filter: &DatasetFilter) -> Result<Vec<Dataset>> {
+        Ok(self.store.list_datasets(filter)?)
+    }
+
+    /// Adds a resource to a dataset; a declared schema must be a bundled one, at an exact version.
+    pub fn add_resource(&self, actor: &Actor, new: &NewResource) -> Result<Resource> {
+        let dataset = self.dataset(new.dataset)?;
+        require_role(&self.store, actor, dataset.publisher, Role::Editor, "l'ajout d'une ressource")?;
+        if let Some(schema) = &new.schema {
+            crate::bundled::find(&format!("{}@{}", schema.name, schema.version))
+                .map_err(|error| Error::Invalid(error.message_fr()))?;
+        }
+        Ok(self.store.create_resource(new)?)
+    }
+
+    /// A resource by id.
+    pub fn resource(&self, id: ResourceId) -> Result<Resource> {
+        self.store
+            .resource(id)?
+            .ok_or_else(|| Error::NotFound(format!("ressource {id}")))
+    }
+
+    fn dataset(&self, id: model::DatasetId) -> Result<Dataset> {
+        self.store
+            .dataset(id)?
+            .ok_or_else(|| Error::NotFound(format!("jeu de données {id}")))
+    }
+
+    // ---- Publishing ----
+
+    /// Publishes `input` as a new version of the request's resource: the one path for every
+    /// writer (web form, API, CLI, harvesting, consolidation). See [`crate::publish`].
+    pub fn publish(
+        &self,
+        actor: &Actor,
+        request: &PublishRequest,
+        input: impl Read,
+    ) -> Result<Publication> {
+        let resource = self.resource(request.resource)?;
+        let dataset = self.dataset(resource.dataset)?;
+        require_role(&self.store, actor, dataset.publisher, Role::Editor, "la publication")?;
+        publish::publish(&self.store, &resource, request, actor.user_id(), input)
+    }
+
+    /// Every version of a resource, newest first, with its report and live period.
+    pub fn history(&self, resource: ResourceId) -> Result<Vec<Version>> {
+        self.resource(resource)?;
+        Ok(self.store.versions_of_resource(resource)?)
+    }
+}
+
+/// The writable fields of a stored dataset, to change some of them.
+pub fn new_dataset_from(dataset: &Dataset) -> NewDataset {
+    NewDataset {
+        slug: dataset.slug.clone(),
+        title: dataset.title.clone(),
+        description: dataset.description.clone(),
+        licence: dataset.licence,
+        themes: dataset.themes.clone(),
+        keywords: dataset.keywords.clone(),
+        frequency: dataset.frequency,
+        temporal_start: dataset.temporal_start,
+        temporal_end: dataset.temporal_end,
+        spatial: dataset.spatial.clone(),
+        producer: dataset.producer,
+        publisher: dataset.publisher,
+        state: dataset.state,
+        remote_id: dataset.remote_id.clone(),
+        source_url: dataset.source_url.clone(),
+    }
+}

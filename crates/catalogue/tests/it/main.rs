@@ -1,0 +1,6 @@
+//! The catalogue service's integration tests: publishing and permissions, on a real store in a
+//! scratch directory. One test binary for the crate.
+
+mod permissions;
+mod publishing;
+mod support;
