@@ -176,6 +176,8 @@ impl Splitter {
 pub(crate) struct RecordParser {
     core: csv_core::Reader,
     encoding: Encoding,
+    /// csv-core's cell end offsets, turned into the row's spans.
+    ends: Vec<usize>,
 }
 
 impl RecordParser {
@@ -185,7 +187,11 @@ impl RecordParser {
             .quote(QUOTE)
             .double_quote(true)
             .build();
-        let mut parser = Self { core, encoding };
+        let mut parser = Self {
+            core,
+            encoding,
+            ends: Vec::new(),
+        };
         parser.prime();
         parser
     }
@@ -210,29 +216,33 @@ impl RecordParser {
     ) -> Result<(), ReadError> {
         row.number = number;
         let mut bytes = std::mem::take(&mut row.text).into_bytes();
-        row.ends.clear();
+        let mut ends = std::mem::take(&mut self.ends);
+        ends.clear();
         if !content.is_empty() {
-            self.split_cells(content, &mut bytes, &mut row.ends);
+            self.split_cells(content, &mut bytes, &mut ends);
         } else {
             bytes.clear();
         }
-        match String::from_utf8(bytes) {
-            Ok(text) if row.ends.iter().all(|&end| text.is_char_boundary(end)) => {
+        let result = match String::from_utf8(bytes) {
+            Ok(text) if ends.iter().all(|&end| text.is_char_boundary(end)) => {
                 row.text = text;
+                row.set_spans_from_ends(&ends);
                 Ok(())
             }
             Ok(text) => {
-                let err = self.encoding_error(text.as_bytes(), &row.ends, number);
+                let err = self.encoding_error(text.as_bytes(), &ends, number);
                 row.clear_with(text.into_bytes());
                 Err(err)
             }
             Err(err) => {
                 let bytes = err.into_bytes();
-                let error = self.encoding_error(&bytes, &row.ends, number);
+                let error = self.encoding_error(&bytes, &ends, number);
                 row.clear_with(bytes);
                 Err(error)
             }
-        }
+        };
+        self.ends = ends;
+        result
     }
 
     /// Runs csv-core over `content`, growing the output buffers as needed.

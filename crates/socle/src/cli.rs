@@ -9,6 +9,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "socle", version, about, long_about = None)]
 pub struct Cli {
+    /// Dossier des données (base SQLite et fichiers déposés). Variable d'environnement : `SOCLE_DATA`.
+    #[arg(long, global = true, env = "SOCLE_DATA", default_value = "socle-data")]
+    pub data: PathBuf,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -19,6 +22,167 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Liste les schémas embarqués (SCDL et schémas associés), avec leur version et leur provenance.
     Schemas(SchemasArgs),
+    /// Crée le dossier des données et importe les référentiels (communes, EPCI, départements, régions).
+    Init,
+    /// Gère les organisations (collectivités, EPCI, syndicats…).
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Gère les comptes et leurs rôles dans les organisations.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Gère les jeux de données.
+    #[command(subcommand)]
+    Dataset(DatasetCommand),
+    /// Publie un fichier comme nouvelle version d'une ressource : validation, conservation du
+    /// fichier original, chargement des lignes.
+    Publish(PublishArgs),
+    /// Historique des versions d'une ressource, avec leur statut et leur période de mise en ligne.
+    History(HistoryArgs),
+    /// Crée un dossier de démonstration : organisations réelles d'Occitanie et jeux SCDL générés.
+    Demo,
+    /// Vérifie l'intégrité du stockage (tables, versions, fichiers originaux).
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Ajoute une organisation.
+    Add(OrgAddArgs),
+    /// Liste les organisations.
+    List,
+    /// Montre une organisation et ses jeux de données.
+    Show {
+        /// SIREN de l'organisation.
+        siren: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct OrgAddArgs {
+    /// SIREN (9 chiffres, clé de Luhn vérifiée).
+    #[arg(long)]
+    pub siren: String,
+    /// Nom officiel.
+    #[arg(long)]
+    pub name: String,
+    /// Type : commune, epci, departement, region, etat, syndicat-mixte, autre.
+    #[arg(long)]
+    pub kind: String,
+    /// Territoire : `commune:<code INSEE>`, `epci:<SIREN>`, `departement:<code>`, `region:<code>`.
+    #[arg(long)]
+    pub territory: Option<String>,
+    /// Adresse électronique de contact.
+    #[arg(long)]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Crée un compte.
+    Add {
+        /// Adresse électronique (identifiant du compte).
+        email: String,
+        /// Nom affiché.
+        #[arg(long)]
+        name: Option<String>,
+        /// Administrateur de toute l'instance.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Donne (ou retire) un rôle à un compte dans une organisation.
+    Grant {
+        /// Adresse électronique du compte.
+        email: String,
+        /// SIREN de l'organisation.
+        #[arg(long)]
+        org: String,
+        /// Rôle : `admin`, `editor`, ou `none` pour le retirer.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DatasetCommand {
+    /// Crée un jeu de données.
+    Create(DatasetCreateArgs),
+    /// Liste les jeux de données.
+    List {
+        /// Seulement ceux que produit ou publie cette organisation (SIREN).
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Montre un jeu de données, ses ressources et leur version en ligne.
+    Show {
+        /// Identifiant (slug) du jeu de données.
+        slug: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DatasetCreateArgs {
+    /// Identifiant dans les adresses (minuscules, chiffres, tirets).
+    pub slug: String,
+    /// Titre.
+    #[arg(long)]
+    pub title: String,
+    /// SIREN de l'organisation qui publie.
+    #[arg(long)]
+    pub org: String,
+    /// SIREN du producteur, quand l'organisation publie pour le compte d'une autre.
+    #[arg(long)]
+    pub producer: Option<String>,
+    /// Description (Markdown).
+    #[arg(long, default_value = "")]
+    pub description: String,
+    /// Licence : `etalab-2.0` (Licence Ouverte 2.0, par défaut) ou `odbl-1.0`.
+    #[arg(long, default_value = "etalab-2.0")]
+    pub licence: String,
+    /// Fréquence de mise à jour (vocabulaire européen : `MONTHLY`, `ANNUAL`…).
+    #[arg(long)]
+    pub frequency: Option<String>,
+    /// Thème (répétable).
+    #[arg(long = "theme")]
+    pub themes: Vec<String>,
+    /// Mot-clé (répétable).
+    #[arg(long = "keyword")]
+    pub keywords: Vec<String>,
+    /// Couverture spatiale : `commune:<code INSEE>`, `epci:<SIREN>`…
+    #[arg(long)]
+    pub territory: Option<String>,
+    /// Crée le jeu en brouillon (non publié).
+    #[arg(long)]
+    pub draft: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PublishArgs {
+    /// Le fichier à publier (CSV, CSV.GZ, XLSX, ODS).
+    pub file: PathBuf,
+    /// Jeu de données (slug).
+    #[arg(long)]
+    pub dataset: String,
+    /// Ressource (identifiant) ; par défaut la seule ressource du jeu, créée au premier dépôt.
+    #[arg(long)]
+    pub resource: Option<i64>,
+    /// Schéma de la ressource créée au premier dépôt (`scdl-menus-collectifs@1.2.3`).
+    #[arg(long)]
+    pub schema: Option<String>,
+    /// Publie même un fichier non conforme (avec son rapport) pour la ressource créée.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Format du rapport.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// Identifiant de la ressource.
+    pub resource: i64,
+    /// Format de la liste.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, clap::Args)]

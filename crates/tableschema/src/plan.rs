@@ -383,8 +383,14 @@ impl Plan {
         if !self.custom_checks.is_empty() {
             self.run_custom_checks(row_number, &custom_cells, &mut row_errors);
         }
-        for error in row_errors.drain(..) {
-            push_capped(part, error, self.options.max_errors);
+        self.order_row_errors(&mut row_errors);
+        // A row's errors are kept or dropped together, so that a part never cuts a row that
+        // a serial run would keep whole (the report is cut to `max_errors` in `finish`).
+        if self.options.max_errors.is_some_and(|limit| part.errors.len() >= limit) {
+            part.dropped_errors += row_errors.len();
+            row_errors.clear();
+        } else {
+            part.errors.append(&mut row_errors);
         }
         part.row_errors = row_errors;
     }
@@ -601,14 +607,22 @@ impl Plan {
         }
         // Serial order: header errors, then by row; within a row, cell errors, then unique
         // (by column), primary key, foreign keys, custom checks, as frictionless emits them.
-        errors.sort_by_key(|error| {
-            (
-                error.row_number.is_some(),
-                error.row_number,
-                phase(error.code),
-                unique_rank(error),
-            )
-        });
+        // Header errors first, then rows in order; within a row, frictionless's order.
+        errors.sort_by_key(|error| (error.row_number.is_some(), error.row_number));
+        let mut ordered = Vec::with_capacity(errors.len());
+        let mut rest = errors.as_mut_slice();
+        while let Some(first) = rest.first() {
+            let row = first.row_number;
+            let length = rest.iter().take_while(|error| error.row_number == row).count();
+            let (group, tail) = rest.split_at_mut(length);
+            let mut group: Vec<ReportError> = group.iter_mut().map(|error| std::mem::replace(error, placeholder_error())).collect();
+            if row.is_some() {
+                self.order_row_errors(&mut group);
+            }
+            ordered.append(&mut group);
+            rest = tail;
+        }
+        let mut errors = ordered;
         let mut warnings = Vec::new();
         if let Some(limit) = self.options.max_errors
             && errors.len() >= limit
@@ -642,6 +656,66 @@ impl Plan {
         self.header_errors
     }
 
+    /// Puts one row's errors in the order frictionless emits them. Frictionless reads the
+    /// cells of key columns first (unique columns, then primary key, then foreign keys) while
+    /// checking keys, and reads the whole row when it records a key error; the error list
+    /// follows that reading order. The order is a function of the row's errors alone, so
+    /// [`Plan::finish`] can apply it again after adding errors found across parts.
+    fn order_row_errors(&self, errors: &mut Vec<ReportError>) {
+        let n_columns = self.columns.len();
+        let mut cell_errors: Vec<Vec<ReportError>> = vec![Vec::new(); n_columns];
+        let mut shape_errors = Vec::new();
+        let mut blank_row = None;
+        let mut unique_errors: Vec<Option<ReportError>> = vec![None; n_columns];
+        let mut primary_key_error = None;
+        let mut foreign_key_errors: Vec<Vec<ReportError>> = vec![Vec::new(); self.foreign_keys.len()];
+        let mut custom_errors = Vec::new();
+        for error in errors.drain(..) {
+            let column = error.field_number.map(|number| number - 1).filter(|column| *column < n_columns);
+            match (error.code, column) {
+                (ErrorCode::TypeError | ErrorCode::ConstraintError, Some(column)) => cell_errors[column].push(error),
+                (ErrorCode::UniqueError, Some(column)) => unique_errors[column] = Some(error),
+                (ErrorCode::BlankRow, _) => blank_row = Some(error),
+                (ErrorCode::PrimaryKey, _) => primary_key_error = Some(error),
+                (ErrorCode::ForeignKey, _) => {
+                    let index = match &error.details {
+                        Details::ForeignKey { fields, .. } => self.foreign_keys.iter().position(|key| &key.fields == fields).unwrap_or(0),
+                        _ => 0,
+                    };
+                    if let Some(slot) = foreign_key_errors.get_mut(index) {
+                        slot.push(error);
+                    }
+                }
+                (ErrorCode::Custom(_), _) => custom_errors.push(error),
+                _ => shape_errors.push(error),
+            }
+        }
+        let mut state = RowReading { out: errors, cell_errors, shape_errors, blank_row, whole_row_read: false };
+        for column in &self.unique_columns {
+            state.read_cell(*column);
+            if let Some(error) = unique_errors[*column].take() {
+                state.read_whole_row();
+                state.out.push(error);
+            }
+        }
+        if let Some((columns, _)) = &self.primary_key {
+            columns.iter().for_each(|column| state.read_cell(*column));
+            if let Some(error) = primary_key_error {
+                state.read_whole_row();
+                state.out.push(error);
+            }
+        }
+        for (key, key_errors) in self.foreign_keys.iter().zip(foreign_key_errors) {
+            key.source_columns.iter().for_each(|column| state.read_cell(*column));
+            if !key_errors.is_empty() {
+                state.read_whole_row();
+                state.out.extend(key_errors);
+            }
+        }
+        state.read_whole_row();
+        state.out.extend(custom_errors);
+    }
+
     fn hash_values(&self, values: &[Value<'_>]) -> u128 {
         let mut hasher = KeyHasher::default();
         for value in values {
@@ -659,30 +733,42 @@ impl Plan {
     }
 }
 
-fn push_capped(part: &mut Part, error: ReportError, max_errors: Option<usize>) {
-    if max_errors.is_some_and(|limit| part.errors.len() >= limit) {
-        part.dropped_errors += 1;
-    } else {
-        part.errors.push(error);
+/// Replays how frictionless reads a row: one cell at a time, or the whole row at once.
+struct RowReading<'a> {
+    out: &'a mut Vec<ReportError>,
+    cell_errors: Vec<Vec<ReportError>>,
+    /// `extra-cell` and `missing-cell` errors, found when the whole row is read.
+    shape_errors: Vec<ReportError>,
+    blank_row: Option<ReportError>,
+    whole_row_read: bool,
+}
+
+impl RowReading<'_> {
+    fn read_cell(&mut self, column: usize) {
+        if let Some(errors) = self.cell_errors.get_mut(column) {
+            self.out.append(errors);
+        }
+    }
+
+    fn read_whole_row(&mut self) {
+        if self.whole_row_read {
+            return;
+        }
+        self.whole_row_read = true;
+        for column in 0..self.cell_errors.len() {
+            self.read_cell(column);
+        }
+        self.out.append(&mut self.shape_errors);
+        if let Some(blank_row) = self.blank_row.take() {
+            // Frictionless replaces everything found so far by the one `blank-row` error.
+            self.out.clear();
+            self.out.push(blank_row);
+        }
     }
 }
 
-fn phase(code: ErrorCode) -> u8 {
-    match code {
-        ErrorCode::UniqueError => 1,
-        ErrorCode::PrimaryKey => 2,
-        ErrorCode::ForeignKey => 3,
-        ErrorCode::Custom(_) => 4,
-        _ => 0,
-    }
-}
-
-fn unique_rank(error: &ReportError) -> usize {
-    if error.code == ErrorCode::UniqueError {
-        error.field_number.unwrap_or(0)
-    } else {
-        0
-    }
+fn placeholder_error() -> ReportError {
+    row_error(ErrorCode::BlankRow, 0, Details::None)
 }
 
 /// Feeds a canonical encoding of a value: equal values (as Python compares them: `1 == 1.0`,

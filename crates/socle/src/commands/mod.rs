@@ -1,5 +1,8 @@
 //! One module per subcommand; `run` dispatches.
 
+mod admin;
+mod demo;
+mod publish;
 mod schemas;
 mod validate;
 
@@ -29,5 +32,13 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Schemas(args) => schemas::run(&args),
         Command::Validate(args) => validate::run(&args),
+        Command::Init => admin::init(&cli.data),
+        Command::Org(command) => admin::org(&cli.data, &command),
+        Command::User(command) => admin::user(&cli.data, &command),
+        Command::Dataset(command) => admin::dataset(&cli.data, &command),
+        Command::Publish(args) => publish::run(&cli.data, &args),
+        Command::History(args) => admin::history(&cli.data, &args),
+        Command::Demo => demo::run(&cli.data),
+        Command::Check => admin::check(&cli.data),
     }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use catalogue::bundled::{self, SCHEMAS};
-use catalogue::validation::{SchemaChooser, SchemaLabel, ValidateOptions, Validation, validate};
+use catalogue::validation::{SchemaChooser, SchemaLabel, ValidateOptions, Validation, report_json, validate};
 use tableschema::{DescriptorWarning, FieldsMatch, Lang, Schema, header_match_score};
 
 use super::Outcome;
@@ -27,9 +27,10 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
     let validation = validate(BufReader::new(file), &mut chooser, &options)
         .map_err(|error| anyhow::anyhow!("{}", error.message_fr()))?;
     let (label, warnings) = chooser.into_parts();
+    let report = report_json(&validation, &label, &warnings, lang);
     let rendered = match args.format {
-        ReportFormat::Human => render_human(&validation, &label, &warnings, lang),
-        ReportFormat::Json => render_json(&validation, &label, &warnings, lang),
+        ReportFormat::Human => render_human(&report, lang),
+        ReportFormat::Json => render_json(&report),
     };
     println!("{rendered}");
     Ok(outcome(&validation))

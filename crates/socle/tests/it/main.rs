@@ -1,6 +1,7 @@
 //! The binary's integration tests: they run the compiled `socle` in scratch directories.
 //! One test binary for the crate (see ARCHITECTURE.md, "Testing").
 
+mod catalogue;
 mod docs;
 mod support;
 mod validate;

@@ -154,7 +154,10 @@ pub(crate) fn bind_value(
         other => return statement.raw_bind_parameter(idx, SqlValue(other)),
     };
     rendered.map_err(|error| rusqlite::Error::ToSqlConversionFailure(Box::new(error)))?;
-    statement.raw_bind_parameter(idx, ToSqlOutput::Borrowed(ValueRef::Text(scratch.as_bytes())))
+    statement.raw_bind_parameter(
+        idx,
+        ToSqlOutput::Borrowed(ValueRef::Text(scratch.as_bytes())),
+    )
 }
 
 /// Reads a cell back as the value it was written as. A cell that does not have its column's

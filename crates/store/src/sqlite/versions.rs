@@ -40,6 +40,9 @@ pub(crate) const ROW_COLUMN: &str = "_row";
 /// index per column would then dominate the load time).
 pub(crate) const MAX_INDEXED_COLUMNS: usize = 64;
 
+/// Rows added to the full-text index per transaction while publishing.
+const FTS_ROWS_PER_TRANSACTION: i64 = 100_000;
+
 /// Rows inserted by one multi-row INSERT statement during loads.
 const ROWS_PER_STATEMENT: usize = 64;
 
@@ -50,14 +53,23 @@ const MAX_BOUND_PARAMETERS: usize = 32_766;
 fn insert_sql(table: &str, n_columns: usize, n_rows: usize) -> String {
     let names: Vec<String> = (0..n_columns).map(column_sql_name).collect();
     let one_row = format!("({})", vec!["?"; n_columns].join(", "));
-    format!("INSERT INTO {} ({}) VALUES {}", quote_identifier(table), names.join(", "), vec![one_row; n_rows].join(", "))
+    format!(
+        "INSERT INTO {} ({}) VALUES {}",
+        quote_identifier(table),
+        names.join(", "),
+        vec![one_row; n_rows].join(", ")
+    )
 }
 
 fn check_row_width(row: &[Value], columns: &[ColumnDef]) -> Result<()> {
     if row.len() == columns.len() {
         return Ok(());
     }
-    Err(Error::Invalid(format!("ligne de {} valeurs pour une table de {} colonnes", row.len(), columns.len())))
+    Err(Error::Invalid(format!(
+        "ligne de {} valeurs pour une table de {} colonnes",
+        row.len(),
+        columns.len()
+    )))
 }
 
 /// SQLite's default limit is 2000 columns per table, one of which is `_row`.
@@ -247,6 +259,17 @@ fn insert_version(
     Ok(VersionId(tx.last_insert_rowid()))
 }
 
+/// Fails unless `version` is still pending; returns its resource.
+fn expect_pending(connection: &Connection, version: VersionId) -> Result<ResourceId> {
+    match status_of(connection, version)? {
+        None => Err(Error::NotFound(format!("version {version}"))),
+        Some((resource, status)) if status == "pending" => Ok(resource),
+        Some(_) => Err(Error::Conflict(format!(
+            "la version {version} n'est plus en cours de chargement"
+        ))),
+    }
+}
+
 /// What `begin_version` found.
 #[allow(clippy::large_enum_variant)] // Built once per publication, consumed at once.
 pub(crate) enum Begun {
@@ -365,7 +388,11 @@ impl SqliteEngine {
                 if group.is_empty() {
                     break;
                 }
-                let statement = if group.len() == group_size { &mut group_statement } else { &mut single_statement };
+                let statement = if group.len() == group_size {
+                    &mut group_statement
+                } else {
+                    &mut single_statement
+                };
                 for row in &group {
                     let row = row.as_ref();
                     check_row_width(row, columns)?;
@@ -422,21 +449,15 @@ impl SqliteEngine {
         conformant: bool,
         retention: Retention,
     ) -> Result<Version> {
+        self.transaction(|tx| expect_pending(tx, version).map(|_| ()))?;
+        // Indexes and the full-text index are built in transactions of their own, before the
+        // flip: the staging table stays invisible meanwhile, and other writers get the writer
+        // connection between steps instead of waiting for the whole build.
+        let staging = quote_identifier(&staging_table_name(version));
+        self.build_indexes(version, &staging, columns)?;
+        let has_fts = self.build_full_text_index(version, &staging, columns)?;
         self.transaction(|tx| {
-            let Some((resource, status)) = status_of(tx, version)? else {
-                return Err(Error::NotFound(format!("version {version}")));
-            };
-            if status != "pending" {
-                return Err(Error::Conflict(format!("la version {version} n'est plus en cours de chargement")));
-            }
-            let staging = quote_identifier(&staging_table_name(version));
-            let t0 = std::time::Instant::now();
-            build_indexes(tx, version, &staging, columns)?;
-            eprintln!("TIMING indexes {:?}", t0.elapsed());
-            let t0 = std::time::Instant::now();
-            let has_fts = build_full_text_index(tx, version, &staging, columns)?;
-            eprintln!("TIMING fts {:?}", t0.elapsed());
-            let t0 = std::time::Instant::now();
+            let resource = expect_pending(tx, version)?;
             tx.execute_batch(&format!("ALTER TABLE {staging} RENAME TO {}", quote_identifier(&rows_table_name(version))))?;
             if has_fts {
                 tx.execute_batch(&format!(
@@ -451,9 +472,66 @@ impl SqliteEngine {
                 params![version.0, report, conformant, row_count],
             )?;
             flip_live(tx, resource, version, retention)?;
-            eprintln!("TIMING rest {:?}", t0.elapsed());
             written_version(tx, version)
         })
+    }
+
+    /// One index per scalar column (up to [`MAX_INDEXED_COLUMNS`]), one transaction each.
+    fn build_indexes(&self, version: VersionId, table: &str, columns: &[ColumnDef]) -> Result<()> {
+        let indexed = columns
+            .iter()
+            .enumerate()
+            .filter(|(_, column)| column.ty.is_scalar())
+            .take(MAX_INDEXED_COLUMNS);
+        for (position, _) in indexed {
+            let index = quote_identifier(&format!("idx_v{}_{position}", version.0));
+            let sql = format!(
+                "CREATE INDEX {index} ON {table} ({})",
+                column_sql_name(position)
+            );
+            self.transaction(|tx| Ok(tx.execute_batch(&sql)?))?;
+        }
+        Ok(())
+    }
+
+    /// Creates and fills a contentless FTS5 table over the text columns, in chunks of rows (one
+    /// transaction each); returns whether there was any text column.
+    /// Contentless (`content=''`): the text already lives in the rows table, the FTS table only
+    /// keeps the index and returns `_row` values as rowids.
+    fn build_full_text_index(
+        &self,
+        version: VersionId,
+        table: &str,
+        columns: &[ColumnDef],
+    ) -> Result<bool> {
+        let searchable: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .filter(|(_, column)| column.ty.is_searchable())
+            .map(|(position, _)| column_sql_name(position))
+            .collect();
+        if searchable.is_empty() {
+            return Ok(false);
+        }
+        let fts = quote_identifier(&staging_fts_table_name(version));
+        let names = searchable.join(", ");
+        let row = quote_identifier(ROW_COLUMN);
+        let last_row: i64 = self.transaction(|tx| {
+            tx.execute_batch(&format!(
+                "CREATE VIRTUAL TABLE {fts} USING fts5({names}, content = '', tokenize = 'unicode61 remove_diacritics 2')"
+            ))?;
+            Ok(tx.query_row(&format!("SELECT coalesce(max({row}), 0) FROM {table}"), [], |found| found.get(0))?)
+        })?;
+        let fill = format!(
+            "INSERT INTO {fts} (rowid, {names}) SELECT {row}, {names} FROM {table} WHERE {row} > ?1 AND {row} <= ?2"
+        );
+        let mut chunk_start = 0;
+        while chunk_start < last_row {
+            let chunk_end = chunk_start.saturating_add(FTS_ROWS_PER_TRANSACTION);
+            self.transaction(|tx| Ok(tx.execute(&fill, params![chunk_start, chunk_end])?))?;
+            chunk_start = chunk_end;
+        }
+        Ok(true)
     }
 
     /// Turns a pending version into a rejected one: its staging table goes, its row and report stay.
@@ -709,58 +787,4 @@ fn scan_rows<E: From<Error>>(
         visit(&values)?;
     }
     Ok(())
-}
-
-fn build_indexes(
-    tx: &Transaction<'_>,
-    version: VersionId,
-    table: &str,
-    columns: &[ColumnDef],
-) -> Result<()> {
-    let indexed = columns
-        .iter()
-        .enumerate()
-        .filter(|(_, column)| column.ty.is_scalar())
-        .take(MAX_INDEXED_COLUMNS);
-    for (position, _) in indexed {
-        let index = quote_identifier(&format!("idx_v{}_{position}", version.0));
-        tx.execute_batch(&format!(
-            "CREATE INDEX {index} ON {table} ({})",
-            column_sql_name(position)
-        ))?;
-    }
-    Ok(())
-}
-
-/// Creates and fills a contentless FTS5 table over the text columns; returns whether there was any.
-/// Contentless (`content=''`): the text already lives in the rows table, the FTS table only keeps
-/// the index and returns `_row` values as rowids.
-fn build_full_text_index(
-    tx: &Transaction<'_>,
-    version: VersionId,
-    table: &str,
-    columns: &[ColumnDef],
-) -> Result<bool> {
-    let searchable: Vec<(usize, &ColumnDef)> = columns
-        .iter()
-        .enumerate()
-        .filter(|(_, column)| column.ty.is_searchable())
-        .collect();
-    if searchable.is_empty() {
-        return Ok(false);
-    }
-    let fts = quote_identifier(&staging_fts_table_name(version));
-    let fts_columns: Vec<String> = searchable
-        .iter()
-        .map(|(position, _)| column_sql_name(*position))
-        .collect();
-    tx.execute_batch(&format!(
-        "CREATE VIRTUAL TABLE {fts} USING fts5({}, content = '', detail = column, tokenize = 'unicode61 remove_diacritics 2');
-         INSERT INTO {fts} (rowid, {}) SELECT {}, {} FROM {table};",
-        fts_columns.join(", "),
-        fts_columns.join(", "),
-        quote_identifier(ROW_COLUMN),
-        fts_columns.join(", "),
-    ))?;
-    Ok(true)
 }

@@ -108,8 +108,15 @@ fn bench_row(idx: usize) -> Vec<Value> {
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     // Fields after the command name (which may contain spaces) start after the last ')'.
-    let fields: Vec<&str> = stat.rsplit_once(')').map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
-    let ticks = |idx: usize| fields.get(idx).and_then(|field| field.parse::<f64>().ok()).unwrap_or(0.0);
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
+    let ticks = |idx: usize| {
+        fields
+            .get(idx)
+            .and_then(|field| field.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // utime and stime are fields 14 and 15 (1-based) of the whole line, 12 and 13 here; 100 ticks/s on Linux.
     (ticks(11) + ticks(12)) / 100.0
 }
@@ -128,17 +135,15 @@ fn load_benchmark() {
     };
     let mut insert_seconds = 0.0;
     let mut insert_cpu = 0.0;
-    let stat_before = std::fs::read_to_string("/proc/self/stat").unwrap();
     for batch_start in (0..BENCH_ROWS).step_by(BENCH_BATCH) {
-        let batch: Vec<Vec<Value>> = (batch_start..batch_start + BENCH_BATCH).map(bench_row).collect();
+        let batch: Vec<Vec<Value>> = (batch_start..batch_start + BENCH_BATCH)
+            .map(bench_row)
+            .collect();
         let (started, cpu_started) = (Instant::now(), cpu_seconds());
         load.append(&batch).unwrap();
         insert_seconds += started.elapsed().as_secs_f64();
         insert_cpu += cpu_seconds() - cpu_started;
     }
-    let stat_after = std::fs::read_to_string("/proc/self/stat").unwrap();
-    let fields = |stat: &str| stat.rsplit_once(')').unwrap().1.split_whitespace().skip(11).take(2).map(|f| f.parse::<i64>().unwrap()).collect::<Vec<_>>();
-    eprintln!("TIMING user/sys ticks before {:?} after {:?}", fields(&stat_before), fields(&stat_after));
     let (started, cpu_started) = (Instant::now(), cpu_seconds());
     let version = store.commit_version(load, None, true).unwrap();
     let commit_seconds = started.elapsed().as_secs_f64();
