@@ -204,7 +204,8 @@ enum LoadFailure {
     Store(store::Error),
 }
 
-/// Checks every data row and loads its values, in batches.
+/// Checks every data row and loads its values. Reading and checking run on this thread while
+/// another inserts the previous batch, so the two halves of the work overlap on two cores.
 fn load_rows(
     reader: &mut ingest::RowReader<'_>,
     plan: &Plan,
@@ -212,11 +213,41 @@ fn load_rows(
     schema: &Schema,
     load: &mut LoadHandle,
 ) -> std::result::Result<(tableschema::Part, Vec<ReadError>), LoadFailure> {
+    // Two batches in flight: one being filled, one being inserted.
+    let (to_inserter, batches) = std::sync::mpsc::sync_channel::<Vec<Vec<Value>>>(1);
+    std::thread::scope(|scope| {
+        let inserter = scope.spawn(move || -> std::result::Result<(), store::Error> {
+            for batch in batches {
+                load.append(batch)?;
+            }
+            Ok(())
+        });
+        let checked = check_rows(reader, plan, layout, schema, &to_inserter);
+        drop(to_inserter);
+        let inserted = inserter.join().unwrap_or_else(|_| {
+            Err(store::Error::Invalid("le chargement des lignes s'est interrompu".to_owned()))
+        });
+        match (checked, inserted) {
+            (_, Err(error)) => Err(LoadFailure::Store(error)),
+            (checked, Ok(())) => checked,
+        }
+    })
+}
+
+/// Reads and checks every row, sending the table rows to the inserter in batches.
+fn check_rows(
+    reader: &mut ingest::RowReader<'_>,
+    plan: &Plan,
+    layout: &Layout,
+    schema: &Schema,
+    to_inserter: &std::sync::mpsc::SyncSender<Vec<Vec<Value>>>,
+) -> std::result::Result<(tableschema::Part, Vec<ReadError>), LoadFailure> {
     let mut part = plan.new_part();
     let mut encoding_errors = Vec::new();
     let mut row = Row::new();
     let mut batch: Vec<Vec<Value>> = Vec::with_capacity(BATCH_ROWS);
     let column_fields = plan.column_fields();
+    let mut values = Vec::new();
     loop {
         match reader.next_row(&mut row) {
             Ok(true) => {}
@@ -232,15 +263,27 @@ fn load_rows(
             continue;
         }
         let cells: Vec<&str> = row.cells().collect();
-        let mut values = Vec::with_capacity(cells.len());
-        plan.check_row_values(&mut part, row.number(), &cells, &mut values);
-        batch.push(layout_row(layout, &cells, &values, &column_fields, schema));
+        let mut row_values = recycle(std::mem::take(&mut values));
+        plan.check_row_values(&mut part, row.number(), &cells, &mut row_values);
+        batch.push(layout_row(layout, &cells, &row_values, &column_fields, schema));
+        values = recycle(row_values);
         if batch.len() == BATCH_ROWS {
-            load.append(batch.drain(..)).map_err(LoadFailure::Store)?;
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+            if to_inserter.send(full).is_err() {
+                // The inserter stopped on an error, which the caller reports.
+                return Ok((part, encoding_errors));
+            }
         }
     }
-    load.append(batch.drain(..)).map_err(LoadFailure::Store)?;
+    let _ = to_inserter.send(batch);
     Ok((part, encoding_errors))
+}
+
+/// Reuses a vector's allocation for values borrowing another row (emptied first, so nothing
+/// borrowed crosses over; the in-place `collect` keeps the buffer).
+fn recycle<'b>(mut values: Vec<tableschema::Value<'_>>) -> Vec<tableschema::Value<'b>> {
+    values.clear();
+    values.into_iter().map(|_| tableschema::Value::Null).collect()
 }
 
 /// One table row: each column's cast value; a cell that failed its type keeps its text.

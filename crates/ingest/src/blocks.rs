@@ -3,13 +3,22 @@
 //! own, on any thread.
 //!
 //! The cut is exact because the reader follows the quoting state from the
-//! first byte of the stream (see `split.rs`): a newline inside quotes never
-//! ends a block. Rows are numbered from 1 inside each block; the caller gets
-//! absolute numbers by adding the row counts of the blocks before, in order.
+//! first byte of the stream (see `scan.rs`): a newline inside quotes never
+//! ends a block. That scan only looks at quotes and line ends, and also counts
+//! rows so that [`Block::first_row`] is known when the block is handed out.
+//! Rows are numbered from 1 inside each block; the caller gets absolute
+//! numbers by adding `first_row - 1` (or the row counts of the blocks before).
+//!
+//! [`parse_block`] reads each byte once: UTF-8 is checked on the whole block
+//! up front (a row is examined closely only when the check fails inside it),
+//! each row is copied once into the reused [`Row`], and cells are found with
+//! `memchr`, unquoted cells being spans of that copy.
 
 use std::io::Read;
 
+use crate::block_rows::{self, BlockRows};
 use crate::csv_rows::{MAX_ROW_BYTES, read_chunk, stream_error};
+use crate::scan::CutScanner;
 use crate::source::{Source, TextSource, open_source};
 use crate::split::{RecordParser, Splitter};
 use crate::{Encoding, IngestError, Options, ReadError, Row, SourceInfo};
@@ -49,12 +58,10 @@ pub struct BlockReader<'a> {
     dialect: Dialect,
     buf: Vec<u8>,
     eof: bool,
-    splitter: Splitter,
+    scanner: CutScanner,
     block_size: usize,
     next_index: u64,
     offset: u64,
-    /// Rows whose end the splitter has seen.
-    rows_seen: u64,
     /// Rows in the blocks already returned.
     rows_returned: u64,
 }
@@ -80,11 +87,10 @@ impl<'a> BlockReader<'a> {
             dialect,
             buf: Vec::new(),
             eof: false,
-            splitter: Splitter::new(dialect.delimiter),
+            scanner: CutScanner::new(dialect.delimiter),
             block_size: DEFAULT_BLOCK_SIZE,
             next_index: 0,
             offset: 0,
-            rows_seen: 0,
             rows_returned: 0,
         }
     }
@@ -116,20 +122,16 @@ impl<'a> BlockReader<'a> {
                     .map_err(|err| stream_error(err, self.info.compression))?;
                 self.eof = read == 0;
             }
-            while self.splitter.next_row(&self.buf).is_some() {
-                self.rows_seen += 1;
-            }
+            self.scanner.scan(&self.buf, self.eof);
             if self.eof {
-                if self.splitter.finish(self.buf.len()).is_some() {
-                    self.rows_seen += 1;
-                }
-                return Ok(self.take_block(self.buf.len()));
+                let rows = self.scanner.rows_at_eof(self.buf.len());
+                return Ok(self.take_block(self.buf.len(), rows));
             }
-            match self.splitter.safe_cut() {
-                Some(cut) if cut > 0 => return Ok(self.take_block(cut)),
+            match self.scanner.cut() {
+                (cut, rows) if cut > 0 => return Ok(self.take_block(cut, rows)),
                 _ if self.buf.len() >= MAX_ROW_BYTES => {
                     return Err(ReadError::RecordTooLarge {
-                        row: self.rows_seen + 1,
+                        row: self.rows_returned + self.scanner.rows_seen() + 1,
                         limit: MAX_ROW_BYTES,
                     });
                 }
@@ -139,8 +141,8 @@ impl<'a> BlockReader<'a> {
         }
     }
 
-    /// Splits off `buf[..cut]` as the next block.
-    fn take_block(&mut self, cut: usize) -> Option<Block> {
+    /// Splits off `buf[..cut]`, made of `rows` rows, as the next block.
+    fn take_block(&mut self, cut: usize, rows: u64) -> Option<Block> {
         if cut == 0 {
             return None;
         }
@@ -148,16 +150,14 @@ impl<'a> BlockReader<'a> {
         rest.extend_from_slice(&self.buf[cut..]);
         let mut bytes = std::mem::replace(&mut self.buf, rest);
         bytes.truncate(cut);
-        self.splitter.shift(cut);
+        self.scanner.shift(cut);
         let block = Block {
             index: self.next_index,
             offset: self.offset,
             first_row: self.rows_returned + 1,
             bytes,
         };
-        // Every row the splitter finished lies before the cut (the cut is the
-        // start of the row being scanned).
-        self.rows_returned = self.rows_seen;
+        self.rows_returned += rows;
         self.next_index += 1;
         self.offset += cut as u64;
         Some(block)
@@ -199,6 +199,25 @@ impl Iterator for BlockReader<'_> {
 /// [`ReadError::offset_row`]). An encoding error concerns its row only; the
 /// following rows are still parsed.
 pub fn parse_block<F>(dialect: &Dialect, block: &[u8], mut on_row: F) -> u64
+where
+    F: FnMut(Result<&Row, ReadError>),
+{
+    if !block_rows::supports(dialect.delimiter) {
+        return parse_block_exactly(dialect, block, on_row);
+    }
+    let mut rows = BlockRows::new(dialect, block);
+    let mut row = Row::new();
+    let mut count = 0;
+    while let Some(result) = rows.next_row(count + 1, &mut row) {
+        count += 1;
+        on_row(result.map(|()| &row));
+    }
+    count
+}
+
+/// [`parse_block`] for delimiters that only the splitter handles (a
+/// [`Dialect`] made by hand: sources refuse them).
+fn parse_block_exactly<F>(dialect: &Dialect, block: &[u8], mut on_row: F) -> u64
 where
     F: FnMut(Result<&Row, ReadError>),
 {

@@ -63,10 +63,12 @@
 
 pub mod encoding;
 
+mod block_rows;
 mod blocks;
 mod csv_rows;
 mod error;
 mod row;
+mod scan;
 mod sheet;
 mod sniff;
 mod source;

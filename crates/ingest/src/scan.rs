@@ -53,19 +53,23 @@ impl CutScanner {
     /// next call (a quote or CR whose meaning depends on what follows).
     pub(crate) fn scan(&mut self, data: &[u8], at_eof: bool) {
         while self.pos < data.len() {
-            if self.quoted {
-                self.scan_quoted(data, at_eof);
-            } else if !self.scan_unquoted(data, at_eof) {
+            let go_on = if self.quoted {
+                self.scan_quoted(data, at_eof)
+            } else {
+                self.scan_unquoted(data, at_eof)
+            };
+            if !go_on {
                 return;
             }
         }
     }
 
     /// Inside quotes: finds the closing quote (skipping doubled ones).
-    fn scan_quoted(&mut self, data: &[u8], at_eof: bool) {
+    /// Returns false when the scan must wait for more bytes.
+    fn scan_quoted(&mut self, data: &[u8], at_eof: bool) -> bool {
         let Some(found) = memchr(QUOTE, &data[self.pos..]) else {
             self.pos = data.len();
-            return;
+            return true;
         };
         let quote = self.pos + found;
         match data.get(quote + 1) {
@@ -79,8 +83,12 @@ impl CutScanner {
                 self.pos = data.len();
             }
             // Closing or escaping: the next byte will tell.
-            None => self.pos = data.len() + 1,
+            None => {
+                self.pos = quote;
+                return false;
+            }
         }
+        true
     }
 
     /// Outside quotes: finds the next terminator or quote. Returns false when
@@ -100,16 +108,20 @@ impl CutScanner {
                 }
                 self.mark_cut(at + 1);
             }
-            b'\r' => {
-                self.rows += 1;
-                match data.get(at + 1) {
-                    Some(b'\n') => {}
-                    Some(_) => self.mark_cut(at + 1),
-                    None if at_eof => self.mark_cut(at + 1),
-                    // A LF may follow: cutting here would split the CRLF.
-                    None => return false,
+            b'\r' => match data.get(at + 1) {
+                // A LF may follow: look again once it is known.
+                None if !at_eof => {
+                    self.pos = at;
+                    return false;
                 }
-            }
+                next => {
+                    self.rows += 1;
+                    // After a CRLF, the cut comes with its LF.
+                    if next != Some(&b'\n') {
+                        self.mark_cut(at + 1);
+                    }
+                }
+            },
             _ => self.quoted = self.at_field_start(data, at),
         }
         true
@@ -142,9 +154,14 @@ impl CutScanner {
         self.rows
     }
 
-    /// The caller removed `buf[..cut]` (with `cut` as given by
-    /// [`CutScanner::cut`]): the state carries over to what remains.
+    /// The caller removed `buf[..cut]`: with `cut` as given by
+    /// [`CutScanner::cut`], the state carries over to what remains; any other
+    /// cut (the whole stream's end) starts afresh.
     pub(crate) fn shift(&mut self, cut: usize) {
+        if cut != self.cut {
+            *self = Self::new(self.delimiter);
+            return;
+        }
         self.pos -= cut;
         self.cut -= cut;
         self.rows -= self.rows_before_cut;
@@ -156,11 +173,15 @@ impl CutScanner {
 mod tests {
     use super::*;
     use crate::split::Splitter;
+    use proptest::prelude::*;
 
-    /// The splitter's view of `data` fed in pieces of `step` bytes: (last safe
-    /// cut, rows before it) while reading, and the row count at the end.
+    /// Rows of the whole stream `data`, as the splitter counts them.
     fn by_splitter(data: &[u8]) -> u64 {
-        let mut splitter = Splitter::new(b',');
+        by_splitter_with(data, b',')
+    }
+
+    fn by_splitter_with(data: &[u8], delimiter: u8) -> u64 {
+        let mut splitter = Splitter::new(delimiter);
         let mut rows = 0;
         while splitter.next_row(data).is_some() {
             rows += 1;
@@ -172,7 +193,11 @@ mod tests {
     /// checks every cut it offers is one the splitter would agree is a row
     /// start, with the right number of rows before it.
     fn by_scanner(data: &[u8], step: usize) -> u64 {
-        let mut scanner = CutScanner::new(b',');
+        by_scanner_with(data, step, b',')
+    }
+
+    fn by_scanner_with(data: &[u8], step: usize, delimiter: u8) -> u64 {
+        let mut scanner = CutScanner::new(delimiter);
         let mut end = 0;
         while end < data.len() {
             end = (end + step).min(data.len());
@@ -181,7 +206,8 @@ mod tests {
             if cut > 0 {
                 // Rows before the cut are exactly those of the prefix, and
                 // the rest parses the same on its own.
-                assert_eq!(by_splitter(&data[..cut]), rows, "cut {cut} in {data:?}");
+                let before = by_splitter_with(&data[..cut], delimiter);
+                assert_eq!(before, rows, "cut {cut} in {data:?}");
                 assert!(cut <= end);
             }
         }
@@ -238,5 +264,19 @@ mod tests {
         let rest = b"\"x\ny\"\nz\n";
         scanner.scan(rest, false);
         assert_eq!(scanner.cut(), (8, 2));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Fed in pieces of any size, the scanner counts the rows the splitter
+        /// finds, and each cut it offers has exactly the rows before it.
+        #[test]
+        fn agrees_with_the_splitter_on_csv_like_bytes(
+            data in prop::collection::vec(prop::sample::select(b"ab;\"\r\n".to_vec()), 0..300),
+            step in 1usize..80,
+        ) {
+            prop_assert_eq!(by_scanner_with(&data, step, b';'), by_splitter_with(&data, b';'));
+        }
     }
 }

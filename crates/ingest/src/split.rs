@@ -5,11 +5,16 @@
 //! escapes, CR, LF and CRLF end a record), plus one thing `csv-core` skips:
 //! an empty line is a row of its own, as in Python's `csv` module and thus in
 //! frictionless (which reports it as `blank-row`). Knowing row boundaries
-//! outside the parser is what lets the block reader cut a stream anywhere
-//! safe, and lets both readers number rows exactly like frictionless.
+//! outside the parser lets the row reader number rows exactly like
+//! frictionless.
 //!
 //! [`RecordParser`] then hands each non-empty row's bytes to `csv-core`, which
 //! does the unquoting, and checks the result is UTF-8.
+//!
+//! This pair is the reference: the row reader uses it, and so does
+//! [`parse_block`](crate::parse_block) for a row whose UTF-8 check failed.
+//! The block path's fast scanner (`scan.rs`) and parser (`block_rows.rs`)
+//! follow the same rules and are tested against it.
 
 use std::ops::Range;
 
@@ -152,12 +157,6 @@ impl Splitter {
                 Some(content)
             }
         }
-    }
-
-    /// Where the next row starts, if that is certain: not while a CR might
-    /// still be followed by the LF of a CRLF.
-    pub(crate) fn safe_cut(&self) -> Option<usize> {
-        (self.state != State::AfterCr).then_some(self.row_start)
     }
 
     /// Where the row being scanned starts (everything before can be dropped).
@@ -369,12 +368,12 @@ mod tests {
     }
 
     #[test]
-    fn cr_at_buffer_end_is_not_a_safe_cut() {
+    fn a_cr_at_the_buffer_end_waits_for_a_possible_lf() {
         let mut splitter = Splitter::new(b',');
         assert_eq!(splitter.next_row(b"a\r"), Some(0..1));
-        assert_eq!(splitter.safe_cut(), None);
+        assert_eq!(splitter.row_start(), 2);
         assert_eq!(splitter.next_row(b"a\r\nb"), None);
-        assert_eq!(splitter.safe_cut(), Some(3));
+        assert_eq!(splitter.row_start(), 3);
     }
 
     fn parse(content: &str) -> Result<Vec<String>, ReadError> {

@@ -78,7 +78,8 @@ fn summary(report: &Json, lang: Lang) -> String {
 fn group(errors: &[Json]) -> Vec<((&str, Option<&str>), Vec<&Json>)> {
     let mut groups: Vec<((&str, Option<&str>), Vec<&Json>)> = Vec::new();
     for error in errors {
-        let key = (error["type"].as_str().unwrap_or("?"), error["fieldName"].as_str());
+        let field = error["fieldName"].as_str().filter(|name| !name.is_empty());
+        let key = (error["type"].as_str().unwrap_or("?"), field);
         match groups.iter_mut().find(|(existing, _)| *existing == key) {
             Some((_, list)) => list.push(error),
             None => groups.push((key, vec![error])),

@@ -384,6 +384,9 @@ impl Store {
     /// the same bytes already recorded for the resource ([`VersionStart::Existing`], lock
     /// released), or registers a pending version with an empty staging table of `columns` and
     /// returns the handle that loads it (holding the lock until committed, rejected or dropped).
+    ///
+    /// The lock is per resource and not reentrant: a thread holding a [`LoadHandle`] for a
+    /// resource must not start another publication of the same resource.
     pub fn create_version_table(
         &self,
         new: &NewVersion,
@@ -411,8 +414,8 @@ impl Store {
         })
     }
 
-    /// Publishes a loaded version: builds its indexes and full-text index, then in one
-    /// transaction makes its table visible, marks it published, marks the previous live version
+    /// Publishes a loaded version: builds its indexes and full-text index (several short
+    /// transactions, the table still invisible), then in one transaction makes its table visible, marks it published, marks the previous live version
     /// superseded (dropping its table under [`Retention::DropSuperseded`]) and flips the live
     /// pointer. `report` is the validation report (JSON text).
     pub fn commit_version(
@@ -422,8 +425,16 @@ impl Store {
         conformant: bool,
     ) -> Result<Version> {
         load.finished = true;
-        let retention = self.inner.options.retention;
-        let committed = dispatch!(self, engine => engine.commit_version(load.version, &load.columns, report, conformant, retention));
+        // The handle's own store: a handle is only ever committed where it was loaded.
+        let store = load.store.clone();
+        let retention = store.inner.options.retention;
+        let committed = dispatch!(store, engine => engine.commit_version(
+            load.version,
+            &load.columns,
+            report,
+            conformant,
+            retention
+        ));
         if committed.is_err() {
             load.finished = false; // Drop discards the staging table.
         }
@@ -434,8 +445,9 @@ impl Store {
     /// previous live version stays live.
     pub fn reject_version(&self, mut load: LoadHandle, report: &str) -> Result<Version> {
         load.finished = true;
+        let store = load.store.clone();
         let rejected =
-            dispatch!(self, engine => engine.reject_pending_version(load.version, report));
+            dispatch!(store, engine => engine.reject_pending_version(load.version, report));
         if rejected.is_err() {
             load.finished = false;
         }
@@ -664,6 +676,7 @@ impl LoadHandle {
     /// Appends rows (each as wide as the columns) in one transaction. Call it with batches of
     /// thousands to hundreds of thousands of rows: the batch is the unit of commit, and other
     /// writers wait for the batch in progress. On error the batch is not applied.
+    /// The iterator runs while the store's writer is held: it must not call the store.
     pub fn append<I>(&mut self, rows: I) -> Result<u64>
     where
         I: IntoIterator,
@@ -754,5 +767,45 @@ impl Drop for PublicationGuard {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         busy.remove(&self.resource);
         self.locks.released.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_cross_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        fn send<T: Send>() {}
+        send_sync::<Store>();
+        send::<LoadHandle>();
+    }
+
+    #[test]
+    fn publication_locks_serialise_one_resource_only() {
+        let locks = Arc::new(PublicationLocks::default());
+        let held = PublicationLocks::acquire(&locks, ResourceId(1));
+        // Another resource is not blocked.
+        drop(PublicationLocks::acquire(&locks, ResourceId(2)));
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let waiter = {
+            let locks = Arc::clone(&locks);
+            std::thread::spawn(move || {
+                let _guard = PublicationLocks::acquire(&locks, ResourceId(1));
+                sender.send(()).unwrap();
+            })
+        };
+        assert!(
+            receiver
+                .recv_timeout(std::time::Duration::from_millis(100))
+                .is_err(),
+            "lock not exclusive"
+        );
+        drop(held);
+        receiver
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .expect("lock never released");
+        waiter.join().unwrap();
     }
 }

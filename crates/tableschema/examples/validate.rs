@@ -8,24 +8,41 @@ use tableschema::{ErrorCode, Options, Plan, Schema};
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let schema_text = std::fs::read_to_string(&args[0]).expect("schema file");
-    let (schema, warnings) = Schema::from_json(&serde_json::from_str(&schema_text).expect("JSON")).expect("usable schema");
+    let (schema, warnings) = Schema::from_json(&serde_json::from_str(&schema_text).expect("JSON"))
+        .expect("usable schema");
     for warning in warnings {
         eprintln!("warning: {}: {}", warning.path, warning.message_en);
     }
     let data = std::fs::read(&args[1]).expect("data file");
     let data = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&data);
     let first_line = data.split(|byte| *byte == b'\n').next().unwrap_or_default();
-    let delimiter = if first_line.iter().filter(|byte| **byte == b';').count() > first_line.iter().filter(|byte| **byte == b',').count() { b';' } else { b',' };
+    let delimiter = if first_line.iter().filter(|byte| **byte == b';').count()
+        > first_line.iter().filter(|byte| **byte == b',').count()
+    {
+        b';'
+    } else {
+        b','
+    };
     // One record per line (no multi-line cells), so that empty lines are rows as frictionless
     // reads them (the csv crate skips them).
     let parse_line = |line: &[u8]| -> Vec<String> {
         if line.is_empty() {
             return Vec::new();
         }
-        let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).from_reader(line);
-        reader.records().next().and_then(Result::ok).map(|record| record.iter().map(str::to_owned).collect()).unwrap_or_default()
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .from_reader(line);
+        reader
+            .records()
+            .next()
+            .and_then(Result::ok)
+            .map(|record| record.iter().map(str::to_owned).collect())
+            .unwrap_or_default()
     };
-    let mut lines = data.split(|byte| *byte == b'\n').map(|line| line.strip_suffix(b"\r").unwrap_or(line));
+    let mut lines = data
+        .split(|byte| *byte == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line));
     let header = parse_line(lines.next().unwrap_or_default());
     let labels: Vec<&str> = header.iter().map(String::as_str).collect();
     let (plan, header_errors) = Plan::new(&schema, &labels, &Options::default());
@@ -45,7 +62,15 @@ fn main() {
         if skip_custom && matches!(error.code, ErrorCode::Custom(_)) {
             continue;
         }
-        println!("{}", serde_json::json!([error.code.as_str(), error.row_number, error.field_number, error.cell]));
+        println!(
+            "{}",
+            serde_json::json!([
+                error.code.as_str(),
+                error.row_number,
+                error.field_number,
+                error.cell
+            ])
+        );
     }
     eprintln!("{} rows", report.stats.rows);
 }

@@ -241,27 +241,74 @@ pub(crate) fn cast_number(text: &str, format: &NumberFormat) -> Option<f64> {
 
 /// The lexical forms of Python's `Decimal`, without underscores or non-ASCII digits.
 fn parse_decimal(text: &str) -> Option<f64> {
+    if let Some(value) = parse_simple_decimal(text.as_bytes()) {
+        return Some(value);
+    }
     let bytes = text.as_bytes();
     let unsigned = match bytes.first()? {
         b'+' | b'-' => &text[1..],
         _ => text,
     };
     let negative = bytes[0] == b'-';
-    match unsigned.to_ascii_lowercase().as_str() {
-        "nan" | "snan" => return Some(f64::NAN),
-        "inf" | "infinity" => {
+    if unsigned
+        .as_bytes()
+        .first()
+        .is_some_and(u8::is_ascii_alphabetic)
+    {
+        let is = |word: &str| unsigned.eq_ignore_ascii_case(word);
+        if is("nan") || is("snan") {
+            return Some(f64::NAN);
+        }
+        if is("inf") || is("infinity") {
             return Some(if negative {
                 f64::NEG_INFINITY
             } else {
                 f64::INFINITY
             });
         }
-        _ => {}
+        return None;
     }
     if !is_decimal_literal(unsigned.as_bytes()) {
         return None;
     }
     text.parse::<f64>().ok()
+}
+
+/// Powers of ten that are exact in an `f64`.
+const EXACT_POWERS_OF_TEN: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// Fast path for the common `[-]digits[.digits]` with at most 15 digits: the mantissa and the
+/// power of ten are exact, so one division gives the correctly rounded value (Clinger's fast
+/// path). Anything else returns `None` and takes the general path.
+fn parse_simple_decimal(bytes: &[u8]) -> Option<f64> {
+    let (negative, digits) = match bytes.first()? {
+        b'-' => (true, &bytes[1..]),
+        b'+' => (false, &bytes[1..]),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut fraction_digits: Option<usize> = None;
+    let mut digit_count = 0;
+    for (index, byte) in digits.iter().enumerate() {
+        match byte {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(byte - b'0');
+                digit_count += 1;
+            }
+            b'.' if fraction_digits.is_none() => fraction_digits = Some(digits.len() - index - 1),
+            _ => return None,
+        }
+    }
+    if digit_count == 0 || digit_count > 15 {
+        return None;
+    }
+    let value = mantissa as f64 / EXACT_POWERS_OF_TEN[fraction_digits.unwrap_or(0)];
+    Some(if negative { -value } else { value })
 }
 
 /// digits [. digits] [e [sign] digits], with at least one digit in the mantissa.
@@ -504,16 +551,57 @@ fn is_base64(text: &str) -> bool {
 /// The `validators.email` rules frictionless applies: one `@`, a dotted domain whose last
 /// label ends with a letter, a local part of allowed characters.
 pub(crate) fn is_email(text: &str) -> bool {
-    if text.matches('@').count() != 1 {
-        return false;
-    }
-    let Some((local, domain)) = text.rsplit_once('@') else {
+    let bytes = text.as_bytes();
+    let Some(at) = memchr::memchr(b'@', bytes) else {
         return false;
     };
+    if memchr::memchr(b'@', &bytes[at + 1..]).is_some() {
+        return false;
+    }
+    let (local, domain) = (&text[..at], &text[at + 1..]);
+    if text.is_ascii() {
+        return is_ascii_email(local.as_bytes(), domain.as_bytes());
+    }
+    is_email_general(local, domain)
+}
+
+/// The rules for any text (non-ASCII local parts and domains).
+fn is_email_general(local: &str, domain: &str) -> bool {
     if local.is_empty() || local.chars().count() > 64 || domain.len() > 253 {
         return false;
     }
     is_email_domain(domain) && is_email_local(local)
+}
+
+/// The same rules as the general path, byte by byte, for the usual all-ASCII address.
+fn is_ascii_email(local: &[u8], domain: &[u8]) -> bool {
+    let atom_byte =
+        |byte: &u8| byte.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{}|~-".contains(byte);
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && local
+            .split(|byte| *byte == b'.')
+            .all(|atom| !atom.is_empty() && atom.iter().all(atom_byte));
+    if !local_ok || domain.len() > 253 {
+        return false;
+    }
+    let Some(last_dot) = memchr::memrchr(b'.', domain) else {
+        return false;
+    };
+    let label_ok = |label: &[u8]| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label[0].is_ascii_alphanumeric()
+            && label[label.len() - 1].is_ascii_alphanumeric()
+            && label
+                .iter()
+                .all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-')
+    };
+    let tld = &domain[last_dot + 1..];
+    tld.len() >= 2
+        && label_ok(tld)
+        && tld[tld.len() - 1].is_ascii_alphabetic()
+        && domain[..last_dot].split(|byte| *byte == b'.').all(label_ok)
 }
 
 fn is_latin_extended(char: char) -> bool {
@@ -612,6 +700,42 @@ mod tests {
     }
 
     #[test]
+    fn fast_decimal_path_is_exact() {
+        for text in [
+            "0",
+            "-0",
+            "1.5",
+            "123456789012345",
+            "0.1",
+            "99.99",
+            "-12.5",
+            ".5",
+            "5.",
+            "+3",
+            "0.00000000000001",
+            "123456.789012345",
+        ] {
+            assert_eq!(
+                parse_simple_decimal(text.as_bytes()),
+                Some(text.parse::<f64>().unwrap()),
+                "{text}"
+            );
+        }
+        for text in [
+            "1e3",
+            "1234567890123456",
+            "0.000000000000001",
+            "1.2.3",
+            ".",
+            "-",
+            "",
+            "nan",
+        ] {
+            assert_eq!(parse_simple_decimal(text.as_bytes()), None, "{text}");
+        }
+    }
+
+    #[test]
     fn integers() {
         assert_eq!(cast_integer(" 1 ", true), Some(1));
         assert_eq!(cast_integer("+1", true), Some(1));
@@ -640,6 +764,28 @@ mod tests {
         assert!(
             is_base64("aGVsbG8=") && is_base64("!!!") && !is_base64("aGVsbG8") && !is_base64("a")
         );
+    }
+
+    #[test]
+    fn ascii_email_path_agrees_with_the_general_one() {
+        let parts = [
+            "", "a", "a.b", ".a", "a.", "a..b", "a-b", "-a", "a-", "a_b", "a b", "ab1", "1a", "é",
+            "a+b", "x9",
+        ];
+        for local in parts {
+            for label in parts {
+                for tld in ["fr", "f", "f1", "1f", "", "com-", "c-om"] {
+                    let domain = format!("{label}.{tld}");
+                    if local.is_ascii() && domain.is_ascii() {
+                        assert_eq!(
+                            is_ascii_email(local.as_bytes(), domain.as_bytes()),
+                            is_email_general(local, &domain),
+                            "{local}@{domain}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

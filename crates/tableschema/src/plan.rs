@@ -281,10 +281,16 @@ impl Plan {
         let mut row_errors = std::mem::take(&mut part.row_errors);
         row_errors.clear();
         let mut blank_cells = 0usize;
-        let mut custom_cells: Vec<Option<&'a str>> = if self.custom_checks.is_empty() {
-            Vec::new()
+        // The cells custom checks see, by schema field; on the stack for usual widths.
+        let mut custom_cells_inline: [Option<&'a str>; 64] = [None; 64];
+        let mut custom_cells_heap: Vec<Option<&'a str>> = Vec::new();
+        let custom_cells: &mut [Option<&'a str>] = if self.custom_checks.is_empty() {
+            &mut []
+        } else if self.n_schema_fields <= custom_cells_inline.len() {
+            &mut custom_cells_inline[..self.n_schema_fields]
         } else {
-            vec![None; self.n_schema_fields]
+            custom_cells_heap.resize(self.n_schema_fields, None);
+            &mut custom_cells_heap
         };
         for (position, column) in self.columns.iter().enumerate() {
             let source = cells.get(position).copied();
@@ -331,8 +337,11 @@ impl Plan {
                 ));
             }
             if self.key_columns[position] {
-                part.key_hashes[position] =
-                    (!value.is_null()).then(|| self.hash_values(std::slice::from_ref(&value)));
+                part.key_hashes[position] = match &value {
+                    Value::Null => None,
+                    Value::Number(number) if number.is_nan() => Some(NAN_KEY),
+                    value => Some(self.hash_values(std::slice::from_ref(value))),
+                };
             }
             if let (Some(index), Some(text)) = (column.schema_index, source)
                 && !custom_cells.is_empty()
@@ -350,7 +359,8 @@ impl Plan {
                 code: ErrorCode::ExtraCell,
                 row_number: Some(row_number),
                 field_number: Some(position + 1),
-                field_name: None,
+                // No field reads this cell; frictionless reports an empty name, not null.
+                field_name: Some(String::new()),
                 cell: Some((*cell).to_owned()),
                 details: Details::None,
                 hint: None,
@@ -381,12 +391,16 @@ impl Plan {
         }
         self.check_keys(part, row_number, cells, &mut row_errors);
         if !self.custom_checks.is_empty() {
-            self.run_custom_checks(row_number, &custom_cells, &mut row_errors);
+            self.run_custom_checks(row_number, custom_cells, &mut row_errors);
         }
         self.order_row_errors(&mut row_errors);
         // A row's errors are kept or dropped together, so that a part never cuts a row that
         // a serial run would keep whole (the report is cut to `max_errors` in `finish`).
-        if self.options.max_errors.is_some_and(|limit| part.errors.len() >= limit) {
+        if self
+            .options
+            .max_errors
+            .is_some_and(|limit| part.errors.len() >= limit)
+        {
             part.dropped_errors += row_errors.len();
             row_errors.clear();
         } else {
@@ -403,7 +417,7 @@ impl Plan {
         row_errors: &mut Vec<ReportError>,
     ) {
         for (slot, position) in self.unique_columns.iter().enumerate() {
-            let Some(hash) = part.key_hashes[*position] else {
+            let Some(hash) = part.key_hashes[*position].filter(|hash| *hash != NAN_KEY) else {
                 continue;
             };
             let cell = cells.get(*position).copied().unwrap_or("");
@@ -445,7 +459,7 @@ impl Plan {
                         fields: names.clone(),
                     },
                 ));
-            } else {
+            } else if !hashes.contains(&Some(NAN_KEY)) {
                 let hash = self.combine(&hashes);
                 match part.primary.entry(hash) {
                     Entry::Occupied(mut entry) => {
@@ -472,7 +486,7 @@ impl Plan {
                 .iter()
                 .map(|position| part.key_hashes.get(*position).copied().flatten())
                 .collect();
-            if reference.iter().any(Option::is_some) {
+            if reference.iter().any(Option::is_some) && !reference.contains(&Some(NAN_KEY)) {
                 let hash = self.combine(&reference);
                 part.foreign_targets[index].insert(hash);
             }
@@ -487,8 +501,12 @@ impl Plan {
                     .iter()
                     .map(|position| cells.get(*position).copied().unwrap_or("").to_owned())
                     .collect();
-                part.foreign_sources
-                    .push((row_number, index, self.combine(&source), texts));
+                let hash = if source.contains(&Some(NAN_KEY)) {
+                    NAN_KEY
+                } else {
+                    self.combine(&source)
+                };
+                part.foreign_sources.push((row_number, index, hash, texts));
             }
         }
     }
@@ -613,9 +631,15 @@ impl Plan {
         let mut rest = errors.as_mut_slice();
         while let Some(first) = rest.first() {
             let row = first.row_number;
-            let length = rest.iter().take_while(|error| error.row_number == row).count();
+            let length = rest
+                .iter()
+                .take_while(|error| error.row_number == row)
+                .count();
             let (group, tail) = rest.split_at_mut(length);
-            let mut group: Vec<ReportError> = group.iter_mut().map(|error| std::mem::replace(error, placeholder_error())).collect();
+            let mut group: Vec<ReportError> = group
+                .iter_mut()
+                .map(|error| std::mem::replace(error, placeholder_error()))
+                .collect();
             if row.is_some() {
                 self.order_row_errors(&mut group);
             }
@@ -662,24 +686,41 @@ impl Plan {
     /// follows that reading order. The order is a function of the row's errors alone, so
     /// [`Plan::finish`] can apply it again after adding errors found across parts.
     fn order_row_errors(&self, errors: &mut Vec<ReportError>) {
+        // One error, or no key column to read first: the natural order is already right.
+        let has_keys = !self.unique_columns.is_empty()
+            || self.primary_key.is_some()
+            || !self.foreign_keys.is_empty();
+        if errors.len() < 2 || (!has_keys && self.custom_checks.is_empty()) {
+            return;
+        }
         let n_columns = self.columns.len();
         let mut cell_errors: Vec<Vec<ReportError>> = vec![Vec::new(); n_columns];
         let mut shape_errors = Vec::new();
         let mut blank_row = None;
         let mut unique_errors: Vec<Option<ReportError>> = vec![None; n_columns];
         let mut primary_key_error = None;
-        let mut foreign_key_errors: Vec<Vec<ReportError>> = vec![Vec::new(); self.foreign_keys.len()];
+        let mut foreign_key_errors: Vec<Vec<ReportError>> =
+            vec![Vec::new(); self.foreign_keys.len()];
         let mut custom_errors = Vec::new();
         for error in errors.drain(..) {
-            let column = error.field_number.map(|number| number - 1).filter(|column| *column < n_columns);
+            let column = error
+                .field_number
+                .map(|number| number - 1)
+                .filter(|column| *column < n_columns);
             match (error.code, column) {
-                (ErrorCode::TypeError | ErrorCode::ConstraintError, Some(column)) => cell_errors[column].push(error),
+                (ErrorCode::TypeError | ErrorCode::ConstraintError, Some(column)) => {
+                    cell_errors[column].push(error)
+                }
                 (ErrorCode::UniqueError, Some(column)) => unique_errors[column] = Some(error),
                 (ErrorCode::BlankRow, _) => blank_row = Some(error),
                 (ErrorCode::PrimaryKey, _) => primary_key_error = Some(error),
                 (ErrorCode::ForeignKey, _) => {
                     let index = match &error.details {
-                        Details::ForeignKey { fields, .. } => self.foreign_keys.iter().position(|key| &key.fields == fields).unwrap_or(0),
+                        Details::ForeignKey { fields, .. } => self
+                            .foreign_keys
+                            .iter()
+                            .position(|key| &key.fields == fields)
+                            .unwrap_or(0),
                         _ => 0,
                     };
                     if let Some(slot) = foreign_key_errors.get_mut(index) {
@@ -690,7 +731,13 @@ impl Plan {
                 _ => shape_errors.push(error),
             }
         }
-        let mut state = RowReading { out: errors, cell_errors, shape_errors, blank_row, whole_row_read: false };
+        let mut state = RowReading {
+            out: errors,
+            cell_errors,
+            shape_errors,
+            blank_row,
+            whole_row_read: false,
+        };
         for column in &self.unique_columns {
             state.read_cell(*column);
             if let Some(error) = unique_errors[*column].take() {
@@ -706,7 +753,9 @@ impl Plan {
             }
         }
         for (key, key_errors) in self.foreign_keys.iter().zip(foreign_key_errors) {
-            key.source_columns.iter().for_each(|column| state.read_cell(*column));
+            key.source_columns
+                .iter()
+                .for_each(|column| state.read_cell(*column));
             if !key_errors.is_empty() {
                 state.read_whole_row();
                 state.out.extend(key_errors);
@@ -767,6 +816,10 @@ impl RowReading<'_> {
     }
 }
 
+/// The key of a NaN cell: NaN equals nothing, not even itself (Python's `Decimal('NaN')`), so
+/// such keys are never duplicates and never found by a foreign key.
+const NAN_KEY: u128 = u128::MAX;
+
 fn placeholder_error() -> ReportError {
     row_error(ErrorCode::BlankRow, 0, Details::None)
 }
@@ -777,8 +830,9 @@ fn feed(value: &Value<'_>, hasher: &mut impl Hasher) {
     match value {
         Value::Null => hasher.write_u8(0),
         Value::Boolean(flag) => {
-            hasher.write_u8(1);
-            hasher.write_u8(u8::from(*flag));
+            // Python: `True == 1` and they hash alike.
+            hasher.write_u8(2);
+            hasher.write_i64(i64::from(*flag));
         }
         Value::Integer(number) => {
             hasher.write_u8(2);
@@ -982,10 +1036,11 @@ fn check_header(
         for (position, label) in labels.iter().enumerate() {
             let repeated = mode != FieldsMatch::Exact && labels[..position].contains(label);
             if matched[position].is_none() && !repeated {
+                // No field matches this label; frictionless reports an empty field name.
                 errors.push(label_error(
                     ErrorCode::ExtraLabel,
                     position,
-                    None,
+                    Some(""),
                     label,
                     None,
                 ));

@@ -2,6 +2,7 @@
 //! One test binary for the crate (see ARCHITECTURE.md, "Testing").
 
 mod catalogue;
+mod corpus;
 mod docs;
 mod support;
 mod validate;

@@ -14,6 +14,9 @@
 //! - `fold`: French case and accent folding for `LIKE` and `startswith()` ([`register_functions`]
 //!   must be called on each connection).
 //! - `cursor`: keyset pagination tokens ([`next_cursor`]).
+//! - `exec`: running queries on a published version: [`Store::records`](crate::Store::records)
+//!   (a page, its count and facets) and [`Store::stream_records`](crate::Store::stream_records)
+//!   (every row, constant memory, for exports); [`RecordsError`].
 //! - `compile`: [`compile`] (rows or aggregates), [`count_sql`], [`facet_sql`], and the FTS5
 //!   table `search()` expects ([`fts_create_sql`], [`fts_rebuild_sql`]).
 //!
@@ -50,6 +53,7 @@
 mod compile;
 mod cursor;
 mod error;
+mod exec;
 mod filter;
 mod fold;
 mod table;
@@ -60,8 +64,14 @@ pub use compile::{
 };
 pub use cursor::next_cursor;
 pub use error::{CompileError, CursorProblem};
+pub use exec::{
+    DEFAULT_FACET_LIMIT, DEFAULT_LIMIT, EXACT_COUNT_LIMIT, Facet, MAX_LIMIT, OutputField,
+    RecordsError, RecordsOptions, RecordsPage,
+};
 pub use fold::{FOLD_FUNCTION, fold_text, register_functions};
 pub use table::{ColumnInfo, ColumnKind, Table};
 
+#[cfg(test)]
+mod exec_tests;
 #[cfg(test)]
 mod tests;

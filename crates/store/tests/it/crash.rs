@@ -251,3 +251,60 @@ fn ensure_resources(store: &Store) -> Vec<Resource> {
     }
     resources
 }
+
+/// A second open of a directory in use must not take a live load for a crashed one.
+#[test]
+fn second_open_leaves_live_loads_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Store::open(dir.path()).unwrap();
+    let resource = create_resource(&first, SIREN_MONTPELLIER, "menus", None);
+    let columns = vec![ColumnDef::new("menu", ColumnType::Text)];
+    let new = new_version(&first, &resource, b"v1");
+    let VersionStart::Loading(mut load) = first.create_version_table(&new, &columns).unwrap()
+    else {
+        panic!("new bytes must start a load");
+    };
+    load.append([vec![Value::from("gratin")]]).unwrap();
+
+    let second = Store::open(dir.path()).unwrap();
+    let version = first.commit_version(load, None, true).unwrap();
+    assert_eq!(
+        second.live_version(resource.id).unwrap().as_ref(),
+        Some(&version)
+    );
+    drop((first, second));
+
+    // Once alone, an open does clean what a crash leaves: made here by hand, while `busy` holds
+    // the directory.
+    let busy = Store::open(dir.path()).unwrap();
+    let connection = rusqlite::Connection::open(dir.path().join("socle.db")).unwrap();
+    connection
+        .execute_batch(&format!(
+            "INSERT INTO version (resource_id, sha256, size, media_type, origin, received_at, status, producer_id)
+             SELECT resource_id, '{}', 1, 'text/csv', 'upload', received_at, 'pending', producer_id FROM version;
+             CREATE TABLE staging_v999 (x);
+             CREATE TABLE rows_v998 (x);",
+            "f".repeat(64)
+        ))
+        .unwrap();
+    drop(connection);
+    std::fs::write(dir.path().join("blobs/tmp/123-0.part"), b"partial").unwrap();
+    let kinds = |store: &Store| {
+        store
+            .check()
+            .unwrap()
+            .into_iter()
+            .map(|problem| problem.kind)
+            .collect::<Vec<_>>()
+    };
+    // Not alone: nothing is cleaned.
+    let witness = Store::open(dir.path()).unwrap();
+    assert_eq!(kinds(&witness).len(), 4, "{:?}", kinds(&witness));
+    drop((busy, witness));
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(kinds(&store), []);
+    assert_eq!(
+        store.live_version(resource.id).unwrap().map(|live| live.id),
+        Some(version.id)
+    );
+}

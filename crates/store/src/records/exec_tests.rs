@@ -1,0 +1,379 @@
+//! `Store::records` and `Store::stream_records` on a real published version, every answer
+//! checked against an independent computation in Rust over the rows that were loaded.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use jiff::civil::{Date, Time};
+use model::query::{Query, parse_group_by, parse_order_by, parse_select, parse_where};
+use model::{ColumnDef, ColumnType, Value, VersionId};
+
+use super::{CompileError, RecordsError, RecordsOptions};
+use crate::Store;
+use crate::conformance::{SIREN_MONTPELLIER, create_resource, publish};
+
+const COMMUNES: &[&str] = &["Montpellier", "Béziers", "Sète", "Lunel", "Agde"];
+
+fn columns() -> Vec<ColumnDef> {
+    vec![
+        ColumnDef::new("commune", ColumnType::Text),
+        ColumnDef::new("montant", ColumnType::Number),
+        ColumnDef::new("nb", ColumnType::Integer),
+        ColumnDef::new("bio", ColumnType::Boolean),
+        ColumnDef::new("date", ColumnType::Date),
+        ColumnDef::new("heure", ColumnType::Time),
+        ColumnDef::new("point", ColumnType::Json),
+    ]
+}
+
+/// Deterministic rows with missing values sprinkled in every column.
+fn rows(count: usize) -> Vec<Vec<Value>> {
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    (0..count)
+        .map(|_| {
+            let maybe = |value: Value, next: &mut dyn FnMut(u64) -> u64| {
+                if next(10) == 0 { Value::Null } else { value }
+            };
+            let commune = Value::from(COMMUNES[next(5) as usize]);
+            let montant = Value::Float(next(4000) as f64 / 4.0);
+            let nb = Value::Int(next(7) as i64);
+            let bio = Value::Bool(next(2) == 1);
+            let date =
+                Value::Date(Date::new(2024, 1 + next(12) as i8, 1 + next(28) as i8).unwrap());
+            let heure = Value::Time(Time::new(next(24) as i8, 0, 0, 0).unwrap());
+            // Binary fractions: serde_json (without `float_roundtrip`) may misread the last bit of others.
+            let point = Value::Json(serde_json::json!([3.0 + next(64) as f64 / 64.0, 43.5]));
+            vec![
+                maybe(commune, &mut next),
+                maybe(montant, &mut next),
+                maybe(nb, &mut next),
+                maybe(bio, &mut next),
+                maybe(date, &mut next),
+                maybe(heure, &mut next),
+                maybe(point, &mut next),
+            ]
+        })
+        .collect()
+}
+
+fn published(count: usize) -> (tempfile::TempDir, Store, VersionId, Vec<Vec<Value>>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let resource = create_resource(&store, SIREN_MONTPELLIER, "subventions", None);
+    let data = rows(count);
+    let version = publish(&store, &resource, b"records", &columns(), &data);
+    (dir, store, version.id, data)
+}
+
+/// SQLite's order of values of one column: NULL first, then numbers, then text.
+fn compare(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Null, Value::Null) => Ordering::Equal,
+        (Value::Null, _) => Ordering::Less,
+        (_, Value::Null) => Ordering::Greater,
+        (Value::Float(x), Value::Float(y)) => x.total_cmp(y),
+        (Value::Int(x), Value::Int(y)) => x.cmp(y),
+        (Value::Text(x), Value::Text(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (Value::Date(x), Value::Date(y)) => x.cmp(y),
+        _ => panic!("values not compared by these tests: {a:?} {b:?}"),
+    }
+}
+
+fn query(filter: &str, order: &str, limit: u64) -> Query {
+    Query {
+        filter: (!filter.is_empty()).then(|| parse_where(filter).unwrap()),
+        order_by: if order.is_empty() {
+            Vec::new()
+        } else {
+            parse_order_by(order).unwrap()
+        },
+        limit: Some(limit),
+        ..Query::default()
+    }
+}
+
+/// The reference: rows with `montant >= 500` in Agde or Sète, by date descending, then
+/// montant ascending, then file order.
+fn reference(data: &[Vec<Value>]) -> Vec<Vec<Value>> {
+    let mut selected: Vec<(usize, &Vec<Value>)> = data
+        .iter()
+        .enumerate()
+        .filter(|(_, row)| {
+            let in_town = matches!(&row[0], Value::Text(t) if t == "Agde" || t == "Sète");
+            let rich = matches!(row[1], Value::Float(m) if m >= 500.0);
+            in_town && rich
+        })
+        .collect();
+    selected.sort_by(|(ia, a), (ib, b)| {
+        compare(&b[4], &a[4])
+            .then_with(|| compare(&a[1], &b[1]))
+            .then(ia.cmp(ib))
+    });
+    selected.into_iter().map(|(_, row)| row.clone()).collect()
+}
+
+/// Equal rows, reporting the first difference rather than two huge lists.
+fn assert_same_rows(got: &[Vec<Value>], expected: &[Vec<Value>]) {
+    if let Some(i) = (0..got.len().min(expected.len())).find(|&i| got[i] != expected[i]) {
+        panic!("row {i}: got {:?}, expected {:?}", got[i], expected[i]);
+    }
+    assert_eq!(got.len(), expected.len());
+}
+
+const FILTER: &str = "commune IN ('Agde', 'Sète') AND montant >= 500";
+const ORDER: &str = "date DESC, montant";
+
+#[test]
+fn cursor_pages_and_the_stream_give_the_reference_rows() {
+    let (_dir, store, version, data) = published(3000);
+    let expected = reference(&data);
+    assert!(
+        expected.len() > 500,
+        "fixture too small: {}",
+        expected.len()
+    );
+
+    let mut paged = Vec::new();
+    let mut request = query(FILTER, ORDER, 97);
+    let mut pages = 0;
+    loop {
+        let page = store.records(version, &request).unwrap();
+        assert_eq!(page.total_count, Some(expected.len() as u64));
+        assert!(!page.total_is_estimate);
+        assert_eq!(page.has_more, page.next_cursor.is_some());
+        paged.extend(page.rows);
+        pages += 1;
+        match page.next_cursor {
+            Some(cursor) => request.cursor = Some(cursor),
+            None => break,
+        }
+    }
+    assert_eq!(pages, expected.len().div_ceil(97));
+    assert_same_rows(&paged, &expected);
+
+    let mut streamed = Vec::new();
+    let visited = store.stream_records(version, &query(FILTER, ORDER, 0), |row| {
+        streamed.push(row.to_vec());
+        Ok::<(), RecordsError>(())
+    });
+    // limit 0 means no rows at all; `None` means every row.
+    assert_eq!(visited.unwrap(), 0);
+    let mut all = query(FILTER, ORDER, 0);
+    all.limit = None;
+    let visited = store
+        .stream_records(version, &all, |row| {
+            streamed.push(row.to_vec());
+            Ok::<(), RecordsError>(())
+        })
+        .unwrap();
+    assert_eq!(visited as usize, expected.len());
+    assert_same_rows(&streamed, &expected);
+
+    // Offset pages are the same rows too.
+    let mut by_offset = query(FILTER, ORDER, 200);
+    by_offset.offset = 400;
+    let page = store.records(version, &by_offset).unwrap();
+    assert_eq!(page.rows, expected[400..600.min(expected.len())]);
+}
+
+#[test]
+fn counts_are_exact_below_the_limit_and_flagged_estimates_above() {
+    let (_dir, store, version, data) = published(4000);
+    let truth = data
+        .iter()
+        .filter(|row| matches!(row[1], Value::Float(m) if m < 700.0))
+        .count() as u64;
+    let request = query("montant < 700", "", 10);
+    let exact = store.records(version, &request).unwrap();
+    assert_eq!(
+        (exact.total_count, exact.total_is_estimate),
+        (Some(truth), false)
+    );
+
+    let tight = RecordsOptions {
+        exact_count_limit: 100,
+        ..RecordsOptions::default()
+    };
+    let estimated = store.records_with(version, &request, tight).unwrap();
+    assert!(estimated.total_is_estimate);
+    let estimate = estimated.total_count.unwrap();
+    let error = (estimate as f64 - truth as f64).abs() / truth as f64;
+    assert!(
+        estimate > 100 && error < 0.1,
+        "estimate {estimate}, truth {truth}"
+    );
+    // The rows themselves do not depend on counting.
+    assert_eq!(estimated.rows, exact.rows);
+
+    // Without a filter the count is always exact (the whole table).
+    let whole = store
+        .records_with(version, &query("", "", 1), tight)
+        .unwrap();
+    assert_eq!(
+        (whole.total_count, whole.total_is_estimate),
+        (Some(4000), false)
+    );
+    let none = RecordsOptions {
+        total_count: false,
+        ..RecordsOptions::default()
+    };
+    assert_eq!(
+        store
+            .records_with(version, &request, none)
+            .unwrap()
+            .total_count,
+        None
+    );
+}
+
+#[test]
+fn facets_count_values_of_matching_rows() {
+    let (_dir, store, version, data) = published(2000);
+    let mut request = query("montant >= 100", "", 5);
+    request.facets = vec!["commune".into(), "nb".into()];
+    let page = store.records(version, &request).unwrap();
+    assert_eq!(page.facets.len(), 2);
+    for (facet, column) in page.facets.iter().zip([0, 2]) {
+        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+        for row in &data {
+            if matches!(row[1], Value::Float(m) if m >= 100.0) && !row[column].is_null() {
+                *counts.entry(format!("{:?}", row[column])).or_default() += 1;
+            }
+        }
+        let got: BTreeMap<String, u64> = facet
+            .values
+            .iter()
+            .map(|(value, n)| (format!("{value:?}"), *n))
+            .collect();
+        assert_eq!(got, counts, "facet {}", facet.field);
+        assert!(facet.values.windows(2).all(|w| w[0].1 >= w[1].1));
+    }
+}
+
+#[test]
+fn grouped_queries_match_the_reference_and_keep_field_types() {
+    let (_dir, store, version, data) = published(1500);
+    let request = Query {
+        select: parse_select("commune, count(*) as n, sum(montant) as total, min(heure) as debut, avg(nb) as moyenne").unwrap(),
+        group_by: parse_group_by("commune").unwrap(),
+        order_by: parse_order_by("commune").unwrap(),
+        ..Query::default()
+    };
+    let page = store.records(version, &request).unwrap();
+    let types: Vec<(&str, ColumnType)> = page
+        .columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.ty))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            ("commune", ColumnType::Text),
+            ("n", ColumnType::Integer),
+            ("total", ColumnType::Number),
+            ("debut", ColumnType::Time),
+            ("moyenne", ColumnType::Number),
+        ]
+    );
+    let mut groups: BTreeMap<Vec<u8>, (Value, i64, f64)> = BTreeMap::new();
+    for row in &data {
+        let key = match &row[0] {
+            Value::Text(t) => t.as_bytes().to_vec(),
+            _ => Vec::new(),
+        };
+        let entry = groups.entry(key).or_insert((row[0].clone(), 0, 0.0));
+        entry.1 += 1;
+        if let Value::Float(m) = row[1] {
+            entry.2 += m;
+        }
+    }
+    assert_eq!(page.total_count, Some(groups.len() as u64));
+    assert_eq!(page.rows.len(), groups.len());
+    for (row, (_, (commune, n, total))) in page.rows.iter().zip(&groups) {
+        assert_eq!(&row[0], commune);
+        assert_eq!(row[1], Value::Int(*n));
+        let Value::Float(sum) = row[2] else {
+            panic!("sum {:?}", row[2])
+        };
+        assert!((sum - total).abs() < 1e-6);
+        assert!(matches!(row[3], Value::Time(_) | Value::Null));
+    }
+    assert!(page.next_cursor.is_none());
+}
+
+#[test]
+fn errors_are_typed_and_bilingual() {
+    let (_dir, store, version, _) = published(10);
+    let unknown = store
+        .records(version, &query("comune = 'Agde'", "", 10))
+        .unwrap_err();
+    match &unknown {
+        RecordsError::Query(CompileError::UnknownField { name, suggestions }) => {
+            assert_eq!(name, "comune");
+            assert_eq!(suggestions, &["commune"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(unknown.is_client_error());
+    assert!(unknown.message_fr().contains("n'existe pas"));
+    assert!(unknown.message_en().contains("does not exist"));
+
+    let too_many = store.records(version, &query("", "", 10_001)).unwrap_err();
+    assert!(matches!(
+        too_many,
+        RecordsError::LimitTooLarge { max: 10_000 }
+    ));
+    let missing = store
+        .records(VersionId(9999), &query("", "", 1))
+        .unwrap_err();
+    assert!(matches!(
+        missing,
+        RecordsError::VersionNotFound(VersionId(9999))
+    ));
+    let mut bad_cursor = query("", "", 1);
+    bad_cursor.cursor = Some("nope".into());
+    assert!(matches!(
+        store.records(version, &bad_cursor),
+        Err(RecordsError::Query(CompileError::InvalidCursor { .. }))
+    ));
+    assert!(
+        store
+            .records_columns(version, &query("nb > 'x'", "", 1))
+            .is_err()
+    );
+}
+
+#[test]
+fn a_stream_stops_when_its_visitor_fails() {
+    let (_dir, store, version, _) = published(500);
+    let mut seen = 0;
+    #[derive(Debug)]
+    enum Stop {
+        Records,
+        ClientGone,
+    }
+    impl From<RecordsError> for Stop {
+        fn from(_: RecordsError) -> Self {
+            Stop::Records
+        }
+    }
+    let stopped: Result<u64, Stop> = store.stream_records(version, &Query::default(), |_| {
+        seen += 1;
+        if seen == 10 {
+            Err(Stop::ClientGone)
+        } else {
+            Ok(())
+        }
+    });
+    assert!(matches!(stopped, Err(Stop::ClientGone)), "{stopped:?}");
+    assert_eq!(seen, 10);
+    // The connection went back to the pool in a usable state.
+    let page = store.records(version, &query("", "", 3)).unwrap();
+    assert_eq!(page.rows.len(), 3);
+}
