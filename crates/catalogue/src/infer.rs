@@ -131,7 +131,9 @@ fn is_french_date(cell: &str) -> bool {
 
 fn plausible_date(year: &str, month: &str, day: &str) -> bool {
     let number = |text: &str| -> Option<u32> {
-        text.bytes().all(|byte| byte.is_ascii_digit()).then(|| text.parse().ok())?
+        text.bytes()
+            .all(|byte| byte.is_ascii_digit())
+            .then(|| text.parse().ok())?
     };
     matches!(
         (number(year), number(month), number(day)),
@@ -154,14 +156,46 @@ mod tests {
     #[test]
     fn french_forms_are_understood_and_codes_stay_text() {
         let fields = infer(&[
-            &["code_insee", "population", "montant", "taux", "date", "le", "nom"],
-            &["01004", "14000", "12,5", "0.25", "2024-03-05", "05/03/2024", "Ambérieu"],
-            &["31555", "-3", "7", "1", "2024-12-31", "31/12/2024", "Toulouse"],
+            &[
+                "code_insee",
+                "population",
+                "montant",
+                "taux",
+                "date",
+                "le",
+                "nom",
+            ],
+            &[
+                "01004",
+                "14000",
+                "12,5",
+                "0.25",
+                "2024-03-05",
+                "05/03/2024",
+                "Ambérieu",
+            ],
+            &[
+                "31555",
+                "-3",
+                "7",
+                "1",
+                "2024-12-31",
+                "31/12/2024",
+                "Toulouse",
+            ],
             &["", "", "", "", "", "", ""],
         ]);
         let kinds: Vec<_> = fields
             .iter()
-            .map(|field| (field["type"].as_str().unwrap(), field.get("decimalChar").or(field.get("format")).and_then(Json::as_str)))
+            .map(|field| {
+                (
+                    field["type"].as_str().unwrap(),
+                    field
+                        .get("decimalChar")
+                        .or(field.get("format"))
+                        .and_then(Json::as_str),
+                )
+            })
             .collect();
         assert_eq!(
             kinds,

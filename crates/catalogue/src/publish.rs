@@ -13,8 +13,8 @@ use std::io::{BufReader, Read};
 
 use ingest::{IngestError, ReadError, Row, SourceInfo};
 use model::{
-    ColumnDef, ColumnType, NewVersion, PublicationPolicy, Resource, SchemaRef, Value,
-    Version, VersionOrigin,
+    ColumnDef, ColumnType, NewVersion, PublicationPolicy, Resource, SchemaRef, Value, Version,
+    VersionOrigin,
 };
 use serde_json::json;
 use store::{LoadHandle, Store, VersionStart};
@@ -88,7 +88,10 @@ pub(crate) fn publish(
     };
     if let Some(existing) = store.version_by_sha256(resource.id, &blob.sha256)? {
         return Ok(Publication {
-            report: existing.report.as_deref().and_then(|text| serde_json::from_str(text).ok()),
+            report: existing
+                .report
+                .as_deref()
+                .and_then(|text| serde_json::from_str(text).ok()),
             version: existing,
             outcome: Outcome::AlreadyPublished,
         });
@@ -111,12 +114,16 @@ pub(crate) fn publish(
         None => infer_schema(store, &blob.sha256, &read)?,
     };
     let labels: Vec<&str> = header.iter().map(String::as_str).collect();
-    let (plan, header_errors) = Plan::new(&checked.schema, &labels, &tableschema::Options::default());
+    let (plan, header_errors) =
+        Plan::new(&checked.schema, &labels, &tableschema::Options::default());
     let layout = Layout::new(&checked.schema, &plan, &header);
     let mut load = match store.create_version_table(&new, &layout.columns)? {
         VersionStart::Existing(version) => {
             return Ok(Publication {
-                report: version.report.as_deref().and_then(|text| serde_json::from_str(text).ok()),
+                report: version
+                    .report
+                    .as_deref()
+                    .and_then(|text| serde_json::from_str(text).ok()),
                 version,
                 outcome: Outcome::AlreadyPublished,
             });
@@ -128,7 +135,10 @@ pub(crate) fn publish(
         Ok(found) => found,
         Err(LoadFailure::Read(error)) => {
             let report = failure_report(&error.message_fr());
-            return Ok(rejected(store.reject_version(load, &report.to_string())?, report));
+            return Ok(rejected(
+                store.reject_version(load, &report.to_string())?,
+                report,
+            ));
         }
         Err(LoadFailure::Store(error)) => return Err(error.into()),
     };
@@ -148,7 +158,11 @@ fn finish(
     checked: &Checked,
 ) -> Result<Publication> {
     let conformant = report.valid;
-    let validation = Validation { source, header, report };
+    let validation = Validation {
+        source,
+        header,
+        report,
+    };
     let json = report_json(&validation, &checked.label, &checked.warnings, Lang::Fr);
     let text = json.to_string();
     if !conformant && resource.policy == PublicationPolicy::Strict && resource.schema.is_some() {
@@ -187,10 +201,20 @@ impl Layout {
             columns.push(ColumnDef::new(field.name.clone(), column_type(field.kind)));
             sources.push(column_fields.iter().position(|field| *field == Some(index)));
         }
-        let taken: std::collections::HashSet<&str> = schema.fields().iter().map(|field| field.name.as_str()).collect();
+        let taken: std::collections::HashSet<&str> = schema
+            .fields()
+            .iter()
+            .map(|field| field.name.as_str())
+            .collect();
         for (position, field) in column_fields.iter().enumerate() {
-            let Some(name) = header.get(position) else { continue };
-            if field.is_none() && !name.is_empty() && !taken.contains(name.as_str()) && !columns.iter().any(|column| &column.name == name) {
+            let Some(name) = header.get(position) else {
+                continue;
+            };
+            if field.is_none()
+                && !name.is_empty()
+                && !taken.contains(name.as_str())
+                && !columns.iter().any(|column| &column.name == name)
+            {
                 columns.push(ColumnDef::new(name.clone(), ColumnType::Text));
                 sources.push(Some(position));
             }
@@ -225,7 +249,9 @@ fn load_rows(
         let checked = check_rows(reader, plan, layout, schema, &to_inserter);
         drop(to_inserter);
         let inserted = inserter.join().unwrap_or_else(|_| {
-            Err(store::Error::Invalid("le chargement des lignes s'est interrompu".to_owned()))
+            Err(store::Error::Invalid(
+                "le chargement des lignes s'est interrompu".to_owned(),
+            ))
         });
         match (checked, inserted) {
             (_, Err(error)) => Err(LoadFailure::Store(error)),
@@ -265,7 +291,13 @@ fn check_rows(
         let cells: Vec<&str> = row.cells().collect();
         let mut row_values = recycle(std::mem::take(&mut values));
         plan.check_row_values(&mut part, row.number(), &cells, &mut row_values);
-        batch.push(layout_row(layout, &cells, &row_values, &column_fields, schema));
+        batch.push(layout_row(
+            layout,
+            &cells,
+            &row_values,
+            &column_fields,
+            schema,
+        ));
         values = recycle(row_values);
         if batch.len() == BATCH_ROWS {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
@@ -283,7 +315,10 @@ fn check_rows(
 /// borrowed crosses over; the in-place `collect` keeps the buffer).
 fn recycle<'b>(mut values: Vec<tableschema::Value<'_>>) -> Vec<tableschema::Value<'b>> {
     values.clear();
-    values.into_iter().map(|_| tableschema::Value::Null).collect()
+    values
+        .into_iter()
+        .map(|_| tableschema::Value::Null)
+        .collect()
 }
 
 /// One table row: each column's cast value; a cell that failed its type keeps its text.
@@ -298,15 +333,28 @@ fn layout_row(
         .sources
         .iter()
         .map(|source| {
-            let Some(position) = *source else { return Value::Null };
+            let Some(position) = *source else {
+                return Value::Null;
+            };
             let cell = cells.get(position).copied().unwrap_or_default();
-            let value = values.get(position).cloned().unwrap_or(tableschema::Value::Null);
-            let field = column_fields.get(position).copied().flatten().map(|index| &schema.fields()[index]);
+            let value = values
+                .get(position)
+                .cloned()
+                .unwrap_or(tableschema::Value::Null);
+            let field = column_fields
+                .get(position)
+                .copied()
+                .flatten()
+                .map(|index| &schema.fields()[index]);
             match (value, field) {
-                (tableschema::Value::Null, Some(field)) if !cell.is_empty() && !field.is_missing(cell) => {
+                (tableschema::Value::Null, Some(field))
+                    if !cell.is_empty() && !field.is_missing(cell) =>
+                {
                     Value::Text(cell.to_owned())
                 }
-                (tableschema::Value::Null, None) if !cell.is_empty() => Value::Text(cell.to_owned()),
+                (tableschema::Value::Null, None) if !cell.is_empty() => {
+                    Value::Text(cell.to_owned())
+                }
                 (value, _) => to_model_value(value, cell),
             }
         })
@@ -322,10 +370,14 @@ pub fn column_type(kind: FieldType) -> ColumnType {
         FieldType::Date => ColumnType::Date,
         FieldType::Time => ColumnType::Time,
         FieldType::DateTime => ColumnType::DateTime,
-        FieldType::Object | FieldType::Array | FieldType::List | FieldType::GeoJson | FieldType::GeoPoint => {
-            ColumnType::Json
+        FieldType::Object
+        | FieldType::Array
+        | FieldType::List
+        | FieldType::GeoJson
+        | FieldType::GeoPoint => ColumnType::Json,
+        FieldType::String | FieldType::YearMonth | FieldType::Duration | FieldType::Any => {
+            ColumnType::Text
         }
-        FieldType::String | FieldType::YearMonth | FieldType::Duration | FieldType::Any => ColumnType::Text,
     }
 }
 
@@ -340,14 +392,23 @@ pub fn to_model_value(value: tableschema::Value<'_>, cell: &str) -> Value {
         Cast::Year(year) => Value::Int(i64::from(year)),
         Cast::Number(value) => Value::Float(value),
         Cast::String(text) => Value::Text(text.into_owned()),
-        Cast::Date(date) => civil_date(date).map_or_else(|| Value::Text(cell.to_owned()), Value::Date),
-        Cast::Time(time) => civil_time(time).map_or_else(|| Value::Text(cell.to_owned()), Value::Time),
-        Cast::DateTime(datetime) => civil_datetime(datetime).map_or_else(|| Value::Text(cell.to_owned()), Value::DateTime),
+        Cast::Date(date) => {
+            civil_date(date).map_or_else(|| Value::Text(cell.to_owned()), Value::Date)
+        }
+        Cast::Time(time) => {
+            civil_time(time).map_or_else(|| Value::Text(cell.to_owned()), Value::Time)
+        }
+        Cast::DateTime(datetime) => {
+            civil_datetime(datetime).map_or_else(|| Value::Text(cell.to_owned()), Value::DateTime)
+        }
         Cast::YearMonth { .. } | Cast::Duration(_) => Value::Text(cell.trim().to_owned()),
         Cast::GeoPoint(point) => Value::Json(json!([point.lon, point.lat])),
         Cast::Json(json) => Value::Json(json),
         Cast::List(items) => Value::Json(serde_json::Value::Array(
-            items.into_iter().map(|item| model_value_json(to_model_value(item, ""))).collect(),
+            items
+                .into_iter()
+                .map(|item| model_value_json(to_model_value(item, "")))
+                .collect(),
         )),
     }
 }
@@ -367,15 +428,28 @@ fn model_value_json(value: Value) -> serde_json::Value {
 }
 
 fn civil_date(date: tableschema::Date) -> Option<jiff::civil::Date> {
-    jiff::civil::Date::new(i16::try_from(date.year).ok()?, date.month as i8, date.day as i8).ok()
+    jiff::civil::Date::new(
+        i16::try_from(date.year).ok()?,
+        date.month as i8,
+        date.day as i8,
+    )
+    .ok()
 }
 
 /// Times with an offset are stored in UTC, so that they compare correctly as text.
 fn civil_time(time: tableschema::Time) -> Option<jiff::civil::Time> {
-    let local = jiff::civil::Time::new(time.hour as i8, time.minute as i8, time.second.min(59) as i8, time.nanosecond as i32).ok()?;
+    let local = jiff::civil::Time::new(
+        time.hour as i8,
+        time.minute as i8,
+        time.second.min(59) as i8,
+        time.nanosecond as i32,
+    )
+    .ok()?;
     match time.offset_seconds {
         None => Some(local),
-        Some(offset) => Some(local.wrapping_sub(jiff::SignedDuration::from_secs(i64::from(offset)))),
+        Some(offset) => {
+            Some(local.wrapping_sub(jiff::SignedDuration::from_secs(i64::from(offset))))
+        }
     }
 }
 
@@ -391,7 +465,9 @@ fn civil_datetime(datetime: tableschema::DateTime) -> Option<jiff::civil::DateTi
     let local = date.to_datetime(time);
     match datetime.time.offset_seconds {
         None => Some(local),
-        Some(offset) => local.checked_sub(jiff::SignedDuration::from_secs(i64::from(offset))).ok(),
+        Some(offset) => local
+            .checked_sub(jiff::SignedDuration::from_secs(i64::from(offset)))
+            .ok(),
     }
 }
 
@@ -419,14 +495,18 @@ pub fn parse_descriptor(text: &str) -> Result<(Schema, Vec<DescriptorWarning>)> 
     let json: serde_json::Value = serde_json::from_str(text)
         .map_err(|error| Error::Invalid(format!("schéma illisible (JSON invalide) : {error}")))?;
     Schema::from_json(&json).map_err(|error| {
-        Error::Invalid(format!("schéma inutilisable : {} (clé `{}`)", error.message_fr, error.path))
+        Error::Invalid(format!(
+            "schéma inutilisable : {} (clé `{}`)",
+            error.message_fr, error.path
+        ))
     })
 }
 
 /// Reads the whole file once to infer its column types (files published without a schema).
 fn infer_schema(store: &Store, sha256: &model::Sha256, read: &ingest::Options) -> Result<Checked> {
     let file = BufReader::new(store.open_blob(sha256)?);
-    let mut reader = ingest::open(file, read).map_err(|error| Error::Invalid(error.message_fr()))?;
+    let mut reader =
+        ingest::open(file, read).map_err(|error| Error::Invalid(error.message_fr()))?;
     let mut row = Row::new();
     let mut inference: Option<Inference> = None;
     loop {
@@ -442,8 +522,12 @@ fn infer_schema(store: &Store, sha256: &model::Sha256, read: &ingest::Options) -
         }
     }
     let descriptor = inference.unwrap_or_default().descriptor();
-    let (schema, warnings) = Schema::from_json(&descriptor)
-        .map_err(|error| Error::Invalid(format!("types déduits inutilisables : {}", error.message_fr)))?;
+    let (schema, warnings) = Schema::from_json(&descriptor).map_err(|error| {
+        Error::Invalid(format!(
+            "types déduits inutilisables : {}",
+            error.message_fr
+        ))
+    })?;
     Ok(Checked {
         schema,
         label: SchemaLabel::default(),
@@ -471,12 +555,18 @@ fn failure_report(message_fr: &str) -> serde_json::Value {
 
 fn record_unreadable(store: &Store, new: &NewVersion, error: &IngestError) -> Result<Publication> {
     let report = failure_report(&error.message_fr());
-    Ok(rejected(store.record_rejected_version(new, &report.to_string())?, report))
+    Ok(rejected(
+        store.record_rejected_version(new, &report.to_string())?,
+        report,
+    ))
 }
 
 fn record_broken(store: &Store, new: &NewVersion, error: &ReadError) -> Result<Publication> {
     let report = failure_report(&error.message_fr());
-    Ok(rejected(store.record_rejected_version(new, &report.to_string())?, report))
+    Ok(rejected(
+        store.record_rejected_version(new, &report.to_string())?,
+        report,
+    ))
 }
 
 /// The media type recorded for a version, from its file name.

@@ -74,7 +74,10 @@ impl Catalogue {
     pub fn add_user(&self, actor: &Actor, new: &NewUser) -> Result<User> {
         require_instance_admin(actor, "la création d'un compte")?;
         if self.store.user_by_email(&new.email)?.is_some() {
-            return Err(Error::Conflict(format!("un compte « {} » existe déjà", new.email)));
+            return Err(Error::Conflict(format!(
+                "un compte « {} » existe déjà",
+                new.email
+            )));
         }
         Ok(self.store.create_user(new)?)
     }
@@ -95,7 +98,13 @@ impl Catalogue {
         organisation: &Organisation,
         role: Option<Role>,
     ) -> Result<Vec<Membership>> {
-        require_role(&self.store, actor, organisation.id, Role::Admin, "la gestion des membres")?;
+        require_role(
+            &self.store,
+            actor,
+            organisation.id,
+            Role::Admin,
+            "la gestion des membres",
+        )?;
         self.store.set_membership(user.id, organisation.id, role)?;
         Ok(self.store.memberships_of_user(user.id)?)
     }
@@ -104,7 +113,13 @@ impl Catalogue {
 
     /// Creates a dataset; the actor must be an editor of its publisher.
     pub fn create_dataset(&self, actor: &Actor, new: &NewDataset) -> Result<Dataset> {
-        require_role(&self.store, actor, new.publisher, Role::Editor, "la création d'un jeu de données")?;
+        require_role(
+            &self.store,
+            actor,
+            new.publisher,
+            Role::Editor,
+            "la création d'un jeu de données",
+        )?;
         if self.store.dataset_by_slug(&new.slug)?.is_some() {
             return Err(Error::Conflict(format!(
                 "l'identifiant « {} » est déjà pris par un autre jeu de données",
@@ -115,9 +130,26 @@ impl Catalogue {
     }
 
     /// Updates a dataset's metadata (publisher's editors only, before and after the change).
-    pub fn update_dataset(&self, actor: &Actor, dataset: &Dataset, new: &NewDataset) -> Result<Dataset> {
-        require_role(&self.store, actor, dataset.publisher, Role::Editor, "la modification d'un jeu de données")?;
-        require_role(&self.store, actor, new.publisher, Role::Editor, "la modification d'un jeu de données")?;
+    pub fn update_dataset(
+        &self,
+        actor: &Actor,
+        dataset: &Dataset,
+        new: &NewDataset,
+    ) -> Result<Dataset> {
+        require_role(
+            &self.store,
+            actor,
+            dataset.publisher,
+            Role::Editor,
+            "la modification d'un jeu de données",
+        )?;
+        require_role(
+            &self.store,
+            actor,
+            new.publisher,
+            Role::Editor,
+            "la modification d'un jeu de données",
+        )?;
         Ok(self.store.update_dataset(dataset.id, new)?)
     }
 
@@ -143,7 +175,13 @@ impl Catalogue {
     /// Adds a resource to a dataset; a declared schema must be a bundled one, at an exact version.
     pub fn add_resource(&self, actor: &Actor, new: &NewResource) -> Result<Resource> {
         let dataset = self.dataset(new.dataset)?;
-        require_role(&self.store, actor, dataset.publisher, Role::Editor, "l'ajout d'une ressource")?;
+        require_role(
+            &self.store,
+            actor,
+            dataset.publisher,
+            Role::Editor,
+            "l'ajout d'une ressource",
+        )?;
         if let Some(schema) = &new.schema {
             crate::bundled::find(&format!("{}@{}", schema.name, schema.version))
                 .map_err(|error| Error::Invalid(error.message_fr()))?;
@@ -176,7 +214,13 @@ impl Catalogue {
     ) -> Result<Publication> {
         let resource = self.resource(request.resource)?;
         let dataset = self.dataset(resource.dataset)?;
-        require_role(&self.store, actor, dataset.publisher, Role::Editor, "la publication")?;
+        require_role(
+            &self.store,
+            actor,
+            dataset.publisher,
+            Role::Editor,
+            "la publication",
+        )?;
         publish::publish(&self.store, &resource, request, actor.user_id(), input)
     }
 

@@ -14,7 +14,9 @@ use std::sync::{Arc, Mutex};
 
 use ingest::{Block, BlockReader, Dialect, Format, IngestError, ReadError, Row, SourceInfo};
 use serde_json::json;
-use tableschema::{Details, DescriptorWarning, ErrorCode, Lang, Part, Plan, Report, ReportError, Schema};
+use tableschema::{
+    DescriptorWarning, Details, ErrorCode, Lang, Part, Plan, Report, ReportError, Schema,
+};
 
 /// How to read and check a file.
 #[derive(Debug, Clone, Default)]

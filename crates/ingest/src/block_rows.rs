@@ -1,13 +1,16 @@
 //! The engine of [`parse_block`](crate::parse_block): a block's rows in one
 //! pass over its bytes.
 //!
-//! The block is checked as UTF-8 in one call (`simdutf8`, several times
-//! faster than `std::str::from_utf8` on accented text, and than row by row).
-//! Each row is then found and split with `memchr`, copied whole into the
-//! reused [`Row`], and its cells recorded as spans of that copy: a plain cell
-//! is the bytes between delimiters, a quoted one the bytes inside its quotes.
-//! Only a cell that unquoting changes (a doubled quote, or data after the
-//! closing quote) is rebuilt, appended after the row's copy.
+//! The block is checked as UTF-8 64 KiB at a time (`simdutf8`, several times
+//! faster than `std::str::from_utf8` on accented text, and than row by row),
+//! just ahead of parsing so that the bytes are still in cache.
+//! Each row is then found and split (plain cells with a bit mask of the
+//! delimiters and line ends of each 64 bytes, quoted ones with `memchr`),
+//! copied whole into the reused [`Row`], and its cells recorded as spans of
+//! that copy: a plain cell is the bytes between delimiters, a quoted one the
+//! bytes inside its quotes. Only a cell that unquoting changes (a doubled
+//! quote, or data after the closing quote) is rebuilt, appended after the
+//! row's copy.
 //!
 //! Semantics are `csv-core`'s plus blank lines, as in [`crate::split`]: a
 //! quote opens a quoted cell only as the first byte of a cell, a doubled
@@ -28,6 +31,9 @@ use crate::split::RecordParser;
 use crate::{Dialect, ReadError, Row};
 
 const QUOTE: u8 = b'"';
+
+/// Bytes checked as UTF-8 at a time, ahead of parsing.
+const UTF8_WINDOW: usize = 64 * 1024;
 
 /// Whether [`BlockRows`] can parse with this delimiter: an ASCII byte that is
 /// neither a quote nor a line end (what sources accept).
@@ -51,10 +57,14 @@ pub(crate) struct BlockRows<'b> {
     /// `block[valid_from..]` starts with `valid`, known to be UTF-8.
     valid: &'b str,
     valid_from: usize,
+    /// Whether `valid` stops at invalid bytes (rather than at a window's end).
+    broken: bool,
+    /// Bytes to check at a time ([`UTF8_WINDOW`]; smaller in tests).
+    utf8_window: usize,
     /// Pieces (offsets in the row) of the cells listed in `rebuilt`.
     pieces: Vec<Range<usize>>,
     rebuilt: Vec<Rebuilt>,
-    /// Where the delimiters, quotes and line ends are.
+    /// Where the delimiters and line ends are.
     marks: Marks,
     /// For rows with invalid bytes; made on first need.
     fallback: Option<RecordParser>,
@@ -63,19 +73,19 @@ pub(crate) struct BlockRows<'b> {
 impl<'b> BlockRows<'b> {
     /// Requires [`supports`]`(dialect.delimiter)`.
     pub(crate) fn new(dialect: &Dialect, block: &'b [u8]) -> Self {
-        let mut rows = Self {
+        Self {
             block,
             dialect: *dialect,
             pos: 0,
             valid: "",
             valid_from: 0,
+            broken: false,
+            utf8_window: UTF8_WINDOW,
             pieces: Vec::new(),
             rebuilt: Vec::new(),
             marks: Marks::new(dialect.delimiter),
             fallback: None,
-        };
-        rows.check_utf8_from(0);
-        rows
+        }
     }
 
     /// Fills `row` with the next row, numbered `number`; `None` at the end.
@@ -87,28 +97,50 @@ impl<'b> BlockRows<'b> {
         let (content_end, next) = self.split_row(&mut row.spans);
         self.pos = next;
         row.number = number;
-        let valid_end = self.valid_from + self.valid.len();
+        if content_end > self.valid_end() && !self.broken {
+            self.check_utf8(start, content_end);
+        }
+        let valid_end = self.valid_end();
         let result = if content_end <= valid_end && self.copy_row(start..content_end, row) {
             Ok(())
         } else {
             self.parse_exactly(start..content_end, number, row)
         };
-        if valid_end < next {
-            self.check_utf8_from(next);
+        if self.broken && valid_end < next {
+            // The invalid bytes were in this row: check afresh after it.
+            self.valid = "";
+            self.valid_from = next;
+            self.broken = false;
         }
         Some(result)
     }
 
-    /// Checks UTF-8 from `from` (a row start) to the first invalid byte.
-    fn check_utf8_from(&mut self, from: usize) {
-        let rest = &self.block[from..];
-        self.valid = match simdutf8::basic::from_utf8(rest) {
-            Ok(text) => text,
+    fn valid_end(&self) -> usize {
+        self.valid_from + self.valid.len()
+    }
+
+    /// Checks UTF-8 from `from` (a row start) over a window that reaches at
+    /// least `at_least`, stopping at the first invalid byte. A window rather
+    /// than the whole block: its bytes are still in cache when parsed.
+    fn check_utf8(&mut self, from: usize, at_least: usize) {
+        let len = self.block.len();
+        let mut end = (from + self.utf8_window).max(at_least).min(len);
+        // Do not cut a character in two (a longer run of continuation bytes
+        // is invalid anyway).
+        for _ in 0..3 {
+            if end < len && self.block[end] & 0xC0 == 0x80 {
+                end += 1;
+            }
+        }
+        let window = &self.block[from..end];
+        (self.valid, self.broken) = match simdutf8::basic::from_utf8(window) {
+            Ok(text) => (text, false),
             Err(_) => {
                 // Rare: find where the valid part ends, then take it as text.
-                let valid_len = simdutf8::compat::from_utf8(rest)
+                let valid_len = simdutf8::compat::from_utf8(window)
                     .map_or_else(|err| err.valid_up_to(), str::len);
-                simdutf8::basic::from_utf8(&rest[..valid_len]).unwrap_or_default()
+                let valid = simdutf8::basic::from_utf8(&window[..valid_len]).unwrap_or_default();
+                (valid, true)
             }
         };
         self.valid_from = from;
@@ -120,8 +152,9 @@ impl<'b> BlockRows<'b> {
     fn copy_row(&self, content: Range<usize>, row: &mut Row) -> bool {
         let text = &mut row.text;
         text.clear();
-        let from = content.start - self.valid_from..content.end - self.valid_from;
-        let Some(content) = self.valid.get(from) else {
+        let from = content.start.checked_sub(self.valid_from);
+        let to = content.end.checked_sub(self.valid_from);
+        let Some(content) = from.zip(to).and_then(|(from, to)| self.valid.get(from..to)) else {
             return false;
         };
         text.push_str(content);
@@ -181,16 +214,10 @@ impl<'b> BlockRows<'b> {
 
     /// Where a plain cell (or the plain tail of a quoted one) starting at
     /// `from` ends: at the next delimiter, CR or LF, or the block's end.
+    /// (A quote inside a plain cell is data.)
+    #[inline]
     fn plain_end(&mut self, from: usize) -> usize {
-        let mut from = from;
-        loop {
-            let found = self.marks.next(self.block, from);
-            // A quote inside a plain cell is data.
-            match self.block.get(found) {
-                Some(&QUOTE) => from = found + 1,
-                _ => return found,
-            }
-        }
+        self.marks.next(self.block, from)
     }
 
     /// Reads the quoted cell whose opening quote is at `open`, in the row
@@ -256,8 +283,8 @@ impl<'b> BlockRows<'b> {
     }
 }
 
-/// Finds the bytes that may end a plain cell (delimiter, CR, LF) or start a
-/// quoted one: 64 bytes at a time into a bit mask, then bit by bit. Cells are
+/// Finds the bytes that end a plain cell (delimiter, CR, LF): 64 bytes at a
+/// time into a bit mask, then bit by bit. Cells are
 /// short (a dozen bytes), too short for a `memchr3` call per cell to pay off.
 struct Marks {
     delimiter: u8,
@@ -280,6 +307,7 @@ impl Marks {
     }
 
     /// The first mark at or after `from`, or `block.len()`.
+    #[inline]
     fn next(&mut self, block: &[u8], mut from: usize) -> usize {
         loop {
             if from >= self.base && from < self.end {
@@ -297,12 +325,13 @@ impl Marks {
     }
 
     /// Computes the mask of the 64 bytes from `from` (fewer at the end).
+    /// Kept out of line: inlined, its vector constants would be set up at
+    /// every cell rather than every 64 bytes.
+    #[inline(never)]
     fn load(&mut self, block: &[u8], from: usize) {
         self.base = from;
         self.end = block.len().min(from + CHUNK);
-        let is_mark = |byte: u8| {
-            (byte == self.delimiter) | (byte == b'\n') | (byte == b'\r') | (byte == QUOTE)
-        };
+        let is_mark = |byte: u8| (byte == self.delimiter) | (byte == b'\n') | (byte == b'\r');
         let Some(chunk) = block.get(from..from + CHUNK) else {
             self.mask = block[from..]
                 .iter()
@@ -375,7 +404,12 @@ mod tests {
     }
 
     fn by_block_rows(block: &[u8], delimiter: u8) -> Parsed {
+        by_block_rows_with_window(block, delimiter, UTF8_WINDOW)
+    }
+
+    fn by_block_rows_with_window(block: &[u8], delimiter: u8, window: usize) -> Parsed {
         let mut rows = BlockRows::new(&dialect(delimiter), block);
+        rows.utf8_window = window;
         let (mut row, mut out) = (Row::new(), Vec::new());
         while let Some(result) = rows.next_row(out.len() as u64 + 1, &mut row) {
             out.push(outcome(result, &row));
@@ -397,8 +431,11 @@ mod tests {
         fn same_rows_and_errors_as_the_reference(
             block in csv_like_bytes(),
             delimiter in prop::sample::select(vec![b',', b';', b'\t']),
+            window in 1usize..80,
         ) {
-            prop_assert_eq!(by_block_rows(&block, delimiter), by_reference(&block, delimiter));
+            let expected = by_reference(&block, delimiter);
+            prop_assert_eq!(&by_block_rows(&block, delimiter), &expected);
+            prop_assert_eq!(&by_block_rows_with_window(&block, delimiter, window), &expected);
         }
     }
 

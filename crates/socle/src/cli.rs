@@ -9,11 +9,24 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "socle", version, about, long_about = None)]
 pub struct Cli {
-    /// Dossier des données (base SQLite et fichiers déposés). Variable d'environnement : `SOCLE_DATA`.
-    #[arg(long, global = true, env = "SOCLE_DATA", default_value = "socle-data")]
-    pub data: PathBuf,
+    /// Dossier des données (base SQLite et fichiers déposés), `socle-data` par défaut.
+    /// Variable d'environnement : `SOCLE_DATA`.
+    #[arg(long, global = true, env = "SOCLE_DATA")]
+    pub data: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The data directory when neither `--data` nor `SOCLE_DATA` names one.
+pub const DEFAULT_DATA_DIR: &str = "socle-data";
+
+impl Cli {
+    /// The data directory: `--data`, else `SOCLE_DATA`, else `socle-data`.
+    pub fn data_dir(&self) -> PathBuf {
+        self.data
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -42,6 +55,50 @@ pub enum Command {
     Demo,
     /// Vérifie l'intégrité du stockage (tables, versions, fichiers originaux).
     Check,
+    /// Lance le serveur HTTP (API JSON `/api/v1`, `/healthz`, `/readyz`) jusqu'à Ctrl-C ou SIGTERM.
+    Serve(ServeArgs),
+    /// Gère les jetons d'API (authentification `Authorization: Bearer`).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Adresse et port d'écoute (par défaut `127.0.0.1:8080`). Variable d'environnement :
+    /// `SOCLE_LISTEN`.
+    #[arg(long)]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Fichier de configuration TOML (voir `config.example.toml`) ; les variables `SOCLE_*`
+    /// puis les options l'emportent sur lui. Variable d'environnement : `SOCLE_CONFIG`.
+    #[arg(long, env = "SOCLE_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Crée un jeton d'API pour un compte et l'affiche (une seule fois : seule son empreinte est gardée).
+    Create {
+        /// Adresse électronique du compte.
+        #[arg(long)]
+        user: String,
+        /// Validité en jours (par défaut : sans expiration).
+        #[arg(long)]
+        expires: Option<u32>,
+        /// À quoi sert le jeton (affiché dans les listes).
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Liste les jetons d'un compte (sans leur secret).
+    List {
+        /// Adresse électronique du compte.
+        #[arg(long)]
+        user: String,
+    },
+    /// Révoque un jeton.
+    Revoke {
+        /// Identifiant du jeton (voir `socle token list`).
+        id: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +160,7 @@ pub enum UserCommand {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // Parsed once per run: size does not matter.
 pub enum DatasetCommand {
     /// Crée un jeu de données.
     Create(DatasetCreateArgs),

@@ -18,7 +18,10 @@ pub fn render_human(report: &Json, lang: Lang) -> String {
     let mut out = String::new();
     let schema = &report["schema"];
     if let Some(name) = schema["name"].as_str() {
-        let version = schema["version"].as_str().map(|v| format!(" {v}")).unwrap_or_default();
+        let version = schema["version"]
+            .as_str()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default();
         out += &format!("{} : {name}{version}\n", pick(lang, "Schéma", "Schema"));
     }
     if let Some(detection) = schema["detection"].as_str() {
@@ -32,11 +35,18 @@ pub fn render_human(report: &Json, lang: Lang) -> String {
     }
     out += "\n";
     out += &summary(report, lang);
-    let errors = report["errors"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let errors = report["errors"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     for ((code, field), group) in group(errors) {
         out += &group_title(code, field, group.len(), lang);
         for error in group.iter().take(SHOWN_PER_GROUP) {
-            out += &format!("  - {}{}\n", place(error, lang), error["message"].as_str().unwrap_or_default());
+            out += &format!(
+                "  - {}{}\n",
+                place(error, lang),
+                error["message"].as_str().unwrap_or_default()
+            );
         }
         if group.len() > SHOWN_PER_GROUP {
             let more = group.len() - SHOWN_PER_GROUP;
@@ -50,7 +60,10 @@ pub fn render_human(report: &Json, lang: Lang) -> String {
 }
 
 fn strings(list: &Json) -> impl Iterator<Item = &str> {
-    list.as_array().into_iter().flatten().filter_map(Json::as_str)
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
 }
 
 /// « ligne 12 : » before a row's error; nothing for header errors.
@@ -67,10 +80,18 @@ fn summary(report: &Json, lang: Lang) -> String {
     let errors = report["stats"]["errors"].as_u64().unwrap_or(0);
     let valid = report["valid"].as_bool().unwrap_or(false);
     match (valid, lang) {
-        (true, Lang::Fr) => format!("✔ Fichier valide : {rows} lignes de données conformes au schéma.\n"),
+        (true, Lang::Fr) => {
+            format!("✔ Fichier valide : {rows} lignes de données conformes au schéma.\n")
+        }
         (true, Lang::En) => format!("✔ Valid file: {rows} data rows conform to the schema.\n"),
-        (false, Lang::Fr) => format!("✘ Fichier non valide : {errors} erreur{} sur {rows} lignes de données.\n", plural(errors)),
-        (false, Lang::En) => format!("✘ Invalid file: {errors} error{} in {rows} data rows.\n", plural(errors)),
+        (false, Lang::Fr) => format!(
+            "✘ Fichier non valide : {errors} erreur{} sur {rows} lignes de données.\n",
+            plural(errors)
+        ),
+        (false, Lang::En) => format!(
+            "✘ Invalid file: {errors} error{} in {rows} data rows.\n",
+            plural(errors)
+        ),
     }
 }
 
@@ -114,12 +135,24 @@ fn title_of(code: &str, lang: Lang) -> &'static str {
         "blank-row" => ("Ligne vide", "Blank row"),
         "extra-cell" => ("Cellule en trop", "Extra cell"),
         "missing-cell" => ("Cellule manquante", "Missing cell"),
-        "type-error" => ("Valeur du mauvais type ou format", "Value of the wrong type or format"),
-        "constraint-error" => ("Valeur hors des règles du schéma", "Value breaking a schema rule"),
+        "type-error" => (
+            "Valeur du mauvais type ou format",
+            "Value of the wrong type or format",
+        ),
+        "constraint-error" => (
+            "Valeur hors des règles du schéma",
+            "Value breaking a schema rule",
+        ),
         "unique-error" => ("Valeur en double", "Duplicate value"),
-        "primary-key" => ("Clé primaire en double ou vide", "Duplicate or empty primary key"),
+        "primary-key" => (
+            "Clé primaire en double ou vide",
+            "Duplicate or empty primary key",
+        ),
         "foreign-key" => ("Référence introuvable", "Missing reference"),
-        "encoding-error" => ("Caractères illisibles (encodage)", "Unreadable characters (encoding)"),
+        "encoding-error" => (
+            "Caractères illisibles (encodage)",
+            "Unreadable characters (encoding)",
+        ),
         "source-error" => ("Fichier illisible", "Unreadable file"),
         "french-siret-value" => ("SIRET invalide", "Invalid SIRET"),
         "french-siren-value" => ("SIREN invalide", "Invalid SIREN"),
@@ -139,10 +172,17 @@ fn describe_source(source: &Json, lang: Lang) -> Option<String> {
         (Lang::En, false) => format!("format: {format}"),
     }];
     if let Some(encoding) = source["encoding"].as_str() {
-        parts.push(format!("{} : {encoding}", pick(lang, "encodage", "encoding")));
+        parts.push(format!(
+            "{} : {encoding}",
+            pick(lang, "encodage", "encoding")
+        ));
     }
     if let Some(delimiter) = source["delimiter"].as_str() {
-        parts.push(format!("{} : {}", pick(lang, "séparateur", "delimiter"), delimiter_name(delimiter, lang)));
+        parts.push(format!(
+            "{} : {}",
+            pick(lang, "séparateur", "delimiter"),
+            delimiter_name(delimiter, lang)
+        ));
     }
     if let Some(sheet) = source["sheet"].as_str() {
         parts.push(format!("{} : « {sheet} »", pick(lang, "feuille", "sheet")));

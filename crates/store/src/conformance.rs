@@ -1,6 +1,6 @@
 //! The conformance suite: properties every engine behind [`Store`] must have.
 //!
-//! Each property is a public function taking a fresh, empty store; [`run_all`] runs them all with
+//! Each property is a public function taking a fresh, empty store; `run_all` runs them all with
 //! stores from a factory. The SQLite engine runs it in `tests/it/conformance.rs`; a PostgreSQL
 //! engine will run the very same functions. Failures panic (this is test code), with messages
 //! saying which property broke.

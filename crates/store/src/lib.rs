@@ -13,7 +13,7 @@
 //!   into it; [`Store::commit_version`] indexes it and, in one transaction, renames it into view,
 //!   marks it published, supersedes the previous version and flips the resource's live pointer.
 //!   A crash at any point leaves the previous version served; [`Store::open`] removes leftovers.
-//! - [`Store::check`] lists inconsistencies (`socle check`); [`conformance`] is the test suite
+//! - [`Store::check`] lists inconsistencies (`socle check`); `conformance` is the test suite
 //!   every engine must pass.
 //! - `records`: compiling record queries (model::query syntax trees) to parameterised SQL.
 //!
@@ -29,6 +29,8 @@
 //! Architecture invariant: this is the only crate that contains SQL.
 
 mod blobs;
+/// Test support (hidden from the docs): the suite every engine must pass, and its fixtures.
+#[doc(hidden)]
 pub mod conformance;
 mod error;
 pub mod records;

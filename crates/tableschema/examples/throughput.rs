@@ -143,7 +143,7 @@ fn main() {
         let cells: Vec<&str> = record.iter().collect();
         plan.check_row(&mut part, row_number, &cells);
     }
-    let report = plan.finish(header_errors, [(0, part)]);
+    let report = plan.finish(header_errors.clone(), [(0, part)]);
     let serial = start.elapsed();
     let serial_cpu = thread_cpu_seconds() - cpu;
     println!(
@@ -209,7 +209,7 @@ fn main() {
             })
             .collect()
     });
-    let chunked = plan.finish(Vec::new(), parts);
+    let chunked = plan.finish(header_errors, parts);
     let parallel = start.elapsed();
     assert_eq!(
         chunked, report,

@@ -1,5 +1,6 @@
 //! Validates one CSV file against one schema and prints the errors, one JSON array per line:
-//! `[type, rowNumber, fieldNumber]` (Validata custom checks excluded with `--no-custom`).
+//! `[type, rowNumber, fieldNumber, cell]` (Validata custom checks excluded with `--no-custom`;
+//! `--messages` prints the French messages instead).
 //! Used to compare with frictionless by hand:
 //! `cargo run -p tableschema --example validate -- schema.json data.csv [--no-custom]`.
 
@@ -60,6 +61,15 @@ fn main() {
     let skip_custom = args.iter().any(|arg| arg == "--no-custom");
     for error in &report.errors {
         if skip_custom && matches!(error.code, ErrorCode::Custom(_)) {
+            continue;
+        }
+        if args.iter().any(|arg| arg == "--messages") {
+            println!(
+                "{:?} {:?} {}",
+                error.row_number,
+                error.field_number,
+                error.message(tableschema::Lang::Fr)
+            );
             continue;
         }
         println!(

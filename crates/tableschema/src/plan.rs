@@ -92,6 +92,19 @@ pub struct Part {
     row_errors: Vec<ReportError>,
 }
 
+impl Options {
+    /// Frictionless stops after 1000 errors unless told otherwise.
+    pub const FRICTIONLESS_MAX_ERRORS: usize = 1000;
+
+    /// The options under which reports match frictionless's defaults (error limit 1000).
+    pub fn frictionless() -> Options {
+        Options {
+            max_errors: Some(Self::FRICTIONLESS_MAX_ERRORS),
+            ..Options::default()
+        }
+    }
+}
+
 impl Part {
     /// Rows checked so far.
     pub fn rows(&self) -> u64 {
@@ -540,8 +553,9 @@ impl Plan {
         }
     }
 
-    /// Merges parts in file order into the report. Each part comes with the number to add to
-    /// its row numbers (0 when they are already absolute).
+    /// Merges the header errors returned by [`Plan::new`] and the parts, in file order, into
+    /// the report. Each part comes with the number to add to its row numbers (0 when they are
+    /// already absolute).
     pub fn finish(
         &self,
         header_errors: Vec<ReportError>,
@@ -653,10 +667,12 @@ impl Plan {
             && rows > 0
         {
             errors.truncate(limit);
-            if let Some(last_row) = errors.iter().rev().find_map(|error| error.row_number) {
-                rows = rows.min(last_row.saturating_sub(1));
-            }
-            rows = rows.max(1);
+            // Frictionless stops after the row where the limit is reached (after the first row
+            // when header errors alone reach it); rows are counted from row 2, after the header.
+            rows = match errors.last().and_then(|error| error.row_number) {
+                Some(last_row) => rows.min(last_row.saturating_sub(1)).max(1),
+                None => 1,
+            };
             warnings.push((
                 format!("limite de {limit} erreurs atteinte : validation interrompue"),
                 format!("reached error limit: {limit}"),

@@ -116,6 +116,10 @@ pub enum Hint {
     BooleanValues { suggestion: String },
     /// An allowed value differing only by case or accents.
     ClosestValue { suggestion: String },
+    /// Write the number alone, without its unit or currency (`12 €`, `15 %`).
+    RemoveUnit { suggestion: String },
+    /// Write the time as `hh:mm:ss` (`10h30` → `10:30:00`).
+    IsoTime { suggestion: String },
 }
 
 /// One problem found by validation.
@@ -388,11 +392,11 @@ impl ReportError {
             (ErrorCode::TypeError, Details::Type { field }) => pick(
                 lang,
                 format!(
-                    "« {cell} » n'est pas valide pour « {name} » : {} attendu(e)",
+                    "« {cell} » n'est pas valide pour « {name} » (attendu : {})",
                     expected_form(field, Lang::Fr)
                 ),
                 format!(
-                    "`{cell}` is not valid for `{name}`: {} expected",
+                    "`{cell}` is not valid for `{name}` (expected: {})",
                     expected_form(field, Lang::En)
                 ),
             ),
@@ -595,6 +599,16 @@ impl Hint {
                 format!("vouliez-vous dire « {suggestion} » ?"),
                 format!("did you mean `{suggestion}`?"),
             ),
+            Hint::RemoveUnit { suggestion } => pick(
+                lang,
+                format!("écrire le nombre seul, sans unité ni symbole : {suggestion}"),
+                format!("write the number alone, without unit or symbol: {suggestion}"),
+            ),
+            Hint::IsoTime { suggestion } => pick(
+                lang,
+                format!("écrire {suggestion}"),
+                format!("write {suggestion}"),
+            ),
         }
     }
 }
@@ -613,7 +627,7 @@ pub fn hint_for(field: &Field, constraint: Option<ConstraintKind>, cell: &str) -
         });
     }
     match (field.kind, constraint) {
-        (FieldType::Date | FieldType::DateTime, None) if field.format == "default" => {
+        (FieldType::Date | FieldType::DateTime, None) => {
             let date = french_date_to_iso(trimmed)?;
             let suggestion = if field.kind == FieldType::Date {
                 date
@@ -627,13 +641,30 @@ pub fn hint_for(field: &Field, constraint: Option<ConstraintKind>, cell: &str) -
                 .chars()
                 .filter(|char| !char.is_whitespace() && *char != '\u{a0}' && *char != '\u{202f}')
                 .collect();
-            if without_spaces.matches(',').count() == 1 {
-                let suggestion = without_spaces.replace(',', ".");
+            let number_only = without_number_decorations(&without_spaces);
+            if number_only.matches(',').count() == 1 {
+                let suggestion = number_only.replace(',', ".");
                 return fixed_by(&suggestion).then_some(Hint::DecimalPoint { suggestion });
+            }
+            if number_only != without_spaces && fixed_by(number_only) {
+                return Some(Hint::RemoveUnit {
+                    suggestion: number_only.to_owned(),
+                });
             }
             (without_spaces != trimmed && fixed_by(&without_spaces)).then_some(Hint::RemoveSpaces {
                 suggestion: without_spaces,
             })
+        }
+        (FieldType::Time, None) => {
+            let (hours, minutes) = trimmed.split_once(['h', 'H'])?;
+            let hours: u8 = hours.trim().parse().ok()?;
+            let minutes: u8 = if minutes.trim().is_empty() {
+                0
+            } else {
+                minutes.trim().parse().ok()?
+            };
+            let suggestion = format!("{hours:02}:{minutes:02}:00");
+            fixed_by(&suggestion).then_some(Hint::IsoTime { suggestion })
         }
         (FieldType::Integer, None)
         | (FieldType::String, Some(ConstraintKind::Pattern | ConstraintKind::MaxLength)) => {
@@ -641,9 +672,22 @@ pub fn hint_for(field: &Field, constraint: Option<ConstraintKind>, cell: &str) -
                 .chars()
                 .filter(|char| !char.is_whitespace() && *char != '\u{a0}' && *char != '\u{202f}')
                 .collect();
-            (without_spaces != trimmed && fixed_by(&without_spaces)).then_some(Hint::RemoveSpaces {
-                suggestion: without_spaces,
-            })
+            if without_spaces != trimmed && fixed_by(&without_spaces) {
+                return Some(Hint::RemoveSpaces {
+                    suggestion: without_spaces,
+                });
+            }
+            let pattern = field
+                .constraints
+                .pattern
+                .as_ref()
+                .filter(|_| constraint == Some(ConstraintKind::Pattern))?;
+            closest_value(
+                pattern_literals(&pattern.source)?
+                    .iter()
+                    .map(String::as_str),
+                cell,
+            )
         }
         (FieldType::Boolean, None) => {
             let (true_values, false_values) = field.boolean_values()?;
@@ -663,17 +707,60 @@ pub fn hint_for(field: &Field, constraint: Option<ConstraintKind>, cell: &str) -
         }
         (_, Some(ConstraintKind::Enum)) => {
             let allowed = field.constraints.enumeration.as_ref()?;
-            let folded = fold(trimmed);
-            allowed
-                .texts
-                .iter()
-                .find(|text| fold(text) == folded && text.as_str() != cell)
-                .map(|text| Hint::ClosestValue {
-                    suggestion: text.clone(),
-                })
+            closest_value(allowed.texts.iter().map(String::as_str), cell)
         }
         _ => None,
     }
+}
+
+/// The number inside `12 €`, `€12`, `15%`, `3 m²`: the text from the first digit or sign to
+/// the last digit.
+fn without_number_decorations(text: &str) -> &str {
+    let start = text
+        .find(|char: char| char.is_ascii_digit() || char == '-' || char == '+')
+        .unwrap_or(0);
+    let end = text
+        .rfind(|char: char| char.is_ascii_digit())
+        .map_or(text.len(), |index| index + 1);
+    if start < end { &text[start..end] } else { text }
+}
+
+/// An allowed value equal to the cell but for case, accents or surrounding spaces.
+fn closest_value<'a>(allowed: impl Iterator<Item = &'a str>, cell: &str) -> Option<Hint> {
+    let folded = fold(cell);
+    allowed
+        .into_iter()
+        .find(|text| fold(text) == folded && *text != cell)
+        .map(|text| Hint::ClosestValue {
+            suggestion: text.to_owned(),
+        })
+}
+
+/// The values of a pattern that is only a list of literal alternatives, as some schemas
+/// write their enumerations: `(^Marché$)|(^Accord-cadre$)` → `["Marché", "Accord-cadre"]`.
+pub(crate) fn pattern_literals(source: &str) -> Option<Vec<String>> {
+    let mut literals = Vec::new();
+    for alternative in source.split('|') {
+        let text = alternative
+            .trim_start_matches(['(', '^'])
+            .trim_end_matches([')', '$']);
+        let mut literal = String::new();
+        let mut chars = text.chars();
+        while let Some(char) = chars.next() {
+            match char {
+                '\\' => literal.push(chars.next().filter(|escaped| !escaped.is_alphanumeric())?),
+                '(' | ')' | '[' | ']' | '{' | '}' | '.' | '*' | '+' | '?' | '^' | '$' | '|' => {
+                    return None;
+                }
+                other => literal.push(other),
+            }
+        }
+        if literal.is_empty() {
+            return None;
+        }
+        literals.push(literal);
+    }
+    (literals.len() > 1).then_some(literals)
 }
 
 /// `05/03/2024` or `5-3-2024` (day first, as in France) → `2024-03-05`.

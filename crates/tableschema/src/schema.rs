@@ -690,7 +690,16 @@ fn parse_field(
             })?,
     };
     for key in object.keys() {
-        if !KNOWN_FIELD_KEYS.contains(&key.as_str()) && !key.starts_with("x-") {
+        if ConstraintKind::parse(key).is_some() || key == "unique" {
+            // Frictionless ignores them there too; the schema's author meant a constraint.
+            warnings.push(DescriptorWarning::new(
+                format!("{path}/{key}"),
+                format!(
+                    "« {key} » doit être écrit dans « constraints » (champ « {name} ») : ignoré"
+                ),
+                format!("`{key}` belongs under `constraints` (field `{name}`): ignored"),
+            ));
+        } else if !KNOWN_FIELD_KEYS.contains(&key.as_str()) && !key.starts_with("x-") {
             warnings.push(DescriptorWarning::new(
                 format!("{path}/{key}"),
                 format!("clé inconnue « {key} » dans le champ « {name} » : ignorée"),

@@ -202,3 +202,62 @@ impl std::fmt::Display for Date {
         )
     }
 }
+
+impl std::fmt::Display for Time {
+    /// ISO 8601: `hh:mm:ss[.fraction][Z|±hh:mm]`.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            formatter,
+            "{:02}:{:02}:{:02}",
+            self.hour, self.minute, self.second
+        )?;
+        if self.nanosecond != 0 {
+            let fraction = format!("{:09}", self.nanosecond);
+            write!(formatter, ".{}", fraction.trim_end_matches('0'))?;
+        }
+        match self.offset_seconds {
+            None => Ok(()),
+            Some(0) => write!(formatter, "Z"),
+            Some(offset) => {
+                let sign = if offset < 0 { '-' } else { '+' };
+                let minutes = offset.unsigned_abs() / 60;
+                write!(formatter, "{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for DateTime {
+    /// ISO 8601: `YYYY-MM-DDThh:mm:ss[.fraction][zone]`.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{}T{}", self.date, self.time)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporal_values_display_as_iso() {
+        let time = Time {
+            hour: 9,
+            minute: 5,
+            second: 0,
+            nanosecond: 500_000_000,
+            offset_seconds: Some(-5400),
+        };
+        assert_eq!(time.to_string(), "09:05:00.5-01:30");
+        let date = Date::new(2024, 2, 29).unwrap();
+        let naive = Time {
+            offset_seconds: None,
+            nanosecond: 0,
+            ..time
+        };
+        assert_eq!(
+            DateTime { date, time: naive }.to_string(),
+            "2024-02-29T09:05:00"
+        );
+        assert!(Date::new(2023, 2, 29).is_none());
+    }
+}

@@ -18,7 +18,9 @@ fn user(scratch: &crate::support::Scratch, email: &str) -> Actor {
 
 fn assert_forbidden<T: std::fmt::Debug>(result: Result<T, Error>) {
     match result {
-        Err(Error::Forbidden(message)) => assert!(message.contains("refusée") || !message.is_empty()),
+        Err(Error::Forbidden(message)) => {
+            assert!(message.contains("refusée") || !message.is_empty())
+        }
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -27,40 +29,110 @@ fn assert_forbidden<T: std::fmt::Debug>(result: Result<T, Error>) {
 fn a_user_without_role_can_write_nothing() {
     let scratch = scratch();
     let stranger = user(&scratch, "inconnu@example.org");
-    let resource = scratch.resource(Some("scdl-menus-collectifs@1.2.3"), PublicationPolicy::Strict);
+    let resource = scratch.resource(
+        Some("scdl-menus-collectifs@1.2.3"),
+        PublicationPolicy::Strict,
+    );
     let catalogue = &scratch.catalogue;
-    assert_forbidden(catalogue.add_organisation(&stranger, &new_organisation(SIREN_OCCITANIE, "Région")));
-    assert_forbidden(catalogue.add_user(&stranger, &NewUser { email: "x@example.org".into(), display_name: "x".into(), password_hash: None, is_admin: false }));
-    assert_forbidden(catalogue.create_dataset(&stranger, &new_dataset("autre", &scratch.organisation, &scratch.organisation)));
-    assert_forbidden(catalogue.update_dataset(&stranger, &scratch.dataset, &catalogue::new_dataset_from(&scratch.dataset)));
+    assert_forbidden(
+        catalogue.add_organisation(&stranger, &new_organisation(SIREN_OCCITANIE, "Région")),
+    );
+    assert_forbidden(catalogue.add_user(
+        &stranger,
+        &NewUser {
+            email: "x@example.org".into(),
+            display_name: "x".into(),
+            password_hash: None,
+            is_admin: false,
+        },
+    ));
+    assert_forbidden(catalogue.create_dataset(
+        &stranger,
+        &new_dataset("autre", &scratch.organisation, &scratch.organisation),
+    ));
+    assert_forbidden(catalogue.update_dataset(
+        &stranger,
+        &scratch.dataset,
+        &catalogue::new_dataset_from(&scratch.dataset),
+    ));
     assert_forbidden(catalogue.archive_dataset(&stranger, &scratch.dataset));
     assert_forbidden(catalogue.add_resource(&stranger, &new_resource(&scratch.dataset, None)));
     assert_forbidden(catalogue.publish(&stranger, &request(&resource), valid_menus().as_slice()));
     assert_forbidden(catalogue.import_referentials(&stranger));
-    let Actor::User(stranger_user) = &stranger else { unreachable!() };
-    assert_forbidden(catalogue.grant(&stranger, stranger_user, &scratch.organisation, Some(Role::Admin)));
-    assert!(catalogue.history(resource.id).unwrap().is_empty(), "nothing was published");
+    let Actor::User(stranger_user) = &stranger else {
+        unreachable!()
+    };
+    assert_forbidden(catalogue.grant(
+        &stranger,
+        stranger_user,
+        &scratch.organisation,
+        Some(Role::Admin),
+    ));
+    assert!(
+        catalogue.history(resource.id).unwrap().is_empty(),
+        "nothing was published"
+    );
 }
 
 #[test]
 fn an_editor_publishes_but_cannot_manage_members() {
     let scratch = scratch();
     let editor = user(&scratch, "agent@example.org");
-    let Actor::User(editor_user) = &editor else { unreachable!() };
-    scratch.catalogue.grant(&Actor::Operator, editor_user, &scratch.organisation, Some(Role::Editor)).unwrap();
-    let resource = scratch.resource(Some("scdl-menus-collectifs@1.2.3"), PublicationPolicy::Strict);
-    let publication = scratch.catalogue.publish(&editor, &request(&resource), valid_menus().as_slice()).unwrap();
-    assert_eq!(publication.version.received_by, Some(editor_user.id), "history records who published");
-    assert_forbidden(scratch.catalogue.grant(&editor, editor_user, &scratch.organisation, Some(Role::Admin)));
+    let Actor::User(editor_user) = &editor else {
+        unreachable!()
+    };
+    scratch
+        .catalogue
+        .grant(
+            &Actor::Operator,
+            editor_user,
+            &scratch.organisation,
+            Some(Role::Editor),
+        )
+        .unwrap();
+    let resource = scratch.resource(
+        Some("scdl-menus-collectifs@1.2.3"),
+        PublicationPolicy::Strict,
+    );
+    let publication = scratch
+        .catalogue
+        .publish(&editor, &request(&resource), valid_menus().as_slice())
+        .unwrap();
+    assert_eq!(
+        publication.version.received_by,
+        Some(editor_user.id),
+        "history records who published"
+    );
+    assert_forbidden(scratch.catalogue.grant(
+        &editor,
+        editor_user,
+        &scratch.organisation,
+        Some(Role::Admin),
+    ));
 }
 
 #[test]
 fn an_editor_of_another_organisation_is_refused() {
     let scratch = scratch();
-    let other = scratch.catalogue.add_organisation(&Actor::Operator, &new_organisation(SIREN_OCCITANIE, "Région")).unwrap();
+    let other = scratch
+        .catalogue
+        .add_organisation(
+            &Actor::Operator,
+            &new_organisation(SIREN_OCCITANIE, "Région"),
+        )
+        .unwrap();
     let editor = user(&scratch, "region@example.org");
-    let Actor::User(editor_user) = &editor else { unreachable!() };
-    scratch.catalogue.grant(&Actor::Operator, editor_user, &other, Some(Role::Admin)).unwrap();
+    let Actor::User(editor_user) = &editor else {
+        unreachable!()
+    };
+    scratch
+        .catalogue
+        .grant(&Actor::Operator, editor_user, &other, Some(Role::Admin))
+        .unwrap();
     let resource = scratch.resource(None, PublicationPolicy::Strict);
-    assert_forbidden(scratch.catalogue.publish(&editor, &request(&resource), b"a\n1\n".as_slice()));
+    assert_forbidden(
+        scratch
+            .catalogue
+            .publish(&editor, &request(&resource), b"a\n1\n".as_slice()),
+    );
 }

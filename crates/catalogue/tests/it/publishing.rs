@@ -14,14 +14,27 @@ fn a_valid_file_becomes_the_live_version_with_typed_rows() {
     let bytes = valid_menus();
     let publication = scratch.publish(&resource, &bytes);
     assert_eq!(publication.outcome, Outcome::Published { conformant: true });
-    let live = scratch.catalogue.store().live_version(resource.id).unwrap().unwrap();
+    let live = scratch
+        .catalogue
+        .store()
+        .live_version(resource.id)
+        .unwrap()
+        .unwrap();
     assert_eq!(live.id, publication.version.id);
-    let data_rows = bytes.split(|byte| *byte == b'\n').filter(|line| !line.is_empty()).count() - 1;
+    let data_rows = bytes
+        .split(|byte| *byte == b'\n')
+        .filter(|line| !line.is_empty())
+        .count()
+        - 1;
     assert_eq!(live.row_count, Some(data_rows as u64));
     let rows = scratch.rows(live.id);
     assert_eq!(rows.len(), data_rows);
     let date = scratch.column(live.id, "menuDate");
-    assert!(rows.iter().all(|row| matches!(row[date], Value::Date(_))), "menuDate is typed: {:?}", rows[0]);
+    assert!(
+        rows.iter().all(|row| matches!(row[date], Value::Date(_))),
+        "menuDate is typed: {:?}",
+        rows[0]
+    );
     assert_eq!(publication.report.unwrap()["valid"], true);
 }
 
@@ -35,11 +48,30 @@ fn a_strict_resource_rejects_a_broken_file_and_keeps_serving_the_previous_one() 
     assert_eq!(rejected.version.status, VersionStatus::Rejected);
     let report = rejected.report.unwrap();
     assert_eq!(report["valid"], false);
-    assert!(report["errors"][0]["message"].as_str().unwrap().contains("menuDate") || report["errors"].as_array().unwrap().iter().any(|e| e["fieldName"] == "menuDate"));
-    let live = scratch.catalogue.store().live_version(resource.id).unwrap().unwrap();
+    assert!(
+        report["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("menuDate")
+            || report["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["fieldName"] == "menuDate")
+    );
+    let live = scratch
+        .catalogue
+        .store()
+        .live_version(resource.id)
+        .unwrap()
+        .unwrap();
     assert_eq!(live.id, first.version.id, "the previous version stays live");
     let history = scratch.catalogue.history(resource.id).unwrap();
-    assert_eq!(history.len(), 2, "the rejected version is kept with its report");
+    assert_eq!(
+        history.len(),
+        2,
+        "the rejected version is kept with its report"
+    );
 }
 
 #[test]
@@ -47,11 +79,17 @@ fn a_lenient_resource_publishes_a_broken_file_flagged_non_conformant_without_los
     let scratch = scratch();
     let resource = scratch.resource(Some(MENUS), PublicationPolicy::Lenient);
     let publication = scratch.publish(&resource, &broken_menus());
-    assert_eq!(publication.outcome, Outcome::Published { conformant: false });
+    assert_eq!(
+        publication.outcome,
+        Outcome::Published { conformant: false }
+    );
     assert!(!publication.version.conformant);
     let rows = scratch.rows(publication.version.id);
     let first_date = &rows[0][scratch.column(publication.version.id, "menuDate")];
-    assert!(matches!(first_date, Value::Text(text) if text.contains('/')), "the JJ/MM/AAAA text is kept: {first_date:?}");
+    assert!(
+        matches!(first_date, Value::Text(text) if text.contains('/')),
+        "the JJ/MM/AAAA text is kept: {first_date:?}"
+    );
 }
 
 #[test]
@@ -73,7 +111,11 @@ fn a_file_without_schema_gets_inferred_french_types() {
     let publication = scratch.publish(&resource, csv.as_bytes());
     assert_eq!(publication.outcome, Outcome::Published { conformant: true });
     let rows = scratch.rows(publication.version.id);
-    assert_eq!(rows[0][0], Value::Text("01004".to_owned()), "codes keep their leading zero");
+    assert_eq!(
+        rows[0][0],
+        Value::Text("01004".to_owned()),
+        "codes keep their leading zero"
+    );
     assert_eq!(rows[0][1], Value::Float(12.5));
     assert_eq!(rows[0][2], Value::Date(jiff::civil::date(2024, 3, 5)));
 }
@@ -87,16 +129,28 @@ fn an_unreadable_file_is_kept_as_a_rejected_version_with_a_french_report() {
     png.extend([0u8; 100]);
     let publication = scratch.publish(&resource, &png);
     assert_eq!(publication.outcome, Outcome::Rejected);
-    let message = publication.report.unwrap()["errors"][0]["message"].as_str().unwrap().to_owned();
+    let message = publication.report.unwrap()["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(!message.is_empty());
-    let live = scratch.catalogue.store().live_version(resource.id).unwrap().unwrap();
+    let live = scratch
+        .catalogue
+        .store()
+        .live_version(resource.id)
+        .unwrap()
+        .unwrap();
     assert_eq!(live.id, first.version.id);
 }
 
 #[test]
 fn a_resource_cannot_declare_a_schema_that_is_not_bundled() {
     let scratch = scratch();
-    let new = store::conformance::new_resource(&scratch.dataset, Some("scdl-menus-collectifs@9.9.9"));
-    let error = scratch.catalogue.add_resource(&catalogue::Actor::Operator, &new).unwrap_err();
+    let new =
+        store::conformance::new_resource(&scratch.dataset, Some("scdl-menus-collectifs@9.9.9"));
+    let error = scratch
+        .catalogue
+        .add_resource(&catalogue::Actor::Operator, &new)
+        .unwrap_err();
     assert!(error.to_string().contains("1.2.3"), "{error}");
 }

@@ -15,12 +15,23 @@ pub fn scratch() -> Scratch {
     let dir = tempfile::tempdir().unwrap();
     let catalogue = Catalogue::open(dir.path()).unwrap();
     let organisation = catalogue
-        .add_organisation(&Actor::Operator, &new_organisation(SIREN_MONTPELLIER, "Montpellier"))
+        .add_organisation(
+            &Actor::Operator,
+            &new_organisation(SIREN_MONTPELLIER, "Montpellier"),
+        )
         .unwrap();
     let dataset = catalogue
-        .create_dataset(&Actor::Operator, &new_dataset("menus-montpellier", &organisation, &organisation))
+        .create_dataset(
+            &Actor::Operator,
+            &new_dataset("menus-montpellier", &organisation, &organisation),
+        )
         .unwrap();
-    Scratch { catalogue, organisation, dataset, _dir: dir }
+    Scratch {
+        catalogue,
+        organisation,
+        dataset,
+        _dir: dir,
+    }
 }
 
 impl Scratch {
@@ -38,8 +49,16 @@ impl Scratch {
 
     /// The position of a column in a version's table.
     pub fn column(&self, version: model::VersionId, name: &str) -> usize {
-        let columns = self.catalogue.store().version_columns(version).unwrap().unwrap();
-        columns.iter().position(|column| column.name == name).unwrap()
+        let columns = self
+            .catalogue
+            .store()
+            .version_columns(version)
+            .unwrap()
+            .unwrap();
+        columns
+            .iter()
+            .position(|column| column.name == name)
+            .unwrap()
     }
 
     /// Every row of a version.

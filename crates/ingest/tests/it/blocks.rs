@@ -98,6 +98,25 @@ fn encoding_errors_in_blocks_name_the_absolute_row() {
     assert_eq!(err.row(), Some(52));
 }
 
+#[test]
+fn a_hand_made_dialect_that_sources_refuse_still_parses() {
+    // Sources only accept ASCII delimiters; a non-ASCII one here cuts `é` in two, which
+    // makes that row an encoding error (and only that row).
+    let dialect = ingest::Dialect {
+        delimiter: 0xC3,
+        encoding: ingest::Encoding::Utf8,
+    };
+    let mut rows = Vec::new();
+    let count = parse_block(&dialect, "aéb\nc\n".as_bytes(), |row| {
+        rows.push(
+            row.map(|row| row.cells().map(str::to_owned).collect::<Vec<_>>())
+                .map_err(|err| err.row()),
+        );
+    });
+    assert_eq!(count, 2);
+    assert_eq!(rows, [Err(Some(1)), Ok(vec!["c".to_owned()])]);
+}
+
 /// Cells for random records: any text, with the characters that matter to
 /// CSV over-represented (no NUL: a NUL makes the file binary; no U+FEFF at
 /// the very start, which is a BOM).

@@ -14,11 +14,15 @@ use model::{
 use store::DatasetFilter;
 
 use super::Outcome;
-use crate::cli::{DatasetCommand, DatasetCreateArgs, HistoryArgs, OrgAddArgs, OrgCommand, ReportFormat, UserCommand};
+use crate::cli::{
+    DatasetCommand, DatasetCreateArgs, HistoryArgs, OrgAddArgs, OrgCommand, ReportFormat,
+    UserCommand,
+};
 
 /// Opens the data directory, creating it on first use.
 pub fn open(data: &Path) -> anyhow::Result<Catalogue> {
-    Catalogue::open(data).map_err(|error| anyhow::anyhow!("dossier des données « {} » : {error}", data.display()))
+    Catalogue::open(data)
+        .map_err(|error| anyhow::anyhow!("dossier des données « {} » : {error}", data.display()))
 }
 
 pub fn init(data: &Path) -> anyhow::Result<Outcome> {
@@ -39,27 +43,52 @@ pub fn org(data: &Path, command: &OrgCommand) -> anyhow::Result<Outcome> {
     let catalogue = open(data)?;
     match command {
         OrgCommand::Add(args) => {
-            let organisation = catalogue.add_organisation(&Actor::Operator, &new_organisation(args)?)?;
-            println!("Organisation ajoutée : {} (SIREN {})", organisation.name, organisation.siren);
+            let organisation =
+                catalogue.add_organisation(&Actor::Operator, &new_organisation(args)?)?;
+            println!(
+                "Organisation ajoutée : {} (SIREN {})",
+                organisation.name, organisation.siren
+            );
         }
         OrgCommand::List => {
             for organisation in catalogue.store().list_organisations()? {
-                let territory = organisation.territory.map(|code| code.to_string()).unwrap_or_default();
-                println!("{}  {:14}  {:24}  {}", organisation.siren, organisation.kind.as_str(), territory, organisation.name);
+                let territory = organisation
+                    .territory
+                    .map(|code| code.to_string())
+                    .unwrap_or_default();
+                println!(
+                    "{}  {:14}  {:24}  {}",
+                    organisation.siren,
+                    organisation.kind.as_str(),
+                    territory,
+                    organisation.name
+                );
             }
         }
         OrgCommand::Show { siren } => {
             let organisation = catalogue.organisation_by_siren(&parse_siren(siren)?)?;
-            println!("{}\nSIREN : {}\nType : {}", organisation.name, organisation.siren, organisation.kind.label());
+            println!(
+                "{}\nSIREN : {}\nType : {}",
+                organisation.name,
+                organisation.siren,
+                organisation.kind.label()
+            );
             if let Some(territory) = &organisation.territory {
                 println!("Territoire : {territory}");
             }
             if let Some(email) = &organisation.contact_email {
                 println!("Contact : {email}");
             }
-            let filter = DatasetFilter { organisation: Some(organisation.id), state: None };
+            let filter = DatasetFilter {
+                organisation: Some(organisation.id),
+                state: None,
+            };
             for dataset in catalogue.datasets(&filter)? {
-                let role = if dataset.producer == organisation.id { "produit" } else { "publie pour un tiers" };
+                let role = if dataset.producer == organisation.id {
+                    "produit"
+                } else {
+                    "publie pour un tiers"
+                };
                 println!("  - {} « {} » ({role})", dataset.slug, dataset.title);
             }
         }
@@ -89,7 +118,15 @@ pub fn user(data: &Path, command: &UserCommand) -> anyhow::Result<Outcome> {
                 is_admin: *admin,
             };
             let user = catalogue.add_user(&Actor::Operator, &new)?;
-            println!("Compte créé : {}{}", user.email, if user.is_admin { " (administrateur de l'instance)" } else { "" });
+            println!(
+                "Compte créé : {}{}",
+                user.email,
+                if user.is_admin {
+                    " (administrateur de l'instance)"
+                } else {
+                    ""
+                }
+            );
         }
         UserCommand::Grant { email, org, role } => {
             let user = catalogue.user_by_email(email)?;
@@ -100,7 +137,12 @@ pub fn user(data: &Path, command: &UserCommand) -> anyhow::Result<Outcome> {
             };
             catalogue.grant(&Actor::Operator, &user, &organisation, role)?;
             match role {
-                Some(role) => println!("{} est désormais {} de {}", user.email, role.as_str(), organisation.name),
+                Some(role) => println!(
+                    "{} est désormais {} de {}",
+                    user.email,
+                    role.as_str(),
+                    organisation.name
+                ),
                 None => println!("{} n'a plus de rôle dans {}", user.email, organisation.name),
             }
         }
@@ -114,15 +156,26 @@ pub fn dataset(data: &Path, command: &DatasetCommand) -> anyhow::Result<Outcome>
         DatasetCommand::Create(args) => {
             let new = new_dataset(&catalogue, args)?;
             let dataset = catalogue.create_dataset(&Actor::Operator, &new)?;
-            println!("Jeu de données créé : {} « {} »", dataset.slug, dataset.title);
+            println!(
+                "Jeu de données créé : {} « {} »",
+                dataset.slug, dataset.title
+            );
         }
         DatasetCommand::List { org } => {
             let organisation = match org {
                 Some(siren) => Some(catalogue.organisation_by_siren(&parse_siren(siren)?)?.id),
                 None => None,
             };
-            for dataset in catalogue.datasets(&DatasetFilter { organisation, state: None })? {
-                println!("{:32}  {:10}  {}", dataset.slug.to_string(), dataset.state.as_str(), dataset.title);
+            for dataset in catalogue.datasets(&DatasetFilter {
+                organisation,
+                state: None,
+            })? {
+                println!(
+                    "{:32}  {:10}  {}",
+                    dataset.slug.to_string(),
+                    dataset.state.as_str(),
+                    dataset.title
+                );
             }
         }
         DatasetCommand::Show { slug } => show_dataset(&catalogue, slug)?,
@@ -133,21 +186,49 @@ pub fn dataset(data: &Path, command: &DatasetCommand) -> anyhow::Result<Outcome>
 fn show_dataset(catalogue: &Catalogue, slug: &str) -> anyhow::Result<()> {
     let dataset = catalogue.dataset_by_slug(&parse_slug(slug)?)?;
     let store = catalogue.store();
-    let name_of = |id| store.organisation(id).ok().flatten().map(|org| org.name).unwrap_or_default();
-    println!("{}\nIdentifiant : {}\nÉtat : {}\nLicence : {}", dataset.title, dataset.slug, dataset.state.as_str(), dataset.licence.label());
-    println!("Producteur : {}\nPublié par : {}", name_of(dataset.producer), name_of(dataset.publisher));
+    let name_of = |id| {
+        store
+            .organisation(id)
+            .ok()
+            .flatten()
+            .map(|org| org.name)
+            .unwrap_or_default()
+    };
+    println!(
+        "{}\nIdentifiant : {}\nÉtat : {}\nLicence : {}",
+        dataset.title,
+        dataset.slug,
+        dataset.state.as_str(),
+        dataset.licence.label()
+    );
+    println!(
+        "Producteur : {}\nPublié par : {}",
+        name_of(dataset.producer),
+        name_of(dataset.publisher)
+    );
     for resource in store.resources_of_dataset(dataset.id)? {
-        let schema = resource.schema.as_ref().map(|schema| format!("{}@{}", schema.name, schema.version)).unwrap_or_else(|| "sans schéma".to_owned());
+        let schema = resource
+            .schema
+            .as_ref()
+            .map(|schema| format!("{}@{}", schema.name, schema.version))
+            .unwrap_or_else(|| "sans schéma".to_owned());
         let live = match store.live_version(resource.id)? {
             Some(version) => format!(
                 "version {} en ligne, {} lignes, {}",
                 version.id,
                 version.row_count.unwrap_or(0),
-                if version.conformant { "conforme" } else { "non conforme" }
+                if version.conformant {
+                    "conforme"
+                } else {
+                    "non conforme"
+                }
             ),
             None => "aucune version en ligne".to_owned(),
         };
-        println!("  Ressource {} « {} » ({schema}) : {live}", resource.id, resource.title);
+        println!(
+            "  Ressource {} « {} » ({schema}) : {live}",
+            resource.id, resource.title
+        );
     }
     Ok(())
 }
@@ -162,16 +243,27 @@ fn new_dataset(catalogue: &Catalogue, args: &DatasetCreateArgs) -> anyhow::Resul
         slug: parse_slug(&args.slug)?,
         title: args.title.clone(),
         description: args.description.clone(),
-        licence: Licence::parse(&args.licence).map_err(|error| anyhow::anyhow!("{error} (la loi n'autorise que etalab-2.0 ou odbl-1.0)"))?,
+        licence: Licence::parse(&args.licence).map_err(|error| {
+            anyhow::anyhow!("{error} (la loi n'autorise que etalab-2.0 ou odbl-1.0)")
+        })?,
         themes: args.themes.clone(),
         keywords: args.keywords.clone(),
-        frequency: args.frequency.as_deref().map(Frequency::parse).transpose().map_err(|error| anyhow::anyhow!("{error}"))?,
+        frequency: args
+            .frequency
+            .as_deref()
+            .map(Frequency::parse)
+            .transpose()
+            .map_err(|error| anyhow::anyhow!("{error}"))?,
         temporal_start: None,
         temporal_end: None,
         spatial: args.territory.as_deref().map(parse_territory).transpose()?,
         producer: producer.id,
         publisher: publisher.id,
-        state: if args.draft { DatasetState::Draft } else { DatasetState::Published },
+        state: if args.draft {
+            DatasetState::Draft
+        } else {
+            DatasetState::Published
+        },
         remote_id: None,
         source_url: None,
     })
@@ -216,7 +308,11 @@ pub fn history(data: &Path, args: &HistoryArgs) -> anyhow::Result<Outcome> {
             version.id,
             version.status.as_str(),
             version.row_count.unwrap_or(0),
-            if version.conformant { "conforme    " } else { "non conforme" },
+            if version.conformant {
+                "conforme    "
+            } else {
+                "non conforme"
+            },
             version.received_at,
             version.origin.as_str(),
             live
@@ -227,7 +323,10 @@ pub fn history(data: &Path, args: &HistoryArgs) -> anyhow::Result<Outcome> {
 
 pub fn check(data: &Path) -> anyhow::Result<Outcome> {
     if !data.join("socle.db").exists() {
-        anyhow::bail!("aucun dossier des données dans « {} » : lancer `socle init` d'abord", data.display());
+        anyhow::bail!(
+            "aucun dossier des données dans « {} » : lancer `socle init` d'abord",
+            data.display()
+        );
     }
     let catalogue = open(data)?;
     let problems = catalogue.store().check()?;
@@ -251,5 +350,7 @@ pub fn parse_slug(text: &str) -> anyhow::Result<Slug> {
 }
 
 fn parse_territory(text: &str) -> anyhow::Result<TerritoryCode> {
-    TerritoryCode::parse(text).map_err(|error| anyhow::anyhow!("{error}")).context("territoire")
+    TerritoryCode::parse(text)
+        .map_err(|error| anyhow::anyhow!("{error}"))
+        .context("territoire")
 }

@@ -18,12 +18,20 @@ use super::publish::schema_ref;
 const SEED: u64 = 2026;
 
 pub fn run(data: &Path) -> anyhow::Result<Outcome> {
-    if data.join("socle.db").exists() {
-        anyhow::bail!("« {} » contient déjà des données : choisir un autre dossier avec --data", data.display());
-    }
     let catalogue = open(data)?;
+    if !catalogue.store().list_organisations()?.is_empty() {
+        // Running the quick start twice must not fail, nor mix the demo into real data.
+        println!(
+            "« {} » contient déjà des données : rien n'a été ajouté.",
+            data.display()
+        );
+        return Ok(Outcome::Success);
+    }
     let counts = catalogue.import_referentials(&Actor::Operator)?;
-    println!("Référentiels : {} communes, {} EPCI.", counts.communes, counts.epci);
+    println!(
+        "Référentiels : {} communes, {} EPCI.",
+        counts.communes, counts.epci
+    );
     let organisations = catalogue::demo::organisations();
     for organisation in &organisations {
         add_organisation(&catalogue, organisation)?;
@@ -34,21 +42,36 @@ pub fn run(data: &Path) -> anyhow::Result<Outcome> {
             published += publish_dataset(&catalogue, organisation, &dataset)?;
         }
     }
-    println!("Démo prête dans « {} » : {} organisations, {published} fichiers publiés.", data.display(), organisations.len());
+    println!(
+        "Démo prête dans « {} » : {} organisations, {published} fichiers publiés.",
+        data.display(),
+        organisations.len()
+    );
     Ok(Outcome::Success)
 }
 
 fn add_organisation(catalogue: &Catalogue, demo: &DemoOrganisation) -> anyhow::Result<()> {
     let (kind, territory) = match demo.kind {
-        catalogue::demo::OrganisationKind::Commune => (OrganisationKind::Commune, format!("commune:{}", demo.territory_code)),
-        catalogue::demo::OrganisationKind::Epci => (OrganisationKind::Epci, format!("epci:{}", demo.territory_code)),
-        catalogue::demo::OrganisationKind::Region => (OrganisationKind::Region, format!("region:{}", demo.territory_code)),
+        catalogue::demo::OrganisationKind::Commune => (
+            OrganisationKind::Commune,
+            format!("commune:{}", demo.territory_code),
+        ),
+        catalogue::demo::OrganisationKind::Epci => (
+            OrganisationKind::Epci,
+            format!("epci:{}", demo.territory_code),
+        ),
+        catalogue::demo::OrganisationKind::Region => (
+            OrganisationKind::Region,
+            format!("region:{}", demo.territory_code),
+        ),
     };
     let new = NewOrganisation {
         siren: siren(demo.siren)?,
         name: demo.official_name.to_owned(),
         kind,
-        territory: Some(TerritoryCode::parse(&territory).map_err(|error| anyhow::anyhow!("{error}"))?),
+        territory: Some(
+            TerritoryCode::parse(&territory).map_err(|error| anyhow::anyhow!("{error}"))?,
+        ),
         contact_email: Some(demo.contact_email.to_owned()),
         logo_url: None,
     };
@@ -57,7 +80,11 @@ fn add_organisation(catalogue: &Catalogue, demo: &DemoOrganisation) -> anyhow::R
 }
 
 /// Creates the dataset and its resource, then publishes the file; returns 1 when it went live.
-fn publish_dataset(catalogue: &Catalogue, organisation: &DemoOrganisation, demo: &DemoDataset) -> anyhow::Result<usize> {
+fn publish_dataset(
+    catalogue: &Catalogue,
+    organisation: &DemoOrganisation,
+    demo: &DemoDataset,
+) -> anyhow::Result<usize> {
     let producer = catalogue.organisation_by_siren(&siren(organisation.siren)?)?;
     let publisher = match organisation.published_by {
         Some(publisher) => catalogue.organisation_by_siren(&siren(publisher)?)?,
@@ -65,7 +92,8 @@ fn publish_dataset(catalogue: &Catalogue, organisation: &DemoOrganisation, demo:
     };
     let new = NewDataset {
         // Slugs are unique across the instance: each organisation's datasets carry its name.
-        slug: Slug::parse(&format!("{}-{}", organisation.slug, demo.slug)).map_err(|error| anyhow::anyhow!("{error}"))?,
+        slug: Slug::parse(&format!("{}-{}", organisation.slug, demo.slug))
+            .map_err(|error| anyhow::anyhow!("{error}"))?,
         title: demo.title.clone(),
         description: demo.description.clone(),
         licence: Licence::EtalabV2,
@@ -92,7 +120,11 @@ fn publish_dataset(catalogue: &Catalogue, organisation: &DemoOrganisation, demo:
             schema: Some(schema_ref(demo.schema)?),
             remote_url: None,
             // The imperfect file shows how a non-conformant publication looks.
-            policy: if demo.expected_valid { PublicationPolicy::Strict } else { PublicationPolicy::Lenient },
+            policy: if demo.expected_valid {
+                PublicationPolicy::Strict
+            } else {
+                PublicationPolicy::Lenient
+            },
         },
     )?;
     let request = PublishRequest {

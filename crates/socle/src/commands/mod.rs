@@ -4,6 +4,7 @@ mod admin;
 mod demo;
 mod publish;
 mod schemas;
+mod serve;
 mod validate;
 
 use std::process::ExitCode;
@@ -29,16 +30,19 @@ impl Outcome {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let data = cli.data_dir();
     match cli.command {
         Command::Schemas(args) => schemas::run(&args),
         Command::Validate(args) => validate::run(&args),
-        Command::Init => admin::init(&cli.data),
-        Command::Org(command) => admin::org(&cli.data, &command),
-        Command::User(command) => admin::user(&cli.data, &command),
-        Command::Dataset(command) => admin::dataset(&cli.data, &command),
-        Command::Publish(args) => publish::run(&cli.data, &args),
-        Command::History(args) => admin::history(&cli.data, &args),
-        Command::Demo => demo::run(&cli.data),
-        Command::Check => admin::check(&cli.data),
+        Command::Init => admin::init(&data),
+        Command::Org(command) => admin::org(&data, &command),
+        Command::User(command) => admin::user(&data, &command),
+        Command::Dataset(command) => admin::dataset(&data, &command),
+        Command::Publish(args) => publish::run(&data, &args),
+        Command::History(args) => admin::history(&data, &args),
+        Command::Demo => demo::run(&data),
+        Command::Check => admin::check(&data),
+        Command::Serve(args) => serve::run(cli.data.as_deref(), &args),
+        Command::Token(command) => serve::token(&data, &command),
     }
 }

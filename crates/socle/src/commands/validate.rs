@@ -6,7 +6,9 @@ use std::path::Path;
 
 use anyhow::Context;
 use catalogue::bundled::{self, SCHEMAS};
-use catalogue::validation::{SchemaChooser, SchemaLabel, ValidateOptions, Validation, report_json, validate};
+use catalogue::validation::{
+    SchemaChooser, SchemaLabel, ValidateOptions, Validation, report_json, validate,
+};
 use tableschema::{DescriptorWarning, FieldsMatch, Lang, Schema, header_match_score};
 
 use super::Outcome;

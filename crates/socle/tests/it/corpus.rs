@@ -67,14 +67,27 @@ fn validate(case_dir: &Path) -> (i32, Value) {
     let data = std::fs::read_dir(case_dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
-        .find(|path| path.file_name().unwrap().to_string_lossy().starts_with("data."))
+        .find(|path| {
+            path.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("data.")
+        })
         .expect("every case has a data file");
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_socle"));
-    command.current_dir(case_dir).arg("validate").arg(&data).arg("--schema");
-    command.arg(meta["schema"].as_str().unwrap()).args(["--format", "json"]);
+    command
+        .current_dir(case_dir)
+        .arg("validate")
+        .arg(&data)
+        .arg("--schema");
+    command
+        .arg(meta["schema"].as_str().unwrap())
+        .args(["--format", "json"]);
     if let Some(options) = meta["options"].as_object() {
         for (option, value) in options {
-            command.arg(format!("--{option}")).arg(value.as_str().unwrap());
+            command
+                .arg(format!("--{option}"))
+                .arg(value.as_str().unwrap());
         }
     }
     let output = command.output().unwrap();
@@ -90,18 +103,26 @@ fn differences(expected: &Value, status: i32, report: &Value) -> Vec<String> {
     if only_source_error {
         return match status {
             2 => Vec::new(),
-            other => vec![format!("unreadable file: expected exit status 2, got {other}")],
+            other => vec![format!(
+                "unreadable file: expected exit status 2, got {other}"
+            )],
         };
     }
     let mut found = Vec::new();
     if report["valid"] != expected["valid"] {
-        found.push(format!("valid: expected {}, got {} (exit {status})", expected["valid"], report["valid"]));
+        found.push(format!(
+            "valid: expected {}, got {} (exit {status})",
+            expected["valid"], report["valid"]
+        ));
     }
     let want = multiset(&expected["errors"]);
     let have = multiset(&report["errors"]);
     for (error, count) in &want {
         if have.get(error) != Some(count) {
-            found.push(format!("missing {error:?} ×{count} (socle: ×{})", have.get(error).unwrap_or(&0)));
+            found.push(format!(
+                "missing {error:?} ×{count} (socle: ×{})",
+                have.get(error).unwrap_or(&0)
+            ));
         }
     }
     for (error, count) in &have {
@@ -122,7 +143,11 @@ fn every_case_agrees_with_the_reference_tools_or_differs_as_recorded() {
         .collect();
     references.sort();
     for reference_path in references {
-        let name = reference_path.file_stem().unwrap().to_string_lossy().into_owned();
+        let name = reference_path
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let reference = read_json(&reference_path);
         let expected = reference.get("specVerdict").unwrap_or(&reference);
         let (status, report) = validate(&corpus().join("cases").join(&name));
@@ -131,13 +156,20 @@ fn every_case_agrees_with_the_reference_tools_or_differs_as_recorded() {
         match (found.is_empty(), deliberate) {
             (true, false) => {}
             (false, true) => {}
-            (true, true) => disagreements.push(format!("{name}: listed as deliberate but now agrees: remove it from DELIBERATE")),
+            (true, true) => disagreements.push(format!(
+                "{name}: listed as deliberate but now agrees: remove it from DELIBERATE"
+            )),
             (false, false) => disagreements.push(format!("{name}: {}", found.join("; "))),
         }
         checked += 1;
     }
     assert!(checked >= 90, "the corpus holds {checked} cases");
-    assert!(disagreements.is_empty(), "{} of {checked} cases disagree:\n{}", disagreements.len(), disagreements.join("\n"));
+    assert!(
+        disagreements.is_empty(),
+        "{} of {checked} cases disagree:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
 }
 
 #[test]
@@ -145,7 +177,12 @@ fn the_deliberate_encoding_difference_names_rows() {
     let (status, report) = validate(&corpus().join("cases/encoding-error"));
     assert_eq!(status, 1, "{}", stdout_of(&report));
     let errors = report["errors"].as_array().unwrap();
-    assert!(errors.iter().all(|error| error["type"] == "encoding-error" && error["rowNumber"].is_u64()), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .all(|error| error["type"] == "encoding-error" && error["rowNumber"].is_u64()),
+        "{errors:?}"
+    );
 }
 
 fn stdout_of(report: &Value) -> String {

@@ -16,39 +16,68 @@ fn json_report(args: &[&str]) -> (i32, serde_json::Value) {
     let mut all = args.to_vec();
     all.extend(["--format", "json"]);
     let output = socle(&all);
-    let report = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|error| panic!("not JSON ({error}): {}{}", stdout(&output), stderr(&output)));
+    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!("not JSON ({error}): {}{}", stdout(&output), stderr(&output))
+    });
     (output.status.code().unwrap_or(-1), report)
 }
 
 fn scratch_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
-    std::fs::File::create(&path).unwrap().write_all(bytes).unwrap();
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(bytes)
+        .unwrap();
     (dir, path.to_string_lossy().into_owned())
 }
 
 #[test]
 fn a_valid_file_exits_0_and_an_invalid_one_exits_1() {
-    let valid = socle(&["validate", &data("exemple_marche_public.csv"), "--schema", "scdl-marches-publics"]);
+    let valid = socle(&[
+        "validate",
+        &data("exemple_marche_public.csv"),
+        "--schema",
+        "scdl-marches-publics",
+    ]);
     assert_eq!(valid.status.code(), Some(0), "{}", stdout(&valid));
     assert!(stdout(&valid).contains("Fichier valide"));
-    let invalid = socle(&["validate", &data("exemple_marche_public_avec_erreurs.csv"), "--schema", "scdl-marches-publics"]);
+    let invalid = socle(&[
+        "validate",
+        &data("exemple_marche_public_avec_erreurs.csv"),
+        "--schema",
+        "scdl-marches-publics",
+    ]);
     assert_eq!(invalid.status.code(), Some(1));
     assert!(stdout(&invalid).contains("Fichier non valide"));
 }
 
 #[test]
 fn the_pattern_typo_of_marches_publics_is_a_warning_not_a_failure() {
-    let (status, report) = json_report(&["validate", &data("exemple_marche_public.csv"), "--schema", "scdl-marches-publics"]);
+    let (status, report) = json_report(&[
+        "validate",
+        &data("exemple_marche_public.csv"),
+        "--schema",
+        "scdl-marches-publics",
+    ]);
     assert_eq!(status, 0);
     let warnings = report["warnings"].as_array().unwrap();
-    assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("pattern:")), "{warnings:?}");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("pattern:")),
+        "{warnings:?}"
+    );
 }
 
 #[test]
 fn the_json_report_has_the_documented_shape() {
-    let (status, report) = json_report(&["validate", &data("exemple_marche_public_avec_erreurs.csv"), "--schema", "scdl-marches-publics"]);
+    let (status, report) = json_report(&[
+        "validate",
+        &data("exemple_marche_public_avec_erreurs.csv"),
+        "--schema",
+        "scdl-marches-publics",
+    ]);
     assert_eq!(status, 1);
     assert_eq!(report["valid"], false);
     assert_eq!(report["schema"]["name"], "scdl-marches-publics");
@@ -57,9 +86,19 @@ fn the_json_report_has_the_documented_shape() {
     assert_eq!(report["source"]["delimiter"], ",");
     assert_eq!(report["source"]["format"], "csv");
     let errors = report["errors"].as_array().unwrap();
-    assert_eq!(report["stats"]["errors"].as_u64().unwrap() as usize, errors.len());
+    assert_eq!(
+        report["stats"]["errors"].as_u64().unwrap() as usize,
+        errors.len()
+    );
     for error in errors {
-        for key in ["type", "rowNumber", "fieldNumber", "fieldName", "cell", "message"] {
+        for key in [
+            "type",
+            "rowNumber",
+            "fieldNumber",
+            "fieldName",
+            "cell",
+            "message",
+        ] {
             assert!(error.get(key).is_some(), "{key} missing in {error}");
         }
     }
@@ -67,43 +106,101 @@ fn the_json_report_has_the_documented_shape() {
 
 #[test]
 fn the_covoiturage_valid_example_is_in_fact_invalid() {
-    let (status, report) = json_report(&["validate", &data("lieux-covoiturage-exemple-valide.csv"), "--schema", "lieux-covoiturage"]);
+    let (status, report) = json_report(&[
+        "validate",
+        &data("lieux-covoiturage-exemple-valide.csv"),
+        "--schema",
+        "lieux-covoiturage",
+    ]);
     assert_eq!(status, 1);
-    let types: Vec<_> = report["errors"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect();
+    let types: Vec<_> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(types, ["opening-hours-value"]);
 }
 
 #[test]
 fn english_on_request() {
-    let output = socle(&["validate", &data("exemple_marche_public_avec_erreurs.csv"), "--schema", "scdl-marches-publics", "--lang", "en"]);
-    assert!(stdout(&output).contains("Invalid file"), "{}", stdout(&output));
+    let output = socle(&[
+        "validate",
+        &data("exemple_marche_public_avec_erreurs.csv"),
+        "--schema",
+        "scdl-marches-publics",
+        "--lang",
+        "en",
+    ]);
+    assert!(
+        stdout(&output).contains("Invalid file"),
+        "{}",
+        stdout(&output)
+    );
 }
 
 #[test]
 fn max_errors_limits_the_report() {
-    let (_, report) = json_report(&["validate", &data("exemple_marche_public_avec_erreurs.csv"), "--schema", "scdl-marches-publics", "--max-errors", "2"]);
+    let (_, report) = json_report(&[
+        "validate",
+        &data("exemple_marche_public_avec_erreurs.csv"),
+        "--schema",
+        "scdl-marches-publics",
+        "--max-errors",
+        "2",
+    ]);
     assert_eq!(report["errors"].as_array().unwrap().len(), 2);
 }
 
 #[test]
 fn auto_picks_the_schema_from_the_header() {
-    let (_, report) = json_report(&["validate", &data("lieux-covoiturage-exemple-valide.csv"), "--schema", "auto"]);
+    let (_, report) = json_report(&[
+        "validate",
+        &data("lieux-covoiturage-exemple-valide.csv"),
+        "--schema",
+        "auto",
+    ]);
     assert_eq!(report["schema"]["name"], "lieux-covoiturage");
-    assert!(report["schema"]["detection"].as_str().unwrap().contains('%'));
+    assert!(
+        report["schema"]["detection"]
+            .as_str()
+            .unwrap()
+            .contains('%')
+    );
 }
 
 #[test]
 fn the_same_report_with_one_thread_or_several() {
     let file = data("exemple_marche_public_avec_erreurs.csv");
-    let (_, one) = json_report(&["validate", &file, "--schema", "scdl-marches-publics", "--threads", "1"]);
-    let (_, four) = json_report(&["validate", &file, "--schema", "scdl-marches-publics", "--threads", "4"]);
+    let (_, one) = json_report(&[
+        "validate",
+        &file,
+        "--schema",
+        "scdl-marches-publics",
+        "--threads",
+        "1",
+    ]);
+    let (_, four) = json_report(&[
+        "validate",
+        &file,
+        "--schema",
+        "scdl-marches-publics",
+        "--threads",
+        "4",
+    ]);
     assert_eq!(one, four);
 }
 
 /// Bad input never panics: it exits 2 with a French message.
 fn assert_cannot_validate(args: &[&str], expected_words: &str) {
     let output = socle(args);
-    assert_eq!(output.status.code(), Some(2), "{}{}", stdout(&output), stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
     let message = stderr(&output);
     assert!(message.contains(expected_words), "{message}");
     assert!(!message.contains("panicked"), "{message}");
@@ -111,12 +208,28 @@ fn assert_cannot_validate(args: &[&str], expected_words: &str) {
 
 #[test]
 fn an_unknown_schema_name_is_explained() {
-    assert_cannot_validate(&["validate", &data("exemple_marche_public.csv"), "--schema", "scdl-subvention"], "scdl-subventions");
+    assert_cannot_validate(
+        &[
+            "validate",
+            &data("exemple_marche_public.csv"),
+            "--schema",
+            "scdl-subvention",
+        ],
+        "scdl-subventions",
+    );
 }
 
 #[test]
 fn a_missing_file_is_explained() {
-    assert_cannot_validate(&["validate", "/nonexistent/file.csv", "--schema", "scdl-subventions"], "introuvable");
+    assert_cannot_validate(
+        &[
+            "validate",
+            "/nonexistent/file.csv",
+            "--schema",
+            "scdl-subventions",
+        ],
+        "introuvable",
+    );
 }
 
 #[test]
@@ -147,7 +260,10 @@ fn a_truncated_gzip_is_explained() {
 
 #[test]
 fn an_unusable_schema_file_names_the_key() {
-    let (_dir, path) = scratch_file("schema.json", br#"{"fields": [{"name": "a", "type": "nimportequoi"}]}"#);
+    let (_dir, path) = scratch_file(
+        "schema.json",
+        br#"{"fields": [{"name": "a", "type": "nimportequoi"}]}"#,
+    );
     let (_data_dir, csv) = scratch_file("a.csv", b"a\n1\n");
     assert_cannot_validate(&["validate", &csv, "--schema", &path], "fields/0");
 }

@@ -134,6 +134,8 @@ struct VersionTable {
     sql_name: String,
     defs: Vec<ColumnDef>,
     sql_names: Vec<String>,
+    /// Recorded when the version was published.
+    row_count: Option<u64>,
 }
 
 impl VersionTable {
@@ -302,7 +304,8 @@ impl Store {
                     statement.query(rusqlite::params_from_iter(compiled.params.iter()))?;
                 while let Some(row) = cursor_rows.next()? {
                     if rows.len() as u64 == limit {
-                        has_more = true;
+                        // `limit=0` asks for counts or facets only: no page follows it.
+                        has_more = limit > 0;
                         break;
                     }
                     rows.push(decode_row(row, &columns, version)?);
@@ -320,6 +323,10 @@ impl Store {
                 Some(_) if query.filter.is_some() && !grouped => {
                     let (total, estimated) = bounded_count(connection, &described, query, options)?;
                     (Some(total), estimated)
+                }
+                // A published table never changes: its row count was recorded at the flip.
+                Some(_) if query.filter.is_none() && !grouped && described.row_count.is_some() => {
+                    (described.row_count, false)
                 }
                 // The whole table (SQLite counts the smallest index) or the groups (as costly
                 // as the page itself).
@@ -415,11 +422,13 @@ impl Store {
             .version_columns(version)?
             .ok_or(RecordsError::VersionNotFound(version))?;
         let sql_names = (0..defs.len()).map(column_sql_name).collect();
+        let row_count = self.version(version)?.and_then(|v| v.row_count);
         Ok(VersionTable {
             version,
             sql_name: rows_table_name(version),
             defs,
             sql_names,
+            row_count,
         })
     }
 

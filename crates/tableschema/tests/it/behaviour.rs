@@ -87,6 +87,19 @@ fn differs_from_frictionless_repeated_labels_under_name_matching() {
 }
 
 #[test]
+fn differs_from_frictionless_format_any_reads_unambiguous_forms_only() {
+    // The specification leaves `any` to the implementation. Frictionless hands the text to
+    // dateutil, which reads `1` as the first day of the current month and `05/03/2024` as
+    // May 3rd; Socle reads ISO forms and `YYYY/MM/DD` only, and refuses the rest.
+    let date = field(json!({"name": "d", "type": "date", "format": "any"}));
+    assert!(date.cast("2024-03-05").is_ok());
+    assert!(date.cast("2024/03/05").is_ok());
+    assert!(date.cast("2024-03-05T10:00:00").is_ok());
+    assert!(date.cast("1").is_err());
+    assert!(date.cast("05/03/2024").is_err());
+}
+
+#[test]
 fn casts_typed_values() {
     assert_eq!(
         field(json!({"name": "n", "type": "integer"})).cast(" 42 "),
@@ -331,6 +344,87 @@ fn hints_suggest_fixes() {
 }
 
 #[test]
+fn hints_for_enumerations_written_as_patterns_and_date_patterns() {
+    let nature = json!({"fields": [{"name": "nature", "constraints": {"pattern": "(^Marché$)|(^Marché de partenariat$)|(^Accord-cadre$)"}}]});
+    let (message, hint) = first_message(nature, "nature\nmarché de partenariat\n", Lang::Fr);
+    assert_eq!(
+        hint,
+        Some(Hint::ClosestValue {
+            suggestion: "Marché de partenariat".into()
+        })
+    );
+    assert!(
+        message.ends_with("vouliez-vous dire « Marché de partenariat » ?"),
+        "{message}"
+    );
+    let date = json!({"fields": [{"name": "date_maj", "type": "date", "format": "%Y-%m-%d"}]});
+    let (message, hint) = first_message(date, "date_maj\n24-06-2019\n", Lang::Fr);
+    assert_eq!(
+        hint,
+        Some(Hint::IsoDate {
+            suggestion: "2019-06-24".into()
+        })
+    );
+    assert_eq!(
+        message,
+        "« 24-06-2019 » n'est pas valide pour « date_maj » (attendu : une date au format AAAA-MM-JJ) ; écrire 2019-06-24"
+    );
+}
+
+#[test]
+fn hints_for_units_and_french_times() {
+    let amount = json!({"fields": [{"name": "montant", "type": "number"}]});
+    let (message, hint) = first_message(amount.clone(), "montant\n12 €\n", Lang::Fr);
+    assert_eq!(
+        hint,
+        Some(Hint::RemoveUnit {
+            suggestion: "12".into()
+        })
+    );
+    assert!(
+        message.ends_with("écrire le nombre seul, sans unité ni symbole : 12"),
+        "{message}"
+    );
+    let (_, hint) = first_message(amount, "montant\n\"1 250,50 €\"\n", Lang::Fr);
+    assert_eq!(
+        hint,
+        Some(Hint::DecimalPoint {
+            suggestion: "1250.50".into()
+        })
+    );
+    let (_, hint) = first_message(
+        json!({"fields": [{"name": "ouverture", "type": "time"}]}),
+        "ouverture\n9h30\n",
+        Lang::Fr,
+    );
+    assert_eq!(
+        hint,
+        Some(Hint::IsoTime {
+            suggestion: "09:30:00".into()
+        })
+    );
+}
+
+#[test]
+fn constraint_keys_outside_constraints_are_reported() {
+    let (schema, warnings) =
+        Schema::from_json(&json!({"fields": [{"name": "a", "enum": ["x"], "required": true}]}))
+            .unwrap();
+    assert!(schema.fields()[0].constraints.enumeration.is_none());
+    assert!(
+        warnings
+            .iter()
+            .any(|warning| warning.path == "fields/0/enum"
+                && warning.message_fr.contains("« constraints »"))
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|warning| warning.path == "fields/0/required")
+    );
+}
+
+#[test]
 fn report_json_has_the_published_keys() {
     let report = validate(
         &json!({"fields": [{"name": "a", "type": "integer"}]}),
@@ -433,4 +527,36 @@ fn values_buffer_holds_cast_cells() {
     assert_eq!(values, vec![Value::Integer(7), Value::String("x".into())]);
     plan.check_row_values(&mut part, 3, &["nope"], &mut values);
     assert_eq!(values, vec![Value::Null, Value::Null]);
+}
+
+#[test]
+fn plan_is_shared_and_parts_move_between_threads() {
+    fn assert_sync<T: Sync>() {}
+    fn assert_send<T: Send>() {}
+    assert_sync::<Plan>();
+    assert_send::<tableschema::Part>();
+    assert_send::<tableschema::Report>();
+    assert_eq!(Options::frictionless().max_errors, Some(1000));
+}
+
+#[test]
+fn max_errors_reached_by_the_header_alone() {
+    // Frictionless 5.21: `rows` is 1, two `incorrect-label`, warning "reached error limit: 2".
+    let schema = json!({"fields": [{"name": "a"}, {"name": "b"}, {"name": "c"}]});
+    let report = validate(
+        &schema,
+        "x,y,z\n1,2,3\n4,5,6\n",
+        &Options {
+            max_errors: Some(2),
+            ..Options::default()
+        },
+    );
+    assert_eq!(
+        crate::triples(&report),
+        vec![
+            ("incorrect-label".to_owned(), None, Some(1)),
+            ("incorrect-label".to_owned(), None, Some(2))
+        ]
+    );
+    assert_eq!(report.stats.rows, 1);
 }

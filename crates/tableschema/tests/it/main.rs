@@ -62,7 +62,14 @@ pub fn validate(
         let cells: Vec<&str> = row.iter().map(String::as_str).collect();
         plan.check_row(&mut part, index as u64 + 1, &cells);
     }
-    plan.finish(header_errors, [(0, part)])
+    let report = plan.finish(header_errors.clone(), [(0, part)]);
+    let shown = header_errors.len().min(report.errors.len());
+    assert_eq!(
+        &report.errors[..shown],
+        &header_errors[..shown],
+        "header errors come first"
+    );
+    report
 }
 
 /// The `(type, rowNumber, fieldNumber)` triples of a report.

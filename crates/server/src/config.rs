@@ -1,0 +1,233 @@
+//! [`Config`]: every setting of `socle serve`.
+//!
+//! Three sources, in increasing precedence: a TOML file, `SOCLE_*` environment variables, then
+//! command-line flags (meilisearch's "toml < env vars < cli args"). This module only merges
+//! values it is given: the binary reads the file and the environment and passes them in, so
+//! that the library never reads the environment by name.
+//!
+//! Every field is documented in `docs/configuration.md` and `config.example.toml` (a test
+//! checks both against [`Config::FIELDS`]).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// The server's settings. Field names are the TOML keys; the environment variable of a field
+/// is `SOCLE_` followed by its name in capitals (`listen` → `SOCLE_LISTEN`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Data directory: the SQLite database and the original files (`--data`, `SOCLE_DATA`).
+    pub data: PathBuf,
+    /// Address and port to listen on (`--listen`, `SOCLE_LISTEN`).
+    pub listen: SocketAddr,
+    /// Largest file accepted for publication, in bytes; larger uploads get a 413.
+    pub max_upload_bytes: u64,
+    /// Largest JSON request body, in bytes (metadata, not files).
+    pub max_json_bytes: usize,
+    /// Time allowed for an ordinary request, in seconds, before a 503 `timeout`.
+    pub request_timeout_secs: u64,
+    /// Time allowed for an upload (receiving, validating and loading the file), in seconds.
+    pub upload_timeout_secs: u64,
+    /// Requests per minute allowed from one client address (0: no limit).
+    pub rate_limit_per_address: u32,
+    /// Requests per minute allowed with one API token (0: no limit).
+    pub rate_limit_per_token: u32,
+    /// Take the client address from the last `X-Forwarded-For` entry (only behind a reverse
+    /// proxy that sets it; otherwise clients could choose their own address).
+    pub trust_forwarded_for: bool,
+    /// Origins allowed to call the API from a browser (CORS); `["*"]` allows every origin.
+    pub cors_allowed_origins: Vec<String>,
+    /// What to log (`tracing` filter syntax: `info`, `server=debug,info`...). `RUST_LOG`, when
+    /// set, wins over this setting.
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data: PathBuf::from("socle-data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            max_upload_bytes: 512 * 1024 * 1024,
+            max_json_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            upload_timeout_secs: 600,
+            rate_limit_per_address: 600,
+            rate_limit_per_token: 1200,
+            trust_forwarded_for: false,
+            cors_allowed_origins: Vec::new(),
+            log: "info".to_owned(),
+        }
+    }
+}
+
+/// A setting that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("fichier de configuration illisible : {0}")]
+    File(String),
+    #[error("variable d'environnement {name} : {message}")]
+    Env { name: String, message: String },
+    #[error("réglage « {name} » : {message}")]
+    Value { name: String, message: String },
+}
+
+impl Config {
+    /// Every setting, by TOML key.
+    pub const FIELDS: &'static [&'static str] = &[
+        "data",
+        "listen",
+        "max_upload_bytes",
+        "max_json_bytes",
+        "request_timeout_secs",
+        "upload_timeout_secs",
+        "rate_limit_per_address",
+        "rate_limit_per_token",
+        "trust_forwarded_for",
+        "cors_allowed_origins",
+        "log",
+    ];
+
+    /// Reads a TOML file's text; missing keys keep their default.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|error| ConfigError::File(error.to_string()))
+    }
+
+    /// The environment variable that sets `field`.
+    pub fn env_name(field: &str) -> String {
+        format!("SOCLE_{}", field.to_ascii_uppercase())
+    }
+
+    /// Overrides the settings named by `SOCLE_*` variables among `vars` (other variables are
+    /// ignored). Numbers and booleans are parsed; lists are comma-separated.
+    pub fn apply_env(
+        self,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut overrides = Vec::new();
+        for (name, value) in vars {
+            let Some(field) = Config::FIELDS
+                .iter()
+                .find(|field| Config::env_name(field) == name)
+            else {
+                continue;
+            };
+            overrides.push((*field, value, name));
+        }
+        let mut config = self;
+        for (field, value, name) in overrides {
+            config = config
+                .set(field, &value)
+                .map_err(|error| ConfigError::Env {
+                    name,
+                    message: match error {
+                        ConfigError::Value { message, .. } => message,
+                        other => other.to_string(),
+                    },
+                })?;
+        }
+        Ok(config)
+    }
+
+    /// Sets one field from text, as typed on a command line or in an environment variable.
+    pub fn set(self, field: &str, text: &str) -> Result<Config, ConfigError> {
+        let error = |message: String| ConfigError::Value {
+            name: field.to_owned(),
+            message,
+        };
+        let mut table = toml::Table::try_from(&self).map_err(|e| error(e.to_string()))?;
+        let current = table
+            .get(field)
+            .ok_or_else(|| error("réglage inconnu".to_owned()))?;
+        let value = match current {
+            toml::Value::Integer(_) => toml::Value::Integer(
+                text.trim()
+                    .parse()
+                    .map_err(|_| error(format!("nombre entier attendu, pas « {text} »")))?,
+            ),
+            toml::Value::Boolean(_) => toml::Value::Boolean(
+                parse_bool(text)
+                    .ok_or_else(|| error(format!("true ou false attendu, pas « {text} »")))?,
+            ),
+            toml::Value::Array(_) => toml::Value::Array(
+                text.split(',')
+                    .map(str::trim)
+                    .filter(|item| !item.is_empty())
+                    .map(|item| toml::Value::String(item.to_owned()))
+                    .collect(),
+            ),
+            _ => toml::Value::String(text.to_owned()),
+        };
+        table.insert(field.to_owned(), value);
+        toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| error(e.message().to_owned()))
+    }
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "oui" | "on" => Some(true),
+        "false" | "0" | "no" | "non" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_lists_every_key() {
+        let table = toml::Table::try_from(Config::default()).unwrap();
+        let mut keys: Vec<&str> = table.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        let mut fields = Config::FIELDS.to_vec();
+        fields.sort_unstable();
+        assert_eq!(keys, fields);
+    }
+
+    #[test]
+    fn file_then_env_precedence() {
+        let file = Config::from_toml("listen = \"0.0.0.0:9000\"\nmax_upload_bytes = 10\n").unwrap();
+        assert_eq!(file.listen.port(), 9000);
+        assert_eq!(file.max_upload_bytes, 10);
+        assert_eq!(
+            file.request_timeout_secs, 30,
+            "missing keys keep their default"
+        );
+        let env = [
+            ("SOCLE_MAX_UPLOAD_BYTES".to_owned(), "20".to_owned()),
+            (
+                "SOCLE_CORS_ALLOWED_ORIGINS".to_owned(),
+                "https://a.fr, https://b.fr".to_owned(),
+            ),
+            ("SOCLE_TRUST_FORWARDED_FOR".to_owned(), "oui".to_owned()),
+            ("HOME".to_owned(), "/root".to_owned()),
+        ];
+        let merged = file.apply_env(env).unwrap();
+        assert_eq!(merged.listen.port(), 9000);
+        assert_eq!(merged.max_upload_bytes, 20);
+        assert_eq!(
+            merged.cors_allowed_origins,
+            ["https://a.fr", "https://b.fr"]
+        );
+        assert!(merged.trust_forwarded_for);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let error = Config::default()
+            .apply_env([("SOCLE_REQUEST_TIMEOUT_SECS".to_owned(), "vite".to_owned())])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("SOCLE_REQUEST_TIMEOUT_SECS"), "{error}");
+        assert!(error.contains("vite"), "{error}");
+        let error = Config::default()
+            .set("listen", "pas une adresse")
+            .unwrap_err();
+        assert!(error.to_string().contains("listen"), "{error}");
+        assert!(Config::from_toml("inconnu = 1").is_err());
+    }
+}

@@ -1,0 +1,13 @@
+//! Integration tests of the server, in one binary.
+
+mod exports;
+mod records;
+
+// The catalogue API, limits, OpenAPI document, real sockets, configuration documentation.
+mod catalogue_api;
+mod config_docs;
+mod e2e;
+mod errors_and_limits;
+mod openapi;
+mod publishing;
+mod support;
