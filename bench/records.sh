@@ -63,7 +63,9 @@ data="$work/socle-data"
 "$socle" --data "$data" publish "$file" --dataset subventions --schema scdl-subventions > "$work/publish.out" 2>&1 \
     || { cat "$work/publish.out" >&2; exit 1; }
 db="$work/datasette.db"
-"$venv/bin/sqlite-utils" insert "$db" subventions "$file" --csv --detect-types > /dev/null
+# sqlite-utils 4 detects types by default and dropped `--detect-types`.
+detect=(); "$venv/bin/sqlite-utils" insert --help | grep -q -- '--detect-types' && detect=(--detect-types)
+"$venv/bin/sqlite-utils" insert "$db" subventions "$file" --csv "${detect[@]}" > /dev/null
 "$venv/bin/sqlite-utils" create-index "$db" subventions nomAttribuant > /dev/null
 
 echo "== serveurs" >&2
@@ -105,7 +107,8 @@ done
 
 run_wrk() { # url → "requests/s p99_ms non2xx"
     local out
-    out="$(wrk -t"$threads" -c"$connections" -d"$duration" --latency "$1")"
+    # A long timeout: a slow answer must count as slow, not vanish as a socket timeout.
+    out="$(wrk -t"$threads" -c"$connections" -d"$duration" --timeout 60s --latency "$1")"
     local rps p99 errors
     rps="$(awk '/Requests\/sec/ {print $2}' <<< "$out")"
     p99="$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}' <<< "$out")"
@@ -129,8 +132,9 @@ printf '\n%-11s %12s %10s %14s %10s %10s %10s\n' question "socle req/s" "p99 ms"
 for question in indexed unindexed facet deep-page; do
     read -r s_rps s_p99 s_err <<< "$(run_wrk "${socle_url[$question]}")"
     read -r d_rps d_p99 d_err <<< "$(run_wrk "${datasette_url[$question]}")"
-    printf '%-11s %12.0f %10.1f %14.0f %10.1f %10.2f %10.2f' "$question" "$s_rps" "$s_p99" "$d_rps" "$d_p99" \
-        "$(echo "$s_rps / $d_rps" | bc -l)" "$(echo "$d_p99 / $s_p99" | bc -l)"
+    ratio() { if (( $(echo "$2 > 0" | bc -l) )); then echo "$1 / $2" | bc -l; else echo 0; fi; }
+    printf '%-11s %12.1f %10.1f %14.1f %10.1f %10.2f %10.2f' "$question" "$s_rps" "$s_p99" "$d_rps" "$d_p99" \
+        "$(ratio "$s_rps" "$d_rps")" "$(ratio "$d_p99" "$s_p99")"
     [[ "$s_err$d_err" == 00 ]] && echo || echo "   (non-2xx : socle $s_err, datasette $d_err)"
 done
 

@@ -4,6 +4,7 @@
 //! beside this crate for where each one comes from). The list is data, written out by hand
 //! so that adding a schema is a one-line, reviewed change.
 
+use model::text::edit_distance;
 /// One schema shipped inside Socle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BundledSchema {
@@ -201,21 +202,6 @@ fn suggestion(typed: &str) -> Option<&'static str> {
                 .find(|schema| schema.name.ends_with(typed) && !typed.is_empty())
                 .map(|schema| schema.name)
         })
-}
-
-/// Levenshtein distance over characters; the names are short, so the quadratic cost is nothing.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 #[cfg(test)]

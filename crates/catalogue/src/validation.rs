@@ -215,6 +215,7 @@ fn check_serially(
     let mut findings = Vec::new();
     while let Some(block) = blocks.next_block()? {
         findings.push(check_block(plan, dialect, &block));
+        blocks.recycle(block.bytes);
     }
     Ok(findings)
 }
@@ -229,14 +230,20 @@ fn check_in_parallel(
     let (to_workers, from_reader) = sync_channel::<Block>(threads * 2);
     let from_reader = Arc::new(Mutex::new(from_reader));
     let (to_collector, findings) = std::sync::mpsc::channel();
+    // Checked blocks' buffers go back to the reader, which reuses them for the next blocks.
+    let (to_recycle, recycled) = std::sync::mpsc::channel();
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let from_reader = Arc::clone(&from_reader);
             let to_collector = to_collector.clone();
-            scope.spawn(move || check_blocks_from(plan, dialect, &from_reader, &to_collector));
+            let to_recycle = to_recycle.clone();
+            scope.spawn(move || {
+                check_blocks_from(plan, dialect, &from_reader, &to_collector, &to_recycle)
+            });
         }
         drop(to_collector);
-        let fed = feed_blocks(blocks, &to_workers);
+        drop(to_recycle);
+        let fed = feed_blocks(blocks, &to_workers, &recycled);
         drop(to_workers);
         fed
     })?;
@@ -247,8 +254,15 @@ fn check_in_parallel(
 fn feed_blocks(
     blocks: &mut BlockReader<'_>,
     to_workers: &SyncSender<Block>,
+    recycled: &Receiver<Vec<u8>>,
 ) -> Result<(), ReadError> {
-    while let Some(block) = blocks.next_block()? {
+    loop {
+        while let Ok(bytes) = recycled.try_recv() {
+            blocks.recycle(bytes);
+        }
+        let Some(block) = blocks.next_block()? else {
+            break;
+        };
         if to_workers.send(block).is_err() {
             break;
         }
@@ -261,15 +275,16 @@ fn check_blocks_from(
     dialect: &Dialect,
     from_reader: &Mutex<Receiver<Block>>,
     to_collector: &std::sync::mpsc::Sender<BlockFindings>,
+    to_recycle: &std::sync::mpsc::Sender<Vec<u8>>,
 ) {
     loop {
         // The lock is held only while taking the next block, not while checking it.
         let next = from_reader.lock().map(|receiver| receiver.recv());
         let Ok(Ok(block)) = next else { return };
-        if to_collector
-            .send(check_block(plan, dialect, &block))
-            .is_err()
-        {
+        let findings = check_block(plan, dialect, &block);
+        // The reader may be done already: then the buffer is simply dropped.
+        let _ = to_recycle.send(block.bytes);
+        if to_collector.send(findings).is_err() {
             return;
         }
     }

@@ -25,6 +25,7 @@ pub mod query;
 mod resource;
 pub mod siren;
 mod territory;
+pub mod text;
 mod user;
 mod value;
 mod version;

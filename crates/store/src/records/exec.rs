@@ -7,8 +7,11 @@
 //! an export are exactly the rows of the pages, in the same order.
 //!
 //! `total_count` is exact as long as counting stops before [`RecordsOptions::exact_count_limit`]
-//! matching rows; beyond, it is estimated from an evenly spaced sample of row numbers and flagged
-//! ([`RecordsPage::total_is_estimate`]), so that a page never costs a full count of a huge table.
+//! matching rows; beyond, it is estimated from an evenly spaced sample of 10,000 row numbers and
+//! flagged ([`RecordsPage::total_is_estimate`]), so that a page never costs a full count of a
+//! huge table. Likewise when the filter cannot use an index (SQLite's query plan says it would
+//! scan the table) and the table has more rows than the limit. Without a filter the count is
+//! the row count recorded at publication.
 
 use model::query::{Aggregate, Field, Query, SelectExpr};
 use model::{ColumnDef, ColumnType, Value, VersionId};
@@ -317,11 +320,14 @@ impl Store {
             if !has_more {
                 next_cursor = None;
             }
+            // Rows known to match: those before and on this page, and one after it.
+            let seen = query.offset + rows.len() as u64 + u64::from(has_more);
             let (total_count, total_is_estimate) = match &count {
                 None => (None, false),
                 // A filter without grouping: bounded, since it may match millions of rows.
                 Some(_) if query.filter.is_some() && !grouped => {
-                    let (total, estimated) = bounded_count(connection, &described, query, options)?;
+                    let (total, estimated) =
+                        bounded_count(connection, &described, query, options, seen)?;
                     (Some(total), estimated)
                 }
                 // A published table never changes: its row count was recorded at the flip.
@@ -485,12 +491,14 @@ fn decode_cell(
 
 /// Counts the rows matching `query`'s filter, exactly up to `exact_count_limit`; beyond, an
 /// estimate from evenly spaced row numbers (rows are numbered 1..=n without gaps), never below
-/// what was actually counted.
+/// `at_least` nor what was actually counted. A filter no index can serve (`LIKE`, `!=`...) on a
+/// table larger than the limit is estimated at once: counting it exactly would read every row.
 fn bounded_count(
     connection: &Connection,
     described: &VersionTable,
     query: &Query,
     options: RecordsOptions,
+    at_least: u64,
 ) -> Result<(u64, bool), RecordsError> {
     let infos = described.infos();
     let table = Table {
@@ -503,28 +511,38 @@ fn bounded_count(
         filter_sql.push(" WHERE ");
         super::filter::compile_filter(filter, &table, &mut filter_sql)?;
     }
-    // `SELECT 1 … LIMIT`: counting stops early, and an indexed filter scans only its index.
-    let mut params = filter_sql.params.clone();
-    params.push(SqlValue::Integer(
-        i64::try_from(options.exact_count_limit.saturating_add(1)).unwrap_or(i64::MAX),
-    ));
-    let counted: i64 = connection.query_row(
-        &format!(
-            "SELECT count(*) FROM (SELECT 1 FROM {quoted}{} LIMIT ?)",
-            filter_sql.text
-        ),
-        rusqlite::params_from_iter(params.iter()),
-        |row| row.get(0),
-    )?;
-    let counted = counted.max(0) as u64;
-    if counted <= options.exact_count_limit {
-        return Ok((counted, false));
-    }
     let last_row: i64 = connection.query_row(
         &format!("SELECT coalesce(max(rowid), 0) FROM {quoted}"),
         [],
         |row| row.get(0),
     )?;
+    let matching_sql = format!("SELECT 1 FROM {quoted}{}", filter_sql.text);
+    // A filter no index serves would read the whole table to count: beyond the limit, sample.
+    let scans_all = last_row as u64 > options.exact_count_limit
+        && is_full_scan(
+            connection,
+            &matching_sql,
+            &filter_sql.params,
+            &described.sql_name,
+        )?;
+    let mut at_least = at_least;
+    if !scans_all {
+        // `SELECT 1 … LIMIT`: counting stops early, and an indexed filter reads only its index.
+        let mut params = filter_sql.params.clone();
+        params.push(SqlValue::Integer(
+            i64::try_from(options.exact_count_limit.saturating_add(1)).unwrap_or(i64::MAX),
+        ));
+        let counted: i64 = connection.query_row(
+            &format!("SELECT count(*) FROM ({matching_sql} LIMIT ?)"),
+            rusqlite::params_from_iter(params.iter()),
+            |row| row.get(0),
+        )?;
+        let counted = counted.max(0) as u64;
+        if counted <= options.exact_count_limit {
+            return Ok((counted, false));
+        }
+        at_least = at_least.max(counted);
+    }
     let step = (last_row as u64 / COUNT_SAMPLE).max(1) as i64;
     // Row numbers are bound first; the filter's own parameters follow, in their order.
     let mut params: Vec<SqlValue> = vec![
@@ -553,7 +571,26 @@ fn bounded_count(
     let estimate = if sampled > 0 {
         (hits as f64 / sampled as f64 * last_row as f64).round() as u64
     } else {
-        counted
+        at_least
     };
-    Ok((estimate.max(counted), true))
+    Ok((estimate.max(at_least), true))
+}
+
+/// Whether SQLite would read every row (or every entry of an index) to answer `sql`.
+fn is_full_scan(
+    connection: &Connection,
+    sql: &str,
+    params: &[SqlValue],
+    table: &str,
+) -> Result<bool, RecordsError> {
+    let mut statement = connection.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+    let mut steps = statement.query(rusqlite::params_from_iter(params.iter()))?;
+    let scan = format!("SCAN {table}");
+    while let Some(step) = steps.next()? {
+        let detail: String = step.get(3)?;
+        if detail == scan || detail.starts_with(&format!("{scan} ")) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

@@ -233,6 +233,42 @@ fn counts_are_exact_below_the_limit_and_flagged_estimates_above() {
 }
 
 #[test]
+fn filters_no_index_serves_are_sampled_on_big_tables() {
+    let (_dir, store, version, data) = published(4000);
+    let truth = data
+        .iter()
+        .filter(|row| matches!(&row[0], Value::Text(t) if t.to_lowercase().contains('g')))
+        .count() as u64;
+    // `LIKE` folds the column: no index can serve it.
+    let request = query("commune LIKE '%G%'", "", 10);
+    let exact = store.records(version, &request).unwrap();
+    assert_eq!(
+        (exact.total_count, exact.total_is_estimate),
+        (Some(truth), false)
+    );
+    let small_limit = RecordsOptions {
+        exact_count_limit: 1000,
+        ..RecordsOptions::default()
+    };
+    // Fewer rows than the sample size: every row is sampled, so the estimate is exact.
+    let sampled = store.records_with(version, &request, small_limit).unwrap();
+    assert_eq!(
+        (sampled.total_count, sampled.total_is_estimate),
+        (Some(truth), true)
+    );
+    // An indexed filter is still counted exactly up to the limit.
+    let indexed = store
+        .records_with(version, &query("nb = 3", "", 10), small_limit)
+        .unwrap();
+    let nb3 = data.iter().filter(|row| row[2] == Value::Int(3)).count() as u64;
+    assert!(nb3 < 1000);
+    assert_eq!(
+        (indexed.total_count, indexed.total_is_estimate),
+        (Some(nb3), false)
+    );
+}
+
+#[test]
 fn facets_count_values_of_matching_rows() {
     let (_dir, store, version, data) = published(2000);
     let mut request = query("montant >= 100", "", 5);

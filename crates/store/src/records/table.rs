@@ -1,6 +1,7 @@
 //! The description of a published table that queries are compiled against.
 
 use model::query::Field;
+use model::text::edit_distance;
 
 use super::error::CompileError;
 use super::fold::fold_text;
@@ -143,21 +144,6 @@ pub(crate) fn close_matches<'n>(wanted: &str, names: impl Iterator<Item = &'n st
         .take(3)
         .map(|(_, n)| n.to_string())
         .collect()
-}
-
-/// Levenshtein distance over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 #[cfg(test)]
