@@ -78,7 +78,7 @@ pub(crate) fn publish(
     let blob = store.put_blob(input)?;
     let new = NewVersion {
         resource: resource.id,
-        sha256: blob.sha256.clone(),
+        sha256: blob.sha256,
         size: blob.size,
         media_type: media_type(request.file_name.as_deref()),
         filename: request.file_name.clone(),

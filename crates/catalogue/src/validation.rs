@@ -140,6 +140,7 @@ fn validate_blocks<R: Read + Send>(
     };
     let (header, first_findings, plan, header_errors) =
         check_first_block(&dialect, &first, chooser, &options.check);
+    blocks.recycle(first.bytes);
     let mut findings = if options.threads <= 1 {
         check_serially(&plan, &dialect, &mut blocks)?
     } else {

@@ -95,9 +95,12 @@ fn summary(report: &Json, lang: Lang) -> String {
     }
 }
 
+/// What errors are grouped by: the error type and the column's name.
+type GroupKey<'a> = (&'a str, Option<&'a str>);
+
 /// Errors grouped by (error type, column), groups in order of first appearance.
-fn group(errors: &[Json]) -> Vec<((&str, Option<&str>), Vec<&Json>)> {
-    let mut groups: Vec<((&str, Option<&str>), Vec<&Json>)> = Vec::new();
+fn group(errors: &[Json]) -> Vec<(GroupKey<'_>, Vec<&Json>)> {
+    let mut groups: Vec<(GroupKey<'_>, Vec<&Json>)> = Vec::new();
     for error in errors {
         let field = error["fieldName"].as_str().filter(|name| !name.is_empty());
         let key = (error["type"].as_str().unwrap_or("?"), field);

@@ -27,6 +27,7 @@ mod keyhash;
 mod plan;
 mod report;
 mod schema;
+mod simple_pattern;
 mod temporal;
 mod value;
 

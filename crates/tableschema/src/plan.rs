@@ -90,6 +90,8 @@ pub struct Part {
     violations: Vec<Violation>,
     key_hashes: Vec<Option<u128>>,
     row_errors: Vec<ReportError>,
+    /// The allocation of the per-row cells given to custom checks, emptied between rows.
+    custom_cells: Vec<Option<&'static str>>,
 }
 
 impl Options {
@@ -294,17 +296,11 @@ impl Plan {
         let mut row_errors = std::mem::take(&mut part.row_errors);
         row_errors.clear();
         let mut blank_cells = 0usize;
-        // The cells custom checks see, by schema field; on the stack for usual widths.
-        let mut custom_cells_inline: [Option<&'a str>; 64] = [None; 64];
-        let mut custom_cells_heap: Vec<Option<&'a str>> = Vec::new();
-        let custom_cells: &mut [Option<&'a str>] = if self.custom_checks.is_empty() {
-            &mut []
-        } else if self.n_schema_fields <= custom_cells_inline.len() {
-            &mut custom_cells_inline[..self.n_schema_fields]
-        } else {
-            custom_cells_heap.resize(self.n_schema_fields, None);
-            &mut custom_cells_heap
-        };
+        // The cells custom checks see, by schema field, in a buffer kept from row to row.
+        let mut custom_cells = reuse_cells(std::mem::take(&mut part.custom_cells));
+        if !self.custom_checks.is_empty() {
+            custom_cells.resize(self.n_schema_fields, None);
+        }
         for (position, column) in self.columns.iter().enumerate() {
             let source = cells.get(position).copied();
             part.violations.clear();
@@ -404,8 +400,9 @@ impl Plan {
         }
         self.check_keys(part, row_number, cells, &mut row_errors);
         if !self.custom_checks.is_empty() {
-            self.run_custom_checks(row_number, custom_cells, &mut row_errors);
+            self.run_custom_checks(row_number, &custom_cells, &mut row_errors);
         }
+        part.custom_cells = reuse_cells(custom_cells);
         self.order_row_errors(&mut row_errors);
         // A row's errors are kept or dropped together, so that a part never cuts a row that
         // a serial run would keep whole (the report is cut to `max_errors` in `finish`).
@@ -830,6 +827,13 @@ impl RowReading<'_> {
             self.out.push(blank_row);
         }
     }
+}
+
+/// Empties a vector of cells and hands its allocation over to borrows of another lifetime
+/// (no borrow crosses over; the in-place `collect` keeps the buffer).
+fn reuse_cells<'b>(mut cells: Vec<Option<&str>>) -> Vec<Option<&'b str>> {
+    cells.clear();
+    cells.into_iter().map(|_| None).collect()
 }
 
 /// The key of a NaN cell: NaN equals nothing, not even itself (Python's `Decimal('NaN')`), so

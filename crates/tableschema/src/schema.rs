@@ -12,6 +12,7 @@ use serde_json::{Map, Value as Json};
 use crate::cast::{Caster, GeoFormat, NumberFormat, StringFormat, Temporal};
 use crate::custom::{self, BuildError, CustomCheck};
 use crate::error::{CastError, DescriptorError, DescriptorWarning};
+use crate::simple_pattern::SimplePattern;
 use crate::temporal::Strptime;
 use crate::value::Value;
 
@@ -167,12 +168,18 @@ pub struct Pattern {
     /// The pattern as written in the descriptor.
     pub source: String,
     regex: Regex,
+    /// The same pattern as a fast matcher for ASCII cells, when it is simple enough.
+    fast: Option<SimplePattern>,
 }
 
 impl Pattern {
     /// True when the whole text matches.
+    #[inline]
     pub fn matches(&self, text: &str) -> bool {
-        self.regex.is_match(text)
+        match self.fast.as_ref().and_then(|fast| fast.full_match(text)) {
+            Some(found) => found,
+            None => self.regex.is_match(text),
+        }
     }
 }
 
@@ -307,8 +314,12 @@ impl Field {
     /// True when the text is one of the field's missing values.
     pub fn is_missing(&self, text: &str) -> bool {
         match self.missing_values.as_slice() {
-            [only] => only == text,
-            values => values.iter().any(|value| value == text),
+            // The usual case, `[""]`: a length test, no `memcmp` call per cell.
+            [only] if only.is_empty() => text.is_empty(),
+            [only] => only.len() == text.len() && only == text,
+            values => values
+                .iter()
+                .any(|value| value.len() == text.len() && value == text),
         }
     }
 
@@ -351,10 +362,8 @@ impl Field {
             return (value, false);
         }
         if let (Some(item_field), Value::Json(Json::Array(items))) = (&self.array_item, &value) {
-            return (
-                value.clone(),
-                item_field.check_array_items(items, violations),
-            );
+            let type_error = item_field.check_array_items(items, violations);
+            return (value, type_error);
         }
         (value, false)
     }
@@ -410,11 +419,18 @@ impl Field {
             return;
         }
         if let Some(min) = constraints.min_length
+            && min > 0
             && length_of(value, source).is_some_and(|length| length < min)
         {
             fail(ConstraintKind::MinLength);
         }
+        // A text has at most as many characters as bytes: short texts need no counting.
+        let surely_short = |max: usize| match value {
+            Value::String(text) => text.len() <= max,
+            _ => false,
+        };
         if let Some(max) = constraints.max_length
+            && !surely_short(max)
             && length_of(value, source).is_some_and(|length| length > max)
         {
             fail(ConstraintKind::MaxLength);
@@ -451,13 +467,22 @@ impl Field {
             fail(ConstraintKind::Pattern);
         }
         if let Some(enumeration) = &constraints.enumeration
-            && !enumeration
-                .values
-                .iter()
-                .any(|allowed| value.same_as(allowed))
+            && !is_enumerated(value, &enumeration.values)
         {
             fail(ConstraintKind::Enum);
         }
+    }
+}
+
+/// Whether `value` is one of the `enum` values. Text is compared directly (length first):
+/// for strings, [`Value::same_as`] is plain text equality.
+fn is_enumerated(value: &Value<'_>, allowed: &[Value<'static>]) -> bool {
+    match value {
+        Value::String(text) => allowed.iter().any(|allowed| match allowed {
+            Value::String(allowed) => allowed.len() == text.len() && allowed == text,
+            _ => false,
+        }),
+        value => allowed.iter().any(|allowed| value.same_as(allowed)),
     }
 }
 
@@ -1022,18 +1047,18 @@ fn parse_constraints(
                 }
             },
             ConstraintKind::Pattern => match value.as_str().map(|source| {
-                (
-                    source,
-                    Regex::new(&format!("^(?:{})$", python_to_rust_regex(source))),
-                )
+                let translated = python_to_rust_regex(source);
+                let regex = Regex::new(&format!("^(?:{translated})$"));
+                (source, translated, regex)
             }) {
-                Some((source, Ok(regex))) => {
+                Some((source, translated, Ok(regex))) => {
                     constraints.pattern = Some(Pattern {
                         source: source.to_owned(),
                         regex,
+                        fast: SimplePattern::compile(&translated),
                     })
                 }
-                Some((_, Err(error))) => {
+                Some((_, _, Err(error))) => {
                     let (fr, en) = unusable(
                         &format!("expression régulière non prise en charge : {error}"),
                         &format!("unsupported regular expression: {error}"),

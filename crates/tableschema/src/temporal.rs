@@ -138,11 +138,60 @@ pub(crate) fn parse_any_time(text: &str) -> Option<Time> {
     parse_iso_time(text)
 }
 
+/// A pattern of `%Y`, `%m`, `%d`, `%H`, `%M`, `%S`, each followed by one ASCII punctuation
+/// character (or ending the pattern), as fixed-width pieces; `None` for any other pattern.
+fn fixed_pieces(pattern: &str) -> Option<Vec<FixedPiece>> {
+    let mut pieces = Vec::new();
+    let mut chars = pattern.chars();
+    while let Some(char) = chars.next() {
+        let piece = match char {
+            '%' => match chars.next()? {
+                'Y' => FixedPiece::Number {
+                    directive: 'Y',
+                    width: 4,
+                },
+                directive @ ('m' | 'd' | 'H' | 'M' | 'S') => FixedPiece::Number {
+                    directive,
+                    width: 2,
+                },
+                _ => return None,
+            },
+            char if char.is_ascii_punctuation() => FixedPiece::Literal(char as u8),
+            _ => return None,
+        };
+        let follows_number = matches!(pieces.last(), Some(FixedPiece::Number { .. }));
+        if follows_number && matches!(piece, FixedPiece::Number { .. }) {
+            return None;
+        }
+        pieces.push(piece);
+    }
+    Some(pieces)
+}
+
 /// A compiled strftime-style pattern, matched like Python's `time.strptime`.
 #[derive(Debug, Clone)]
 pub(crate) struct Strptime {
     regex: Regex,
+    /// Capture group index of each directive of [`DIRECTIVES`], resolved once: looking groups
+    /// up by name hashes the name on every cell.
+    groups: [Option<usize>; DIRECTIVES.len()],
+    /// The pattern as fixed-width pieces, when it is made of numeric directives each followed
+    /// by punctuation (`%Y-%m-%d`, `%d/%m/%Y %H:%M` is not: it has a space).
+    fixed: Option<Vec<FixedPiece>>,
 }
+
+/// A piece of a fixed-width pattern: a numeric directive written with all its digits, or
+/// one ASCII punctuation byte.
+#[derive(Debug, Clone, Copy)]
+enum FixedPiece {
+    Number { directive: char, width: usize },
+    Literal(u8),
+}
+
+/// The directives whose text is read back, each captured by a group named after it.
+const DIRECTIVES: [char; 14] = [
+    'Y', 'y', 'm', 'b', 'B', 'd', 'j', 'H', 'I', 'p', 'M', 'S', 'f', 'z',
+];
 
 impl Strptime {
     /// Translates the pattern into a regex the way CPython's `_strptime` does; `Err` names
@@ -195,56 +244,77 @@ impl Strptime {
         }
         // Python's `match` then "unconverted data remains": the match must cover the text.
         source.push('$');
-        Regex::new(&source)
-            .map(|regex| Strptime { regex })
-            .map_err(|error| error.to_string())
+        let regex = Regex::new(&source).map_err(|error| error.to_string())?;
+        let mut groups = [None; DIRECTIVES.len()];
+        for (index, name) in regex.capture_names().enumerate() {
+            let slot = name.and_then(|name| {
+                let mut chars = name.chars();
+                let letter = chars.next().filter(|_| chars.next().is_none())?;
+                DIRECTIVES.iter().position(|known| *known == letter)
+            });
+            if let Some(slot) = slot {
+                groups[slot] = Some(index);
+            }
+        }
+        Ok(Strptime {
+            regex,
+            groups,
+            fixed: fixed_pieces(pattern),
+        })
     }
 
     /// Reads a datetime; fields absent from the pattern default as in Python (1900-01-01 00:00).
     pub(crate) fn parse(&self, text: &str) -> Option<DateTime> {
+        match self.parse_fixed(text) {
+            Some(decided) => decided,
+            None => self.parse_with_regex(text),
+        }
+    }
+
+    /// The general path: the regex, then Python's defaults for absent fields.
+    fn parse_with_regex(&self, text: &str) -> Option<DateTime> {
         let captures = self.regex.captures(text)?;
-        let number = |name: &str| {
-            captures
-                .name(name)
-                .and_then(|found| found.as_str().trim().parse::<u32>().ok())
+        let group = |name: char| {
+            let slot = DIRECTIVES.iter().position(|known| *known == name)?;
+            captures.get(self.groups[slot]?)
         };
-        let mut year = number("Y").map(|year| year as i32).unwrap_or(1900);
-        if let Some(short) = number("y") {
+        let number =
+            |name: char| group(name).and_then(|found| found.as_str().trim().parse::<u32>().ok());
+        let mut year = number('Y').map(|year| year as i32).unwrap_or(1900);
+        if let Some(short) = number('y') {
             year = if short < 69 {
                 2000 + short as i32
             } else {
                 1900 + short as i32
             };
         }
-        let month = match (number("m"), captures.name("b").or(captures.name("B"))) {
+        let month = match (number('m'), group('b').or(group('B'))) {
             (Some(month), _) => month as u8,
             (None, Some(name)) => month_from_name(name.as_str())?,
             (None, None) => 1,
         };
-        let mut day = number("d").unwrap_or(1) as u8;
+        let mut day = number('d').unwrap_or(1) as u8;
         let mut month = month;
-        if let Some(day_of_year) = number("j")
-            && number("d").is_none()
-            && number("m").is_none()
+        if let Some(day_of_year) = number('j')
+            && number('d').is_none()
+            && number('m').is_none()
         {
             let (found_month, found_day) = month_day_from_ordinal(year, day_of_year)?;
             month = found_month;
             day = found_day;
         }
-        let mut hour = number("H").unwrap_or(0) as u8;
-        if let Some(hour12) = number("I") {
-            let is_pm = captures
-                .name("p")
-                .is_some_and(|found| found.as_str().eq_ignore_ascii_case("pm"));
+        let mut hour = number('H').unwrap_or(0) as u8;
+        if let Some(hour12) = number('I') {
+            let is_pm = group('p').is_some_and(|found| found.as_str().eq_ignore_ascii_case("pm"));
             hour = (hour12 % 12) as u8 + if is_pm { 12 } else { 0 };
         }
-        let minute = number("M").unwrap_or(0) as u8;
-        let second = (number("S").unwrap_or(0)).min(59) as u8;
-        let nanosecond = captures.name("f").map_or(0, |found| {
+        let minute = number('M').unwrap_or(0) as u8;
+        let second = (number('S').unwrap_or(0)).min(59) as u8;
+        let nanosecond = group('f').map_or(0, |found| {
             let digits = found.as_str();
             digits.parse::<u32>().unwrap_or(0) * 10u32.pow(9 - digits.len() as u32)
         });
-        let offset_seconds = match captures.name("z") {
+        let offset_seconds = match group('z') {
             None => None,
             Some(found) => Some(parse_strptime_offset(found.as_str())?),
         };
@@ -259,6 +329,74 @@ impl Strptime {
                 offset_seconds,
             },
         })
+    }
+
+    /// The fast path for a text written with every digit (`2024-03-05` for `%Y-%m-%d`):
+    /// `Some` with the answer the regex would give, `None` when the text has another shape.
+    /// With each directive followed by punctuation, a shorter reading of a directive (`5`
+    /// for `%m`) would leave a digit where the punctuation is due, so the full-width reading
+    /// is the only possible match.
+    fn parse_fixed(&self, text: &str) -> Option<Option<DateTime>> {
+        let pieces = self.fixed.as_ref()?;
+        let bytes = text.as_bytes();
+        let mut values = [None; DIRECTIVES.len()];
+        let mut position = 0;
+        for piece in pieces {
+            match *piece {
+                FixedPiece::Literal(byte) => {
+                    if bytes.get(position) != Some(&byte) {
+                        return None;
+                    }
+                    position += 1;
+                }
+                FixedPiece::Number { directive, width } => {
+                    let digits = bytes.get(position..position + width)?;
+                    if !digits.iter().all(u8::is_ascii_digit) {
+                        return None;
+                    }
+                    let value = digits
+                        .iter()
+                        .fold(0u32, |value, digit| value * 10 + u32::from(digit - b'0'));
+                    let slot = DIRECTIVES.iter().position(|known| *known == directive)?;
+                    values[slot] = Some(value);
+                    position += width;
+                }
+            }
+        }
+        if position != bytes.len() {
+            return None;
+        }
+        let value = |directive: char| {
+            let slot = DIRECTIVES.iter().position(|known| *known == directive)?;
+            values[slot]
+        };
+        let in_range = |directive: char, low: u32, high: u32| {
+            value(directive).is_none_or(|found| (low..=high).contains(&found))
+        };
+        // The ranges the regex's alternatives accept for two digits.
+        let valid = in_range('m', 1, 12)
+            && in_range('d', 1, 31)
+            && in_range('H', 0, 23)
+            && in_range('M', 0, 59)
+            && in_range('S', 0, 61);
+        if !valid {
+            return Some(None);
+        }
+        let date = Date::new(
+            value('Y').map_or(1900, |year| year as i32),
+            value('m').unwrap_or(1) as u8,
+            value('d').unwrap_or(1) as u8,
+        );
+        Some(date.map(|date| DateTime {
+            date,
+            time: Time {
+                hour: value('H').unwrap_or(0) as u8,
+                minute: value('M').unwrap_or(0) as u8,
+                second: value('S').unwrap_or(0).min(59) as u8,
+                nanosecond: 0,
+                offset_seconds: None,
+            },
+        }))
     }
 }
 
@@ -320,6 +458,45 @@ mod tests {
         assert!(parse_iso_time("10:00").is_none());
         assert!(parse_iso_datetime("2024-03-05T10:00:00Z").is_some());
         assert!(parse_iso_datetime("2024-03-05T10:00:00é").is_none());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fixed_width_fast_path_agrees_with_the_regex(
+            pattern in proptest::sample::select(vec![
+                "%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S", "%d.%m.%Y-%H:%M", "%Y%m%d", "%H:%M",
+            ]),
+            // Few digits, so that borderline values (00, 12, 13, 24, 31, 32, 60...) are frequent.
+            digits in proptest::collection::vec(
+                proptest::sample::select(vec![0u8, 1, 2, 3, 4, 6, 9]),
+                14,
+            ),
+            shape_noise in proptest::option::of(0usize..20),
+        ) {
+            let compiled = Strptime::compile(pattern).unwrap();
+            // The pattern written out with random digits (some out of range), sometimes damaged.
+            let mut digits = digits.into_iter().cycle();
+            let mut text = String::new();
+            let mut chars = pattern.chars();
+            while let Some(char) = chars.next() {
+                if char != '%' {
+                    text.push(char);
+                    continue;
+                }
+                let width = if chars.next() == Some('Y') { 4 } else { 2 };
+                for _ in 0..width {
+                    text.push(char::from(b'0' + digits.next().unwrap_or(0)));
+                }
+            }
+            if let Some(cut) = shape_noise.filter(|cut| *cut < text.len()) {
+                text.remove(cut);
+            }
+            proptest::prop_assert_eq!(
+                compiled.parse(&text),
+                compiled.parse_with_regex(&text),
+                "{} on {}", pattern, text
+            );
+        }
     }
 
     #[test]

@@ -41,9 +41,44 @@ pub fn siren_problem(text: &str) -> Option<IdentifierProblem> {
     (!luhn_is_valid(&digits)).then_some(IdentifierProblem::Checksum)
 }
 
+/// The longest identifier checked (a SIRET).
+const MAX_DIGITS: usize = 14;
+
+/// The digit values (0-9) of a compacted identifier, kept on the stack: checking a cell must
+/// not allocate.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Digits {
+    values: [u8; MAX_DIGITS],
+    len: usize,
+}
+
+impl Digits {
+    /// The digit values of ASCII digits (at most [`MAX_DIGITS`] of them).
+    fn from_ascii(ascii: &[u8]) -> Digits {
+        let mut values = [0; MAX_DIGITS];
+        let len = ascii.len().min(MAX_DIGITS);
+        for (value, byte) in values.iter_mut().zip(&ascii[..len]) {
+            *value = byte - b'0';
+        }
+        Digits { values, len }
+    }
+}
+
+impl std::ops::Deref for Digits {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.values[..self.len]
+    }
+}
+
 /// python-stdnum's `compact` followed by its digit and length checks: the ASCII digits of
-/// `text`, or the problem that stops there.
-pub(crate) fn compact_digits(text: &str, expected: usize) -> Result<Vec<u8>, IdentifierProblem> {
+/// `text`, or the problem that stops there. `expected` is at most 14.
+pub(crate) fn compact_digits(text: &str, expected: usize) -> Result<Digits, IdentifierProblem> {
+    // Fast path, by far the usual case: nothing to compact, already the right digits.
+    if text.len() == expected && text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Ok(Digits::from_ascii(text.as_bytes()));
+    }
     let kept: String = text
         .chars()
         .map(ascii_equivalent)
@@ -59,31 +94,31 @@ pub(crate) fn compact_digits(text: &str, expected: usize) -> Result<Vec<u8>, Ide
     if let Some(found) = trimmed.chars().find(|c| !c.is_ascii_digit()) {
         return Err(IdentifierProblem::NotDigits { found });
     }
-    if trimmed.len() != expected {
+    if trimmed.len() != expected || expected > MAX_DIGITS {
         return Err(IdentifierProblem::WrongLength {
             digits: trimmed.len(),
             expected,
         });
     }
-    Ok(trimmed.bytes().map(|b| b - b'0').collect())
+    Ok(Digits::from_ascii(trimmed.as_bytes()))
 }
 
 /// The Luhn check on decimal digits (values 0-9).
 pub(crate) fn luhn_is_valid(digits: &[u8]) -> bool {
-    let sum: u32 = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(position, &digit)| {
-            let digit = u32::from(digit);
-            if position % 2 == 1 {
+    // Every second digit from the right is doubled, and the digits of the double summed.
+    const DOUBLED: [u32; 10] = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9];
+    let mut sum = 0u32;
+    for (position, &digit) in digits.iter().rev().enumerate() {
+        let digit = u32::from(digit);
+        sum += if position % 2 == 0 {
+            digit
+        } else {
+            DOUBLED.get(digit as usize).copied().unwrap_or_else(|| {
                 let doubled = digit * 2;
                 doubled / 10 + doubled % 10
-            } else {
-                digit
-            }
-        })
-        .sum();
+            })
+        };
+    }
     sum.is_multiple_of(10)
 }
 

@@ -32,7 +32,7 @@ pub fn siret_problem(text: &str) -> Option<IdentifierProblem> {
         Ok(digits) => digits,
         Err(problem) => return Some(problem),
     };
-    if digits.starts_with(LA_POSTE_SIREN) && digits != LA_POSTE_HEAD_OFFICE {
+    if digits.starts_with(LA_POSTE_SIREN) && digits[..] != *LA_POSTE_HEAD_OFFICE {
         let digit_sum: u32 = digits.iter().map(|&digit| u32::from(digit)).sum();
         if !digit_sum.is_multiple_of(5) {
             return Some(IdentifierProblem::LaPosteChecksum { digit_sum });
