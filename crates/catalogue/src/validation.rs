@@ -3,7 +3,7 @@
 //! CSV (plain or gzip) is cut into record-aligned blocks that several threads parse and
 //! check at once; the per-block findings are merged in file order, so the report is the one a
 //! serial run gives. Spreadsheets are read row by row on one thread. Memory stays bounded by
-//! the blocks in flight (`threads × 2` blocks of 8 MB) plus the findings themselves.
+//! the blocks in flight (about `2 × threads + 1` blocks of 8 MB) plus the findings themselves.
 //!
 //! Rows that cannot be decoded in the file's encoding become `encoding-error`s of their own
 //! row; the other rows are still checked.
@@ -227,8 +227,9 @@ fn check_in_parallel(
     blocks: &mut BlockReader<'_>,
     threads: usize,
 ) -> Result<Vec<BlockFindings>, ReadError> {
-    // Two blocks in flight per thread keep every core busy while the reader fills the next.
-    let (to_workers, from_reader) = sync_channel::<Block>(threads * 2);
+    // One block queued per worker keeps every core busy while the reader fills the next, and
+    // bounds memory to about (2 × threads + 1) blocks of 8 MB whatever the file's size.
+    let (to_workers, from_reader) = sync_channel::<Block>(threads);
     let from_reader = Arc::new(Mutex::new(from_reader));
     let (to_collector, findings) = std::sync::mpsc::channel();
     // Checked blocks' buffers go back to the reader, which reuses them for the next blocks.
