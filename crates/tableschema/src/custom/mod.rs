@@ -102,13 +102,15 @@ pub fn build(
     let params = || params::Params::new(name, entry, field_index);
     let check: Box<dyn CustomCheck> = match name {
         // `siret`, `siren` and `nomenclature-acte` are the names Validata now prefers.
-        siret::NAME | "siret" => Box::new(siret::FrenchSiretValue::build(
+        siret::NAME | "siret" => Box::new(siren::FrenchIdentifierValue::build(
             &params()?,
             static_name(name, siret::NAME, "siret"),
+            siren::Identifier::Siret,
         )?),
-        siren::NAME | "siren" => Box::new(siren::FrenchSirenValue::build(
+        siren::NAME | "siren" => Box::new(siren::FrenchIdentifierValue::build(
             &params()?,
             static_name(name, siren::NAME, "siren"),
+            siren::Identifier::Siren,
         )?),
         nomenclature_actes::NAME | "nomenclature-acte" => {
             Box::new(nomenclature_actes::NomenclatureActesValue::build(

@@ -238,24 +238,49 @@ pub(crate) fn identifier_messages(
     }
 }
 
-/// The configured `french-siren-value` check.
+impl Identifier {
+    /// The check's error type, as Validata spells it.
+    fn code(self) -> &'static str {
+        match self {
+            Identifier::Siren => NAME,
+            Identifier::Siret => super::siret::NAME,
+        }
+    }
+
+    fn problem(self, value: &str) -> Option<IdentifierProblem> {
+        match self {
+            Identifier::Siren => siren_problem(value),
+            Identifier::Siret => super::siret::siret_problem(value),
+        }
+    }
+}
+
+/// The configured `french-siren-value` or `french-siret-value` check: one column holding an
+/// identifier whose digits and Luhn key are checked.
 #[derive(Debug)]
-pub(crate) struct FrenchSirenValue {
+pub(crate) struct FrenchIdentifierValue {
     name: &'static str,
+    identifier: Identifier,
     column: Column,
 }
 
-impl FrenchSirenValue {
-    /// `name` is the name the descriptor used (`french-siren-value` or Validata's newer `siren`).
-    pub fn build(params: &Params, name: &'static str) -> Result<Self, super::BuildError> {
+impl FrenchIdentifierValue {
+    /// `name` is the name the descriptor used (`french-siren-value`, or Validata's newer `siren`;
+    /// likewise for SIRET).
+    pub fn build(
+        params: &Params,
+        name: &'static str,
+        identifier: Identifier,
+    ) -> Result<Self, super::BuildError> {
         Ok(Self {
             name,
+            identifier,
             column: params.column("column")?,
         })
     }
 }
 
-impl CustomCheck for FrenchSirenValue {
+impl CustomCheck for FrenchIdentifierValue {
     fn name(&self) -> &'static str {
         self.name
     }
@@ -264,10 +289,10 @@ impl CustomCheck for FrenchSirenValue {
         let Some(value) = cell(cells, self.column.index) else {
             return;
         };
-        if let Some(problem) = siren_problem(value) {
-            let (message_fr, message_en) = identifier_messages(Identifier::Siren, value, problem);
+        if let Some(problem) = self.identifier.problem(value) {
+            let (message_fr, message_en) = identifier_messages(self.identifier, value, problem);
             out.push(CustomError {
-                code: NAME,
+                code: self.identifier.code(),
                 field_index: Some(self.column.index),
                 cell: value.to_owned(),
                 message_fr,

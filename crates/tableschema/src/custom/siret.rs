@@ -8,11 +8,7 @@
 //! - every other SIRET must pass the Luhn key;
 //! - and in both cases the first 9 digits must be a valid SIREN.
 
-use super::params::{Column, Params};
-use super::siren::{
-    Identifier, IdentifierProblem, compact_digits, identifier_messages, luhn_is_valid,
-};
-use super::{CustomCheck, CustomError, cell};
+use super::siren::{IdentifierProblem, compact_digits, luhn_is_valid};
 
 pub(crate) const NAME: &str = "french-siret-value";
 
@@ -43,48 +39,10 @@ pub fn siret_problem(text: &str) -> Option<IdentifierProblem> {
     (!luhn_is_valid(&digits[..9])).then_some(IdentifierProblem::SirenChecksum)
 }
 
-/// The configured `french-siret-value` check.
-#[derive(Debug)]
-pub(crate) struct FrenchSiretValue {
-    name: &'static str,
-    column: Column,
-}
-
-impl FrenchSiretValue {
-    /// `name` is the name the descriptor used (`french-siret-value` or Validata's newer `siret`).
-    pub fn build(params: &Params, name: &'static str) -> Result<Self, super::BuildError> {
-        Ok(Self {
-            name,
-            column: params.column("column")?,
-        })
-    }
-}
-
-impl CustomCheck for FrenchSiretValue {
-    fn name(&self) -> &'static str {
-        self.name
-    }
-
-    fn check_row(&self, cells: &[Option<&str>], out: &mut Vec<CustomError>) {
-        let Some(value) = cell(cells, self.column.index) else {
-            return;
-        };
-        if let Some(problem) = siret_problem(value) {
-            let (message_fr, message_en) = identifier_messages(Identifier::Siret, value, problem);
-            out.push(CustomError {
-                code: NAME,
-                field_index: Some(self.column.index),
-                cell: value.to_owned(),
-                message_fr,
-                message_en,
-            });
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::custom::siren::{Identifier, identifier_messages};
 
     #[test]
     fn accepts_real_sirets() {
