@@ -371,15 +371,11 @@ impl SqliteEngine {
     /// other resources may share them).
     pub(crate) fn delete_dataset(&self, id: DatasetId) -> Result<()> {
         self.transaction(|tx| {
-            let version_ids: Vec<i64> = query_all(
+            drop_tables_of_versions(
                 tx,
                 "SELECT version_id FROM version JOIN resource USING (resource_id) WHERE dataset_id = ?1",
-                [id.0],
-                |row| row.get(0),
+                id.0,
             )?;
-            for version_id in version_ids {
-                versions::drop_version_tables(tx, VersionId(version_id))?;
-            }
             let changed = tx.execute("DELETE FROM dataset WHERE dataset_id = ?1", [id.0])?;
             expect_changed(changed, || format!("jeu de données {id}"))
         })
@@ -483,15 +479,11 @@ impl SqliteEngine {
 
     pub(crate) fn delete_resource(&self, id: ResourceId) -> Result<()> {
         self.transaction(|tx| {
-            let version_ids: Vec<i64> = query_all(
+            drop_tables_of_versions(
                 tx,
                 "SELECT version_id FROM version WHERE resource_id = ?1",
-                [id.0],
-                |row| row.get(0),
+                id.0,
             )?;
-            for version_id in version_ids {
-                versions::drop_version_tables(tx, VersionId(version_id))?;
-            }
             let changed = tx.execute("DELETE FROM resource WHERE resource_id = ?1", [id.0])?;
             expect_changed(changed, || format!("ressource {id}"))
         })
@@ -683,4 +675,14 @@ impl SqliteEngine {
             expect_changed(changed, || format!("jeton {id}"))
         })
     }
+}
+
+/// Drops the row tables of the versions `select_versions` lists (one `?1` parameter): the
+/// cascade of `DELETE` removes their metadata, not their tables.
+fn drop_tables_of_versions(tx: &Connection, select_versions: &str, id: i64) -> Result<()> {
+    let version_ids: Vec<i64> = query_all(tx, select_versions, [id], |row| row.get(0))?;
+    for version_id in version_ids {
+        versions::drop_version_tables(tx, VersionId(version_id))?;
+    }
+    Ok(())
 }
