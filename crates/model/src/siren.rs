@@ -9,7 +9,15 @@ use crate::ParseError;
 
 /// Whether `text` is exactly nine ASCII digits whose Luhn checksum is valid.
 pub fn is_valid(text: &str) -> bool {
-    text.len() == 9 && text.bytes().all(|b| b.is_ascii_digit()) && luhn_sum(text).is_multiple_of(10)
+    text.len() == 9 && is_luhn_valid(text)
+}
+
+/// Whether a non-empty string of ASCII digits passes the Luhn check, whatever its length
+/// (SIREN: 9 digits, SIRET: 14).
+pub fn is_luhn_valid(digits: &str) -> bool {
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && luhn_sum(digits).is_multiple_of(10)
 }
 
 /// The Luhn sum: from the right, every second digit is doubled (minus 9 when above 9).

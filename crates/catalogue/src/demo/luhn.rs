@@ -3,30 +3,7 @@
 
 use super::random::Rng;
 
-/// Whether a string of ASCII digits passes the Luhn check (SIREN: 9 digits, SIRET: 14).
-pub fn is_luhn_valid(digits: &str) -> bool {
-    !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && luhn_sum(digits).is_multiple_of(10)
-}
-
-/// The Luhn sum, doubling every second digit from the right.
-fn luhn_sum(digits: &str) -> u32 {
-    digits
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(position, byte)| {
-            let digit = u32::from(byte - b'0');
-            if position % 2 == 1 {
-                let doubled = digit * 2;
-                if doubled > 9 { doubled - 9 } else { doubled }
-            } else {
-                digit
-            }
-        })
-        .sum()
-}
+pub use model::siren::is_luhn_valid;
 
 /// Appends the digit that makes `prefix` + digit Luhn-valid.
 pub(crate) fn with_check_digit(prefix: &str) -> String {
