@@ -28,9 +28,11 @@ pub mod api;
 mod config;
 mod error;
 mod extract;
+mod fetch;
 mod health;
 mod limits;
 mod serve;
+mod spool;
 mod state;
 pub mod tokens;
 

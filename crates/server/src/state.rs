@@ -1,11 +1,13 @@
 //! [`AppState`]: what every handler can read.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use catalogue::Catalogue;
 
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
+use crate::fetch::Fetcher;
 use crate::limits::RateLimiter;
 
 /// Shared by every request: the catalogue service and the settings. Cheap to clone.
@@ -18,15 +20,22 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Buckets of the rate limits, shared by every connection.
     pub(crate) limiter: Arc<RateLimiter>,
+    /// The HTTP client that downloads files published by URL.
+    pub(crate) fetcher: Arc<Fetcher>,
 }
 
 impl AppState {
     pub fn new(catalogue: Catalogue, config: Config) -> AppState {
         let limiter = RateLimiter::new(&config);
+        let fetcher = Fetcher::new(
+            Duration::from_secs(config.fetch_timeout_secs),
+            config.fetch_private_addresses,
+        );
         AppState {
             catalogue,
             config: Arc::new(config),
             limiter: Arc::new(limiter),
+            fetcher: Arc::new(fetcher),
         }
     }
 

@@ -10,4 +10,5 @@ mod e2e;
 mod errors_and_limits;
 mod openapi;
 mod publishing;
+mod publishing_by_url;
 mod support;
