@@ -9,5 +9,6 @@ mod config_docs;
 mod e2e;
 mod errors_and_limits;
 mod openapi;
+mod portal;
 mod publishing;
 mod support;
