@@ -17,9 +17,15 @@
 //! Pages work without JavaScript; `static/socle.js` only enhances them.
 
 mod assets;
+mod chart;
+mod dataset;
 mod error;
+mod explore;
 mod home;
+mod index;
+mod map;
 mod render;
+mod search;
 
 use std::time::Duration;
 
@@ -40,6 +46,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let ordinary = Duration::from_secs(state.config.request_timeout_secs);
     Router::new()
         .route("/", get(home::page))
+        .route("/datasets", get(search::page))
+        .route("/datasets/{slug}", get(dataset::page))
         .route("/static/{file}", get(assets::serve))
         .layer(from_fn_with_state(ordinary, timeout))
         .layer(from_fn_with_state(state.clone(), error::render_errors))
