@@ -401,13 +401,7 @@ fn explore_view(
     base: &str,
     map_tiles_url: String,
 ) -> PortalResult<Explored> {
-    let columns = store
-        .version_columns(version.id)?
-        .ok_or_else(|| PortalError::internal(format!("version {} has no table", version.id)))?;
-    let params = ExploreParams {
-        ressource: Some(resource.id.0),
-        ..params.clone()
-    };
+    let (columns, params) = explore::columns_and_params(store, resource, version, params)?;
     let page_path = format!("/datasets/{}", dataset.slug);
     let mut preview = explore::preview(store, version, &columns, &params, &page_path);
     preview.curl = preview.curl.replace("{BASE}", base);

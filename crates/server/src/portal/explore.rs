@@ -15,6 +15,7 @@ use store::records::{OutputField, RecordsOptions};
 use super::chart::{self, Datum, Kind};
 use super::map::{self, Marker};
 use super::render::french_number;
+use super::{PortalError, PortalResult};
 use crate::api::exports::{Geometry, find_geometry, geometry_json, number_of};
 use crate::api::records::{RowsRequest, percent_encode};
 
@@ -84,6 +85,24 @@ impl ExploreParams {
         }
         pairs
     }
+}
+
+/// The columns of the version explored, and the parameters with its resource made explicit
+/// (so that every link and snippet names it).
+pub(crate) fn columns_and_params(
+    store: &Store,
+    resource: &model::Resource,
+    version: &Version,
+    params: &ExploreParams,
+) -> PortalResult<(Vec<model::ColumnDef>, ExploreParams)> {
+    let columns = store
+        .version_columns(version.id)?
+        .ok_or_else(|| PortalError::internal(format!("version {} has no table", version.id)))?;
+    let params = ExploreParams {
+        ressource: Some(resource.id.0),
+        ..params.clone()
+    };
+    Ok((columns, params))
 }
 
 /// `a=1&b=2`, percent-encoded.

@@ -19,12 +19,15 @@
 mod assets;
 mod chart;
 mod dataset;
+mod embed;
 mod error;
 mod explore;
 mod home;
 mod index;
 mod map;
+mod organisation;
 mod render;
+mod schemas;
 mod search;
 
 use std::time::Duration;
@@ -48,6 +51,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/", get(home::page))
         .route("/datasets", get(search::page))
         .route("/datasets/{slug}", get(dataset::page))
+        .route("/organisations", get(organisation::list))
+        .route("/organisations/{siren}", get(organisation::page))
+        .route("/schemas", get(schemas::list))
+        .route("/schemas/{name}", get(schemas::page))
+        .route("/schemas/{name}/modele.csv", get(schemas::template_csv))
+        .route("/schemas/{name}/modele.xlsx", get(schemas::template_xlsx))
+        .route("/embed/datasets/{slug}/table", get(embed::table))
+        .route("/embed/datasets/{slug}/chart", get(embed::chart))
         .route("/static/{file}", get(assets::serve))
         .layer(from_fn_with_state(ordinary, timeout))
         .layer(from_fn_with_state(state.clone(), error::render_errors))

@@ -26,6 +26,24 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../templates/recherche.html"),
     ),
     ("jeu.html", include_str!("../../templates/jeu.html")),
+    (
+        "organisations.html",
+        include_str!("../../templates/organisations.html"),
+    ),
+    (
+        "organisation.html",
+        include_str!("../../templates/organisation.html"),
+    ),
+    ("schemas.html", include_str!("../../templates/schemas.html")),
+    ("schema.html", include_str!("../../templates/schema.html")),
+    (
+        "embed_tableau.html",
+        include_str!("../../templates/embed_tableau.html"),
+    ),
+    (
+        "embed_graphique.html",
+        include_str!("../../templates/embed_graphique.html"),
+    ),
 ];
 
 /// Which main navigation entry a page belongs to (marked `aria-current="page"`).

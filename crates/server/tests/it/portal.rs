@@ -481,3 +481,112 @@ async fn titles_and_filters_are_escaped() {
     assert!(!search.contains("<script>alert"));
     assert!(search.contains("« &lt;script&gt; »"), "{search}");
 }
+
+#[tokio::test]
+async fn organisations_say_where_and_on_behalf_of_whom_they_publish() {
+    let app = app();
+    let list = html(&app, "/organisations").await;
+    assert!(list.contains("Toulouse Métropole"), "{list}");
+    let metropole = catalogue::demo::TOULOUSE_METROPOLE_SIREN;
+    let page = html(&app, &format!("/organisations/{metropole}")).await;
+    assert!(page.contains("Publie pour le compte de"), "{page}");
+    assert!(page.contains("Jeux publiés pour d'autres organisations"));
+    assert!(page.contains("(intercommunalité)"), "{page}");
+    // Toulouse's own page names its publisher.
+    let toulouse = demo()
+        .store()
+        .list_organisations()
+        .unwrap()
+        .into_iter()
+        .find(|organisation| {
+            organisation.name.contains("Toulouse")
+                && organisation.kind == model::OrganisationKind::Commune
+        })
+        .unwrap();
+    let page = html(&app, &format!("/organisations/{}", toulouse.siren)).await;
+    assert!(page.contains("Ses données sont publiées par"), "{page}");
+    assert!(page.contains("Toulouse (commune)"));
+    assert!(page.contains("id=\"jeux-produits\""));
+    let missing = get_page(&app, "/organisations/123").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing
+            .body
+            .contains("Aucune organisation de SIREN « 123 »")
+    );
+}
+
+#[tokio::test]
+async fn schemas_are_documented_with_templates_and_publishers() {
+    let app = app();
+    let list = html(&app, "/schemas").await;
+    assert!(list.contains("href=\"/schemas/scdl-subventions\""));
+    let page = html(&app, "/schemas/scdl-subventions").await;
+    assert!(page.contains("<code>montant</code>"), "{page}");
+    assert!(page.contains("nombre"));
+    assert!(page.contains("Région Bretagne"), "examples shown");
+    assert!(page.contains("id=\"publicateurs\""));
+    assert!(page.contains("/datasets/toulouse-subventions-2026"));
+    let csv = get_page(&app, "/schemas/scdl-subventions/modele.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("scdl-subventions-modele.csv")
+    );
+    let mut lines = csv.body.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("nomAttribuant,idAttribuant,dateConvention")
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("Région Bretagne,23350001600040")
+    );
+    // The spreadsheet version is an XLSX (zip) file.
+    let xlsx = app
+        .clone()
+        .oneshot(
+            Request::get("/schemas/scdl-subventions/modele.xlsx")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    let bytes = xlsx.into_body().collect().await.unwrap().to_bytes();
+    assert!(bytes.starts_with(b"PK"), "a zip (XLSX) file");
+    let missing = get_page(&app, "/schemas/inconnu").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("Aucun schéma « inconnu »"));
+}
+
+#[tokio::test]
+async fn embeds_are_minimal_and_may_be_framed() {
+    let app = app();
+    let table = get_page(
+        &app,
+        "/embed/datasets/toulouse-subventions-2026/table?limit=5&order_by=montant",
+    )
+    .await;
+    assert_eq!(table.status, StatusCode::OK);
+    assert_well_formed("embed table", &table.body);
+    assert!(table.body.contains("id=\"tableau-apercu\""));
+    assert!(!table.body.contains("id=\"navigation\""), "no site chrome");
+    assert!(!table.headers.contains_key(header::X_FRAME_OPTIONS));
+    assert!(table.body.contains("lignes 1 à 5"));
+    let chart = html(
+        &app,
+        "/embed/datasets/toulouse-subventions-2026/chart?groupe=nature",
+    )
+    .await;
+    assert!(chart.contains("<svg"));
+    assert!(chart.contains("Nombre de lignes par nature"));
+    let page = get_page(&app, "/datasets/toulouse-subventions-2026").await;
+    assert_eq!(page.headers[header::X_FRAME_OPTIONS], "SAMEORIGIN");
+}
