@@ -47,6 +47,19 @@ pub struct Config {
     /// What to log (`tracing` filter syntax: `info`, `server=debug,info`...). `RUST_LOG`, when
     /// set, wins over this setting.
     pub log: String,
+    /// The portal's name, shown in its header and page titles.
+    pub portal_instance_name: String,
+    /// A line under the name in the portal's header.
+    pub portal_tagline: String,
+    /// Address of the logo shown in the portal's header (empty: the name alone).
+    pub portal_logo_url: String,
+    /// The portal's main colour, `#rrggbb` (links, buttons, header rule).
+    pub portal_primary_colour: String,
+    /// A folder of templates that replace the embedded ones of the same name (empty: none).
+    pub portal_templates_dir: String,
+    /// Base map tiles for dataset maps, `{z}/{x}/{y}` URL template (empty: the map is drawn
+    /// without tiles).
+    pub portal_map_tiles_url: String,
 }
 
 impl Default for Config {
@@ -65,6 +78,12 @@ impl Default for Config {
             fetch_timeout_secs: 300,
             fetch_private_addresses: false,
             log: "info".to_owned(),
+            portal_instance_name: "Socle".to_owned(),
+            portal_tagline: "Les données publiques des collectivités".to_owned(),
+            portal_logo_url: String::new(),
+            portal_primary_colour: "#1b4f8a".to_owned(),
+            portal_templates_dir: String::new(),
+            portal_map_tiles_url: String::new(),
         }
     }
 }
@@ -96,6 +115,12 @@ impl Config {
         "fetch_timeout_secs",
         "fetch_private_addresses",
         "log",
+        "portal_instance_name",
+        "portal_tagline",
+        "portal_logo_url",
+        "portal_primary_colour",
+        "portal_templates_dir",
+        "portal_map_tiles_url",
     ];
 
     /// Reads a TOML file's text; missing keys keep their default.

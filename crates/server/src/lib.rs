@@ -14,6 +14,8 @@
 //!   JSON/query/path extractors whose rejections speak the API's error format.
 //! - `limits`: rate limiting per client address and per token, timeouts.
 //! - `tokens`: API tokens (generation, hashing, lookup).
+//! - `portal`: the public HTML pages (MiniJinja templates under `templates/`, assets under
+//!   `static/`), server-rendered in French; `portal::router` is merged into [`app`].
 //! - `api`: the routes. `api::v1` holds the catalogue (organisations, datasets, resources,
 //!   versions, schemas) with its wire types (`api::v1::types`), `api::records` and
 //!   `api::exports` the rows of published versions, `api::openapi` the OpenAPI document.
@@ -31,6 +33,7 @@ mod extract;
 mod fetch;
 mod health;
 mod limits;
+pub mod portal;
 mod serve;
 mod spool;
 mod state;

@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::fetch::Fetcher;
 use crate::limits::RateLimiter;
+use crate::portal::Portal;
 
 /// Shared by every request: the catalogue service and the settings. Cheap to clone.
 #[derive(Clone)]
@@ -22,6 +23,8 @@ pub struct AppState {
     pub(crate) limiter: Arc<RateLimiter>,
     /// The HTTP client that downloads files published by URL.
     pub(crate) fetcher: Arc<Fetcher>,
+    /// The portal's templates and look.
+    pub(crate) portal: Arc<Portal>,
 }
 
 impl AppState {
@@ -31,11 +34,13 @@ impl AppState {
             Duration::from_secs(config.fetch_timeout_secs),
             config.fetch_private_addresses,
         );
+        let portal = Portal::new(&config);
         AppState {
             catalogue,
             config: Arc::new(config),
             limiter: Arc::new(limiter),
             fetcher: Arc::new(fetcher),
+            portal: Arc::new(portal),
         }
     }
 

@@ -9,6 +9,7 @@ mod config_docs;
 mod e2e;
 mod errors_and_limits;
 mod openapi;
+mod portal;
 mod publishing;
 mod publishing_by_url;
 mod support;
