@@ -2,9 +2,9 @@
 //!
 //! Brief overview:
 //! - [`Store`] is a cheap-to-clone, `Send + Sync` handle. Its methods are the only way to the
-//!   database. Behind it sits an engine (today SQLite, in `socle.db` under the data directory;
-//!   PostgreSQL is meant to plug in behind the same methods) and a content-addressed blob store
-//!   (`blobs/`, see [`Store::put_blob`]).
+//!   database. Behind it sits an engine chosen by [`StoreOptions::database_url`] (SQLite, by
+//!   default in `socle.db` under the data directory, or PostgreSQL, see the `postgres` module)
+//!   and a content-addressed blob store (`blobs/` in the data directory, see [`Store::put_blob`]).
 //! - Catalogue entities (organisations, datasets, resources, users, memberships, API tokens) are
 //!   plain create / read / update / delete methods taking and returning `model` types. The store
 //!   persists; it checks no permissions (the catalogue service does).
@@ -17,7 +17,8 @@
 //!   every engine must pass.
 //! - `records`: compiling record queries (model::query syntax trees) to parameterised SQL.
 //!
-//! Concurrency, as it really behaves with SQLite: publications to one resource are serialised by
+//! Concurrency, as it really behaves with SQLite (PostgreSQL runs concurrent writers itself and
+//! serialises publications of one resource across processes by locking its row): publications to one resource are serialised by
 //! a per-resource lock held by the [`LoadHandle`]. Publications to different resources proceed in
 //! parallel, but every write transaction goes through the single writer connection: each
 //! [`LoadHandle::append`] call is one transaction, so parallel loads interleave batch by batch
