@@ -20,6 +20,9 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     /// Data directory: the SQLite database and the original files (`--data`, `SOCLE_DATA`).
     pub data: PathBuf,
+    /// The database: empty for SQLite in the data directory, a path or `sqlite:path`, or
+    /// `postgres://…` (`--database-url`, `SOCLE_DATABASE_URL`).
+    pub database_url: String,
     /// Address and port to listen on (`--listen`, `SOCLE_LISTEN`).
     pub listen: SocketAddr,
     /// Largest file accepted for publication, in bytes; larger uploads get a 413.
@@ -66,6 +69,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             data: PathBuf::from("socle-data"),
+            database_url: String::new(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_upload_bytes: 512 * 1024 * 1024,
             max_json_bytes: 1024 * 1024,
@@ -103,6 +107,7 @@ impl Config {
     /// Every setting, by TOML key.
     pub const FIELDS: &'static [&'static str] = &[
         "data",
+        "database_url",
         "listen",
         "max_upload_bytes",
         "max_json_bytes",

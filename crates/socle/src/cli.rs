@@ -13,6 +13,11 @@ pub struct Cli {
     /// Variable d'environnement : `SOCLE_DATA`.
     #[arg(long, global = true, env = "SOCLE_DATA")]
     pub data: Option<PathBuf>,
+    /// Base de données : un chemin ou `sqlite:chemin` (SQLite), ou `postgres://…` (PostgreSQL) ;
+    /// par défaut `socle.db` dans le dossier des données. Variable d'environnement :
+    /// `SOCLE_DATABASE_URL`.
+    #[arg(long, global = true, env = "SOCLE_DATABASE_URL")]
+    pub database_url: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -55,6 +60,9 @@ pub enum Command {
     Demo,
     /// Vérifie l'intégrité du stockage (tables, versions, fichiers originaux).
     Check,
+    /// Crée ou met à jour le schéma de la base de données (migrations versionnées) et affiche
+    /// sa version.
+    Migrate,
     /// Lance le serveur HTTP (API JSON `/api/v1`, `/healthz`, `/readyz`) jusqu'à Ctrl-C ou SIGTERM.
     Serve(ServeArgs),
     /// Gère les jetons d'API (authentification `Authorization: Bearer`).

@@ -1173,3 +1173,85 @@ pub fn concurrent_publications(store: &Store) {
     }
     assert_clean(store);
 }
+
+// ---- PostgreSQL test schemas ----
+
+/// A PostgreSQL schema of its own for one test, dropped with everything in it at the end, so
+/// that tests run in parallel on one database (a schema is much cheaper than a database to
+/// drop: no checkpoint).
+///
+/// The database is `SOCLE_TEST_POSTGRES`, by default `postgres://postgres@127.0.0.1:5432/test`
+/// as on the development and CI machines.
+#[cfg(feature = "postgres")]
+pub struct TestDatabase {
+    admin_url: String,
+    schema: String,
+    /// The URL to give the store: the same database, with the schema as `search_path`.
+    pub url: String,
+}
+
+#[cfg(feature = "postgres")]
+impl TestDatabase {
+    /// Creates an empty schema; `None` (after a loud warning) when PostgreSQL cannot be reached
+    /// outside CI. Under CI (`CI` set) an unreachable server fails the test.
+    pub fn create() -> Option<TestDatabase> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let admin_url = std::env::var("SOCLE_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        let mut admin = match postgres::Client::connect(&admin_url, postgres::NoTls) {
+            Ok(client) => client,
+            Err(error) => {
+                let message = format!("PostgreSQL injoignable ({admin_url}) : {error}");
+                if std::env::var_os("CI").is_some() {
+                    panic!("{message} ; la CI exige PostgreSQL");
+                }
+                eprintln!(
+                    "\n!!! AVERTISSEMENT : {message}\n!!! les tests PostgreSQL sont SAUTÉS (ils échoueraient sous CI)\n"
+                );
+                return None;
+            }
+        };
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.subsec_nanos());
+        let schema = format!(
+            "socle_t_{}_{}_{nanos}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        admin
+            .batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .expect("create the test schema");
+        let separator = if admin_url.contains('?') { '&' } else { '?' };
+        let url = format!("{admin_url}{separator}options=-csearch_path%3D{schema}");
+        Some(TestDatabase {
+            admin_url,
+            schema,
+            url,
+        })
+    }
+
+    /// Store options naming this schema.
+    pub fn options(&self) -> crate::StoreOptions {
+        crate::StoreOptions {
+            database_url: Some(crate::DatabaseUrl::Postgres(self.url.clone())),
+            ..crate::StoreOptions::default()
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // On a thread of its own: the synchronous client must not be dropped on an async one.
+        let admin_url = self.admin_url.clone();
+        let schema = self.schema.clone();
+        let dropping = thread::spawn(move || {
+            if let Ok(mut admin) = postgres::Client::connect(&admin_url, postgres::NoTls) {
+                let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+            }
+        });
+        let _ = dropping.join();
+    }
+}

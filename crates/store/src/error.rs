@@ -19,6 +19,12 @@ pub enum Error {
     Invalid(String),
     #[error("base de données : {0}")]
     Database(#[from] rusqlite::Error),
+    #[cfg(feature = "postgres")]
+    #[error("base de données PostgreSQL : {0}")]
+    Postgres(#[from] postgres::Error),
+    /// The database URL cannot be used (malformed, or an engine not compiled in).
+    #[error("{0}")]
+    Unsupported(String),
     #[error("{context} : {source}")]
     Io {
         context: String,

@@ -2,9 +2,9 @@
 //!
 //! Brief overview:
 //! - [`Store`] is a cheap-to-clone, `Send + Sync` handle. Its methods are the only way to the
-//!   database. Behind it sits an engine (today SQLite, in `socle.db` under the data directory;
-//!   PostgreSQL is meant to plug in behind the same methods) and a content-addressed blob store
-//!   (`blobs/`, see [`Store::put_blob`]).
+//!   database. Behind it sits an engine chosen by [`StoreOptions::database_url`] (SQLite, by
+//!   default in `socle.db` under the data directory, or PostgreSQL, see the `postgres` module)
+//!   and a content-addressed blob store (`blobs/` in the data directory, see [`Store::put_blob`]).
 //! - Catalogue entities (organisations, datasets, resources, users, memberships, API tokens) are
 //!   plain create / read / update / delete methods taking and returning `model` types. The store
 //!   persists; it checks no permissions (the catalogue service does).
@@ -17,7 +17,8 @@
 //!   every engine must pass.
 //! - `records`: compiling record queries (model::query syntax trees) to parameterised SQL.
 //!
-//! Concurrency, as it really behaves with SQLite: publications to one resource are serialised by
+//! Concurrency, as it really behaves with SQLite (PostgreSQL runs concurrent writers itself and
+//! serialises publications of one resource across processes by locking its row): publications to one resource are serialised by
 //! a per-resource lock held by the [`LoadHandle`]. Publications to different resources proceed in
 //! parallel, but every write transaction goes through the single writer connection: each
 //! [`LoadHandle::append`] call is one transaction, so parallel loads interleave batch by batch
@@ -32,7 +33,10 @@ mod blobs;
 /// Test support (hidden from the docs): the suite every engine must pass, and its fixtures.
 #[doc(hidden)]
 pub mod conformance;
+mod database_url;
 mod error;
+#[cfg(feature = "postgres")]
+mod postgres;
 pub mod records;
 pub mod referentials;
 mod sqlite;
@@ -51,6 +55,7 @@ use model::{
 };
 
 pub use blobs::BlobInfo;
+pub use database_url::DatabaseUrl;
 pub use error::{Error, Result};
 
 use blobs::{BlobState, BlobStore};
@@ -73,6 +78,9 @@ pub struct StoreOptions {
     pub retention: Retention,
     /// Idle reader connections kept open for reuse.
     pub max_idle_readers: usize,
+    /// Where the catalogue and the rows live; `None`: SQLite in `socle.db` under the data
+    /// directory. The data directory holds the blobs whatever the engine.
+    pub database_url: Option<DatabaseUrl>,
 }
 
 impl Default for StoreOptions {
@@ -80,6 +88,7 @@ impl Default for StoreOptions {
         StoreOptions {
             retention: Retention::KeepAll,
             max_idle_readers: 8,
+            database_url: None,
         }
     }
 }
@@ -173,6 +182,8 @@ struct Inner {
 /// The database engines. Each variant has the same inherent methods; [`dispatch`] picks one.
 enum Engine {
     Sqlite(SqliteEngine),
+    #[cfg(feature = "postgres")]
+    Postgres(Box<postgres::PgEngine>),
 }
 
 /// Calls the same method on whichever engine is in use.
@@ -180,8 +191,38 @@ macro_rules! dispatch {
     ($store:expr, $engine:ident => $call:expr) => {
         match &$store.inner.engine {
             Engine::Sqlite($engine) => $call,
+            #[cfg(feature = "postgres")]
+            Engine::Postgres($engine) => $call,
         }
     };
+}
+
+/// Opens the engine `options.database_url` names; says whether this process has the database
+/// to itself (then the leftovers of crashed publications may be removed).
+fn open_engine(
+    data_dir: &Path,
+    options: &StoreOptions,
+    directory_alone: bool,
+) -> Result<(Engine, bool)> {
+    let url = options
+        .database_url
+        .clone()
+        .unwrap_or_else(|| DatabaseUrl::Sqlite(data_dir.join("socle.db")));
+    match url {
+        DatabaseUrl::Sqlite(path) => Ok((
+            Engine::Sqlite(SqliteEngine::open(&path, options.max_idle_readers)?),
+            directory_alone,
+        )),
+        #[cfg(feature = "postgres")]
+        DatabaseUrl::Postgres(url) => {
+            let (engine, alone) = postgres::PgEngine::open(&url, options.max_idle_readers)?;
+            Ok((Engine::Postgres(Box::new(engine)), alone))
+        }
+        #[cfg(not(feature = "postgres"))]
+        DatabaseUrl::Postgres(_) => Err(Error::Unsupported(
+            "ce programme a été compilé sans PostgreSQL (fonctionnalité cargo « postgres ») : utilisez une base SQLite ou recompilez avec `--features postgres`".to_owned(),
+        )),
+    }
 }
 
 impl Store {
@@ -213,10 +254,7 @@ impl Store {
             }
         };
         let blobs = BlobStore::open(data_dir.join("blobs"))?;
-        let engine = Engine::Sqlite(SqliteEngine::open(
-            &data_dir.join("socle.db"),
-            options.max_idle_readers,
-        )?);
+        let (engine, database_alone) = open_engine(data_dir, &options, alone)?;
         let store = Store {
             inner: Arc::new(Inner {
                 engine,
@@ -227,8 +265,11 @@ impl Store {
                 _directory_lock: directory_lock,
             }),
         };
+        if database_alone {
+            dispatch!(store, engine => engine.clean_orphans().map(|_| ()))?;
+        }
         if alone {
-            store.clean_orphans()?;
+            store.inner.blobs.remove_temp_files()?;
             let lock = &store.inner._directory_lock;
             lock.unlock().map_err(io_context(format!(
                 "déverrouillage de {}",
@@ -246,11 +287,13 @@ impl Store {
         Ok(store)
     }
 
-    /// Removes pending versions, their tables and temporary blob files left by a crash.
-    fn clean_orphans(&self) -> Result<()> {
-        dispatch!(self, engine => engine.clean_orphans())?;
-        self.inner.blobs.remove_temp_files()?;
-        Ok(())
+    /// The engine's name and the schema version its migrations reached (`socle migrate`).
+    pub fn schema_version(&self) -> Result<(&'static str, i64)> {
+        match &self.inner.engine {
+            Engine::Sqlite(engine) => Ok(("SQLite", engine.schema_version()?)),
+            #[cfg(feature = "postgres")]
+            Engine::Postgres(engine) => Ok(("PostgreSQL", engine.schema_version()?)),
+        }
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -657,7 +700,14 @@ impl Store {
         &self,
         f: impl FnOnce(&rusqlite::Connection) -> Result<T>,
     ) -> Result<T> {
-        dispatch!(self, engine => engine.read(f))
+        match &self.inner.engine {
+            Engine::Sqlite(engine) => engine.read(f),
+            #[cfg(feature = "postgres")]
+            Engine::Postgres(_) => Err(Error::Unsupported(
+                "les requêtes sur les lignes publiées ne sont pas encore disponibles avec PostgreSQL"
+                    .to_owned(),
+            )),
+        }
     }
 }
 

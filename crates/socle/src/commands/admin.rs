@@ -4,6 +4,7 @@
 //! machine holds the data directory anyway.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use anyhow::Context;
 use catalogue::{Actor, Catalogue};
@@ -11,7 +12,7 @@ use model::{
     DatasetState, Frequency, Licence, NewDataset, NewOrganisation, NewUser, OrganisationKind, Role,
     Siren, Slug, TerritoryCode,
 };
-use store::DatasetFilter;
+use store::{DatabaseUrl, DatasetFilter, Store, StoreOptions};
 
 use super::Outcome;
 use crate::cli::{
@@ -19,10 +20,59 @@ use crate::cli::{
     UserCommand,
 };
 
-/// Opens the data directory, creating it on first use.
+/// The `--database-url` of this run (`None`: SQLite in the data directory), set once by
+/// [`use_database`] before any command opens the store.
+static DATABASE_URL: OnceLock<Option<DatabaseUrl>> = OnceLock::new();
+
+/// Records the `--database-url` flag (or `SOCLE_DATABASE_URL`), checking its syntax at once.
+pub fn use_database(url: Option<&str>) -> anyhow::Result<()> {
+    let parsed = url
+        .map(|url| url.parse::<DatabaseUrl>())
+        .transpose()
+        .map_err(|error| anyhow::anyhow!("--database-url : {error}"))?;
+    let _ = DATABASE_URL.set(parsed);
+    Ok(())
+}
+
+/// The database named by `--database-url`, if any.
+pub fn database_url() -> Option<DatabaseUrl> {
+    DATABASE_URL.get().cloned().flatten()
+}
+
+/// Opens the data directory (creating it on first use) and the database.
 pub fn open(data: &Path) -> anyhow::Result<Catalogue> {
-    Catalogue::open(data)
-        .map_err(|error| anyhow::anyhow!("dossier des données « {} » : {error}", data.display()))
+    open_with(data, database_url())
+}
+
+/// Opens the data directory with an explicit database (`None`: SQLite in the directory).
+pub fn open_with(data: &Path, database_url: Option<DatabaseUrl>) -> anyhow::Result<Catalogue> {
+    let where_ = database_url
+        .as_ref()
+        .map_or_else(String::new, |url| format!(", base {url}"));
+    let options = StoreOptions {
+        database_url,
+        ..StoreOptions::default()
+    };
+    Store::open_with(data, options)
+        .map(Catalogue::new)
+        .map_err(|error| {
+            anyhow::anyhow!(
+                "dossier des données « {} »{where_} : {error}",
+                data.display()
+            )
+        })
+}
+
+/// `socle migrate`: opening the store applies the missing migrations; says where it stands.
+pub fn migrate(data: &Path) -> anyhow::Result<Outcome> {
+    let catalogue = open(data)?;
+    let (engine, version) = catalogue.store().schema_version()?;
+    let location = database_url().map_or_else(
+        || data.join("socle.db").display().to_string(),
+        |url| url.to_string(),
+    );
+    println!("Base {engine} ({location}) : schéma à jour, version {version}.");
+    Ok(Outcome::Success)
 }
 
 pub fn init(data: &Path) -> anyhow::Result<Outcome> {
@@ -322,7 +372,8 @@ pub fn history(data: &Path, args: &HistoryArgs) -> anyhow::Result<Outcome> {
 }
 
 pub fn check(data: &Path) -> anyhow::Result<Outcome> {
-    if !data.join("socle.db").exists() {
+    // Checking must not create an empty SQLite store; a named database is opened as it is.
+    if database_url().is_none() && !data.join("socle.db").exists() {
         anyhow::bail!(
             "aucun dossier des données dans « {} » : lancer `socle init` d'abord",
             data.display()

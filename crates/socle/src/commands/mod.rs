@@ -31,6 +31,7 @@ impl Outcome {
 
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let data = cli.data_dir();
+    admin::use_database(cli.database_url.as_deref())?;
     match cli.command {
         Command::Schemas(args) => schemas::run(&args),
         Command::Validate(args) => validate::run(&args),
@@ -42,6 +43,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::History(args) => admin::history(&data, &args),
         Command::Demo => demo::run(&data),
         Command::Check => admin::check(&data),
+        Command::Migrate => admin::migrate(&data),
         Command::Serve(args) => serve::run(cli.data.as_deref(), &args),
         Command::Token(command) => serve::token(&data, &command),
     }

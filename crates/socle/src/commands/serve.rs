@@ -10,13 +10,23 @@ use anyhow::Context;
 use server::{AppState, Config};
 
 use super::Outcome;
-use super::admin::open;
+use super::admin::{database_url, open, open_with};
 use crate::cli::{ServeArgs, TokenCommand};
 
 pub fn run(data: Option<&Path>, args: &ServeArgs) -> anyhow::Result<Outcome> {
     let config = settings(data, args, std::env::vars())?;
     init_logging(&config.log);
-    let catalogue = open(&config.data)?;
+    let database = if config.database_url.is_empty() {
+        None
+    } else {
+        Some(
+            config
+                .database_url
+                .parse()
+                .map_err(|error| anyhow::anyhow!("réglage « database_url » : {error}"))?,
+        )
+    };
+    let catalogue = open_with(&config.data, database)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -56,6 +66,13 @@ fn settings(
     // `--data` (or `SOCLE_DATA`, which clap reads for it) is a global flag.
     if let Some(data) = data {
         config.data = data.to_path_buf();
+    }
+    // `--database-url` (or `SOCLE_DATABASE_URL`, which clap reads for it) is a global flag.
+    if let Some(url) = database_url() {
+        config.database_url = match url {
+            store::DatabaseUrl::Sqlite(path) => format!("sqlite:{}", path.display()),
+            store::DatabaseUrl::Postgres(url) => url,
+        };
     }
     if let Some(listen) = args.listen {
         config.listen = listen;

@@ -4,18 +4,35 @@ use crate::support::{socle, stdout};
 
 struct DataDir {
     dir: tempfile::TempDir,
+    /// `--database-url` for every command; `None`: SQLite in the data directory.
+    database_url: Option<String>,
 }
 
 impl DataDir {
     fn new() -> DataDir {
         DataDir {
             dir: tempfile::tempdir().unwrap(),
+            database_url: None,
         }
+    }
+
+    /// A data directory whose database is a PostgreSQL schema of its own (`None`, after a
+    /// loud warning, when PostgreSQL is unreachable outside CI).
+    fn on_postgres() -> Option<(DataDir, store::conformance::TestDatabase)> {
+        let database = store::conformance::TestDatabase::create()?;
+        let data = DataDir {
+            dir: tempfile::tempdir().unwrap(),
+            database_url: Some(database.url.clone()),
+        };
+        Some((data, database))
     }
 
     fn run(&self, args: &[&str]) -> std::process::Output {
         let data = self.dir.path().join("data");
         let mut all = vec!["--data", data.to_str().unwrap()];
+        if let Some(url) = &self.database_url {
+            all.extend(["--database-url", url.as_str()]);
+        }
         all.extend(args);
         socle(&all)
     }
@@ -185,4 +202,37 @@ fn the_demo_publishes_real_organisations_and_passes_its_own_check() {
         "a second demo adds nothing: {again}"
     );
     assert_eq!(data.ok(&["org", "list"]), organisations);
+}
+
+#[test]
+fn the_demo_runs_on_postgres_too() {
+    let Some((data, _database)) = DataDir::on_postgres() else {
+        return;
+    };
+    let migrated = data.ok(&["migrate"]);
+    assert!(
+        migrated.contains("Base PostgreSQL") && migrated.contains("version 2"),
+        "{migrated}"
+    );
+    let demo = data.ok(&["demo"]);
+    assert!(
+        demo.contains("Toulouse Métropole") && demo.contains("non conforme"),
+        "{demo}"
+    );
+    assert!(
+        !data.dir.path().join("data/socle.db").exists(),
+        "no SQLite file beside a PostgreSQL database"
+    );
+    assert!(data.ok(&["org", "list"]).contains("200053791"));
+    assert!(data.ok(&["check"]).contains("intègre"));
+    assert!(data.ok(&["demo"]).contains("rien n'a été ajouté"));
+}
+
+#[test]
+fn unknown_database_engines_are_refused_in_french() {
+    let data = DataDir::new();
+    let output = data.run(&["--database-url", "mysql://localhost/socle", "migrate"]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("« mysql » inconnu"), "{message}");
 }

@@ -178,7 +178,7 @@ pub(crate) fn decode_value(cell: ValueRef<'_>, ty: ColumnType) -> Result<Value, 
     })
 }
 
-fn decode_text(text: &str, ty: ColumnType) -> Value {
+pub(crate) fn decode_text(text: &str, ty: ColumnType) -> Value {
     let typed = match ty {
         ColumnType::Date => text.parse::<Date>().ok().map(Value::Date),
         ColumnType::Time => text.parse::<Time>().ok().map(Value::Time),

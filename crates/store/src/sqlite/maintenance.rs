@@ -11,15 +11,15 @@ use crate::{Problem, ProblemKind, Retention};
 
 /// A table that belongs to a version, recognised by its generated name.
 #[derive(Debug, PartialEq, Eq)]
-struct VersionTable {
-    name: String,
-    version: VersionId,
-    staging: bool,
+pub(crate) struct VersionTable {
+    pub(crate) name: String,
+    pub(crate) version: VersionId,
+    pub(crate) staging: bool,
 }
 
 /// `rows_v12`, `rows_v12_fts`, `staging_v12`, `staging_v12_fts`; FTS5's own shadow tables
 /// (`rows_v12_fts_data`...) are not matched: they live and die with their virtual table.
-fn parse_version_table(name: &str) -> Option<VersionTable> {
+pub(crate) fn parse_version_table(name: &str) -> Option<VersionTable> {
     let (staging, rest) = if let Some(rest) = name.strip_prefix("rows_v") {
         (false, rest)
     } else {

@@ -21,6 +21,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// The last migration applied (0 on an empty database).
+pub(crate) fn current(connection: &Connection) -> Result<i64> {
+    Ok(connection.query_row(
+        "SELECT coalesce(max(version), 0) FROM schema_migrations",
+        [],
+        |row| row.get(0),
+    )?)
+}
+
 pub(crate) fn run(connection: &mut Connection) -> Result<()> {
     connection.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -8,7 +8,7 @@
 
 mod catalogue;
 pub(crate) mod codec;
-mod maintenance;
+pub(crate) mod maintenance;
 mod migrate;
 mod referentials;
 mod versions;
@@ -21,8 +21,11 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavio
 
 use crate::error::{Error, Result};
 
-#[allow(unused_imports)] // For the records module.
-pub(crate) use versions::{Begun, ROW_COLUMN, column_sql_name, fts_table_name, rows_table_name};
+#[allow(unused_imports)] // For the records module and the PostgreSQL engine.
+pub(crate) use versions::{
+    Begun, MAX_INDEXED_COLUMNS, ROW_COLUMN, check_columns, check_row_width, column_sql_name,
+    fts_table_name, rows_table_name,
+};
 
 /// How long a connection waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -56,6 +59,10 @@ impl SqliteEngine {
             readers: Mutex::new(Vec::new()),
             max_idle_readers,
         })
+    }
+
+    pub(crate) fn schema_version(&self) -> Result<i64> {
+        self.read(migrate::current)
     }
 
     fn writer(&self) -> MutexGuard<'_, Connection> {

@@ -61,7 +61,7 @@ fn insert_sql(table: &str, n_columns: usize, n_rows: usize) -> String {
     )
 }
 
-fn check_row_width(row: &[Value], columns: &[ColumnDef]) -> Result<()> {
+pub(crate) fn check_row_width(row: &[Value], columns: &[ColumnDef]) -> Result<()> {
     if row.len() == columns.len() {
         return Ok(());
     }
@@ -121,7 +121,7 @@ pub(crate) fn table_exists(connection: &Connection, name: &str) -> Result<bool> 
 }
 
 /// Declared names must be distinct: queries and exports designate columns by name.
-fn check_columns(columns: &[ColumnDef]) -> Result<()> {
+pub(crate) fn check_columns(columns: &[ColumnDef]) -> Result<()> {
     if columns.len() > MAX_COLUMNS {
         return Err(Error::Invalid(format!(
             "trop de colonnes : {} (au plus {MAX_COLUMNS})",

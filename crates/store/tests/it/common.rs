@@ -1,6 +1,7 @@
 use std::cell::RefCell;
 
 use store::Store;
+use store::conformance::TestDatabase;
 use tempfile::TempDir;
 
 /// A store in its own temporary directory, removed when the returned guard is dropped.
@@ -10,21 +11,45 @@ pub fn temp_store() -> (Store, TempDir) {
     (store, dir)
 }
 
-/// A factory of fresh stores whose directories live as long as the factory.
+/// A factory of fresh stores whose directories (and PostgreSQL databases) live as long as the
+/// factory.
 pub struct StoreFactory {
     dirs: RefCell<Vec<TempDir>>,
+    databases: RefCell<Vec<TestDatabase>>,
 }
 
 impl StoreFactory {
     pub fn new() -> Self {
         StoreFactory {
             dirs: RefCell::new(Vec::new()),
+            databases: RefCell::new(Vec::new()),
         }
     }
 
     pub fn make(&self) -> Store {
         let (store, dir) = temp_store();
         self.dirs.borrow_mut().push(dir);
+        store
+    }
+
+    /// Whether PostgreSQL can be used (warns loudly, or fails under CI, when it cannot).
+    pub fn postgres_reachable(&self) -> bool {
+        match TestDatabase::create() {
+            Some(database) => {
+                self.databases.borrow_mut().push(database);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A store on a new PostgreSQL database of its own (blobs in a temporary directory).
+    pub fn make_postgres(&self) -> Store {
+        let database = TestDatabase::create().expect("PostgreSQL was reachable a moment ago");
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let store = Store::open_with(dir.path(), database.options()).expect("open store");
+        self.dirs.borrow_mut().push(dir);
+        self.databases.borrow_mut().push(database);
         store
     }
 }

@@ -1,0 +1,212 @@
+//! Crash recovery at open, and the consistency check behind `socle check`, on PostgreSQL.
+//! The same checks and messages as `sqlite/maintenance.rs`.
+
+use std::collections::HashSet;
+
+use model::{Sha256, VersionId};
+use postgres::GenericClient;
+
+use super::PgEngine;
+use super::catalogue::query_all;
+use super::codec::get;
+use super::versions::table_exists;
+use crate::error::Result;
+use crate::sqlite::maintenance::{VersionTable, parse_version_table};
+use crate::sqlite::{ROW_COLUMN, quote_identifier, rows_table_name};
+use crate::{Problem, ProblemKind, Retention};
+
+fn version_tables(db: &mut impl GenericClient) -> Result<Vec<VersionTable>> {
+    let names: Vec<String> = query_all(
+        db,
+        "SELECT tablename::text FROM pg_catalog.pg_tables WHERE schemaname = current_schema()
+           AND (tablename LIKE 'rows\\_v%' OR tablename LIKE 'staging\\_v%')",
+        &[],
+        |row| get(row, 0),
+    )?;
+    Ok(names
+        .iter()
+        .filter_map(|name| parse_version_table(name))
+        .collect())
+}
+
+fn versions_with_status(db: &mut impl GenericClient, statuses: &[&str]) -> Result<HashSet<i64>> {
+    let statuses: Vec<String> = statuses.iter().map(|status| (*status).to_owned()).collect();
+    let ids: Vec<i64> = query_all(
+        db,
+        "SELECT version_id FROM version WHERE status = ANY($1)",
+        &[&statuses],
+        |row| get(row, 0),
+    )?;
+    Ok(ids.into_iter().collect())
+}
+
+impl PgEngine {
+    /// Removes what interrupted publications left: pending versions and every version table
+    /// that no committed version owns; then shares the instance lock taken at open.
+    pub(crate) fn clean_orphans(&self) -> Result<()> {
+        self.transaction(|tx| {
+            tx.execute("DELETE FROM version WHERE status = 'pending'", &[])?;
+            let committed = versions_with_status(tx, &["published", "superseded"])?;
+            for table in version_tables(tx)? {
+                if table.staging || !committed.contains(&table.version.0) {
+                    tx.batch_execute(&format!(
+                        "DROP TABLE IF EXISTS {}",
+                        quote_identifier(&table.name)
+                    ))?;
+                }
+            }
+            Ok(())
+        })?;
+        self.share_instance_lock()
+    }
+
+    /// Every (version, blob) pair, for the blob integrity check.
+    pub(crate) fn version_blobs(&self) -> Result<Vec<(VersionId, Sha256)>> {
+        self.read(|db| {
+            let pairs: Vec<(i64, String)> = query_all(
+                db,
+                "SELECT version_id, sha256 FROM version WHERE status <> 'pending' ORDER BY version_id",
+                &[],
+                |row| Ok((get(row, 0)?, get(row, 1)?)),
+            )?;
+            Ok(pairs
+                .into_iter()
+                .filter_map(|(id, hex)| Some((VersionId(id), Sha256::parse_hex(&hex).ok()?)))
+                .collect())
+        })
+    }
+
+    /// The database's side of `Store::check`.
+    pub(crate) fn check_tables(&self, retention: Retention) -> Result<Vec<Problem>> {
+        self.read(|db| {
+            let mut problems = Vec::new();
+            check_live_versions(db, &mut problems)?;
+            check_kept_versions(db, retention, &mut problems)?;
+            check_orphans(db, &mut problems)?;
+            Ok(problems)
+        })
+    }
+}
+
+fn problem(kind: ProblemKind, message: String) -> Problem {
+    Problem { kind, message }
+}
+
+/// Each live version is published, has its table, its declared row count and an open period.
+fn check_live_versions(db: &mut impl GenericClient, problems: &mut Vec<Problem>) -> Result<()> {
+    let live: Vec<(i64, i64, String, Option<i64>, i64)> = query_all(
+        db,
+        "SELECT r.resource_id, v.version_id, v.status, v.row_count,
+                (SELECT count(*) FROM live_period p WHERE p.resource_id = r.resource_id AND p.version_id = v.version_id AND p.live_until IS NULL)
+         FROM resource r JOIN version v ON v.version_id = r.live_version_id",
+        &[],
+        |row| Ok((get(row, 0)?, get(row, 1)?, get(row, 2)?, get(row, 3)?, get(row, 4)?)),
+    )?;
+    for (resource, version, status, row_count, open_periods) in live {
+        if status != "published" {
+            problems.push(problem(
+                ProblemKind::InconsistentLivePointer,
+                format!(
+                    "ressource {resource} : la version en ligne {version} a le statut « {status} »"
+                ),
+            ));
+        }
+        if open_periods != 1 {
+            problems.push(problem(
+                ProblemKind::InconsistentLivePointer,
+                format!("ressource {resource} : la période de mise en ligne de la version {version} n'est pas ouverte"),
+            ));
+        }
+        let table = rows_table_name(VersionId(version));
+        if !table_exists(db, &table)? {
+            problems.push(problem(
+                ProblemKind::MissingTable,
+                format!("ressource {resource} : la table de la version en ligne {version} manque"),
+            ));
+            continue;
+        }
+        let actual: i64 = get(
+            &db.query_one(
+                &format!(
+                    "SELECT count({}) FROM {}",
+                    quote_identifier(ROW_COLUMN),
+                    quote_identifier(&table)
+                ),
+                &[],
+            )?,
+            0,
+        )?;
+        if Some(actual) != row_count {
+            problems.push(problem(
+                ProblemKind::RowCountMismatch,
+                format!(
+                    "version {version} : {actual} lignes en table, {} annoncées",
+                    row_count.map_or("aucune".to_owned(), |n| n.to_string())
+                ),
+            ));
+        }
+    }
+    let stray: Vec<(i64, i64)> = query_all(
+        db,
+        "SELECT v.version_id, v.resource_id FROM version v JOIN resource r USING (resource_id)
+         WHERE v.status = 'published' AND r.live_version_id IS DISTINCT FROM v.version_id",
+        &[],
+        |row| Ok((get(row, 0)?, get(row, 1)?)),
+    )?;
+    for (version, resource) in stray {
+        problems.push(problem(
+            ProblemKind::InconsistentLivePointer,
+            format!(
+                "version {version} : marquée publiée mais la ressource {resource} en sert une autre"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// With `Retention::KeepAll`, every superseded version keeps its table.
+fn check_kept_versions(
+    db: &mut impl GenericClient,
+    retention: Retention,
+    problems: &mut Vec<Problem>,
+) -> Result<()> {
+    if retention != Retention::KeepAll {
+        return Ok(());
+    }
+    for version in versions_with_status(db, &["superseded"])? {
+        if !table_exists(db, &rows_table_name(VersionId(version)))? {
+            problems.push(problem(
+                ProblemKind::MissingTable,
+                format!("version {version} : la table de cette version remplacée manque"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_orphans(db: &mut impl GenericClient, problems: &mut Vec<Problem>) -> Result<()> {
+    let committed = versions_with_status(db, &["published", "superseded"])?;
+    let pending = versions_with_status(db, &["pending"])?;
+    for table in version_tables(db)? {
+        let owned = if table.staging {
+            pending.contains(&table.version.0)
+        } else {
+            committed.contains(&table.version.0)
+        };
+        if !owned {
+            problems.push(problem(
+                ProblemKind::OrphanTable,
+                format!("table orpheline « {} »", table.name),
+            ));
+        }
+    }
+    let mut pending: Vec<i64> = pending.into_iter().collect();
+    pending.sort_unstable();
+    for version in pending {
+        problems.push(problem(
+            ProblemKind::PendingVersion,
+            format!("version {version} : chargement en cours ou interrompu (nettoyée à la prochaine ouverture exclusive)"),
+        ));
+    }
+    Ok(())
+}

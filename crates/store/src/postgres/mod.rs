@@ -1,0 +1,219 @@
+//! The PostgreSQL engine: the same catalogue and version tables as the SQLite engine, in one
+//! PostgreSQL database shared by any number of Socle processes.
+//!
+//! Connections: the synchronous `postgres` client (the store API is synchronous; the server
+//! calls it on tokio's blocking pool), kept in a small pool of idle connections, more opened on
+//! demand. Unlike SQLite there is no single writer: PostgreSQL runs concurrent write
+//! transactions itself, and row locks (`SELECT … FOR UPDATE` on the resource) serialise what
+//! must be serialised across processes.
+//!
+//! Crash leftovers (pending versions, staging tables) may only be removed by a process that has
+//! the database to itself, as with SQLite's directory lock: every process holds a shared
+//! advisory lock on a session connection for its lifetime, and cleaning needs the exclusive one.
+
+mod catalogue;
+mod codec;
+mod maintenance;
+mod migrate;
+mod referentials;
+mod versions;
+
+use std::str::FromStr;
+use std::sync::{Mutex, MutexGuard};
+
+use postgres::error::SqlState;
+use postgres::{Client, Config, NoTls, Transaction};
+
+use crate::error::{Error, Result};
+
+/// The first half of the advisory lock key of a Socle instance (any constant); the second is a
+/// hash of the schema, since several instances may share a database, one schema each.
+const INSTANCE_LOCK: i32 = 0x534F_434C;
+
+pub(crate) struct PgEngine {
+    config: Config,
+    /// Idle connections, reused; more are opened on demand when all are busy.
+    idle: Mutex<Vec<Client>>,
+    max_idle: usize,
+    /// Holds the instance advisory lock (exclusive while cleaning, shared afterwards).
+    session: Mutex<Option<Client>>,
+}
+
+impl PgEngine {
+    /// Connects, applies pending migrations, and says whether this process is alone on the
+    /// database (it then holds the exclusive instance lock until [`PgEngine::clean_orphans`]).
+    pub(crate) fn open(url: &str, max_idle: usize) -> Result<(PgEngine, bool)> {
+        let config = Config::from_str(url).map_err(|error| {
+            Error::Unsupported(format!("adresse PostgreSQL illisible : {error}"))
+        })?;
+        let mut session = connect(&config)?;
+        let alone: bool = session
+            .query_one(
+                "SELECT pg_try_advisory_lock($1, hashtext(current_schema()))",
+                &[&INSTANCE_LOCK],
+            )?
+            .try_get(0)?;
+        if !alone {
+            session.execute(
+                "SELECT pg_advisory_lock_shared($1, hashtext(current_schema()))",
+                &[&INSTANCE_LOCK],
+            )?;
+        }
+        migrate::run(&mut session)?;
+        let engine = PgEngine {
+            config,
+            idle: Mutex::new(Vec::new()),
+            max_idle: max_idle.max(1),
+            session: Mutex::new(Some(session)),
+        };
+        Ok((engine, alone))
+    }
+
+    /// Turns the exclusive instance lock taken at open into a shared one.
+    fn share_instance_lock(&self) -> Result<()> {
+        let mut session = lock(&self.session);
+        if let Some(session) = session.as_mut() {
+            session.execute(
+                "SELECT pg_advisory_lock_shared($1, hashtext(current_schema()))",
+                &[&INSTANCE_LOCK],
+            )?;
+            session.execute(
+                "SELECT pg_advisory_unlock($1, hashtext(current_schema()))",
+                &[&INSTANCE_LOCK],
+            )?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn schema_version(&self) -> Result<i64> {
+        self.read(migrate::current)
+    }
+
+    fn connection(&self) -> Result<Pooled<'_>> {
+        let pooled = lock(&self.idle).pop();
+        let client = match pooled {
+            Some(client) if !client.is_closed() => client,
+            Some(closed) => {
+                discard(closed);
+                connect(&self.config)?
+            }
+            None => connect(&self.config)?,
+        };
+        Ok(Pooled {
+            engine: self,
+            client: Some(client),
+        })
+    }
+
+    /// Runs `f` in a transaction, committed if `f` succeeds (rolled back otherwise).
+    pub(crate) fn transaction<T>(
+        &self,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut connection = self.connection()?;
+        let mut transaction = connection.client().transaction()?;
+        let value = f(&mut transaction)?;
+        transaction.commit()?;
+        Ok(value)
+    }
+
+    /// Runs `f` on a connection outside any explicit transaction (each statement its snapshot).
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
+        let mut connection = self.connection()?;
+        f(connection.client())
+    }
+}
+
+impl Drop for PgEngine {
+    fn drop(&mut self) {
+        let mut clients: Vec<Client> = std::mem::take(&mut *lock(&self.idle));
+        clients.extend(lock(&self.session).take());
+        discard_all(clients);
+    }
+}
+
+/// A pooled connection, given back when dropped.
+struct Pooled<'a> {
+    engine: &'a PgEngine,
+    client: Option<Client>,
+}
+
+impl Pooled<'_> {
+    fn client(&mut self) -> &mut Client {
+        self.client
+            .as_mut()
+            .expect("a pooled connection is present until dropped")
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        let Some(client) = self.client.take() else {
+            return;
+        };
+        let mut idle = lock(&self.engine.idle);
+        if idle.len() < self.engine.max_idle && !client.is_closed() {
+            idle.push(client);
+        } else {
+            drop(idle);
+            discard(client);
+        }
+    }
+}
+
+fn connect(config: &Config) -> Result<Client> {
+    config
+        .connect(NoTls)
+        .map_err(|error| Error::Unsupported(format!("connexion à PostgreSQL impossible : {error}")))
+}
+
+/// Each synchronous client owns a small tokio runtime, which must not be dropped on an async
+/// thread (tokio panics): clients are closed on a thread of their own.
+fn discard(client: Client) {
+    discard_all(vec![client]);
+}
+
+fn discard_all(clients: Vec<Client>) {
+    if clients.is_empty() {
+        return;
+    }
+    let closing = std::thread::spawn(move || drop(clients));
+    let _ = closing.join();
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the pool leaves a usable list of connections.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Turns a constraint violation into a [`Error::Conflict`] with a message for users; `rules`
+/// pairs a constraint name (`"organisation_siren_key"`, or `"UNIQUE"` / `"FOREIGN KEY"` for any
+/// of that kind) with the French explanation.
+pub(crate) fn on_constraint(error: postgres::Error, rules: &[(&str, &str)]) -> Error {
+    let Some(database_error) = error.as_db_error() else {
+        return Error::Postgres(error);
+    };
+    let code = database_error.code();
+    if *code != SqlState::UNIQUE_VIOLATION && *code != SqlState::FOREIGN_KEY_VIOLATION {
+        return Error::Postgres(error);
+    }
+    let constraint = database_error.constraint().unwrap_or_default();
+    for (name, explanation) in rules {
+        let by_kind = (*name == "FOREIGN KEY" && *code == SqlState::FOREIGN_KEY_VIOLATION)
+            || (*name == "UNIQUE" && *code == SqlState::UNIQUE_VIOLATION);
+        if constraint == *name || by_kind {
+            return Error::Conflict((*explanation).to_owned());
+        }
+    }
+    if *code == SqlState::FOREIGN_KEY_VIOLATION {
+        return Error::Conflict(
+            "opération impossible : un élément lié n'existe pas ou est encore utilisé".to_owned(),
+        );
+    }
+    Error::Conflict(format!(
+        "contrainte non respectée : {}",
+        database_error.message()
+    ))
+}

@@ -1,0 +1,108 @@
+use model::{ColumnDef, ColumnType, Value, VersionStatus};
+use store::conformance::{SIREN_MONTPELLIER, TestDatabase, create_resource, new_version, publish};
+use store::{DatabaseUrl, Store, StoreOptions, VersionStart};
+
+/// A store on its own PostgreSQL schema, or `None` when PostgreSQL is unreachable outside CI.
+fn postgres_store() -> Option<(Store, TestDatabase, tempfile::TempDir)> {
+    let database = TestDatabase::create()?;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_with(dir.path(), database.options()).unwrap();
+    Some((store, database, dir))
+}
+
+#[test]
+fn works_from_tokio_blocking_threads_and_drops_on_async_ones() {
+    let Some((store, _database, _dir)) = postgres_store() else {
+        return;
+    };
+    let resources: Vec<_> = (0..4)
+        .map(|index| create_resource(&store, SIREN_MONTPELLIER, &format!("menus-{index}"), None))
+        .collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let published = runtime.block_on(async {
+        let mut tasks = Vec::new();
+        // The synchronous client blocks: like the server, call it on the blocking pool only.
+        for (index, resource) in resources.into_iter().enumerate() {
+            let store = store.clone();
+            tasks.push(tokio::task::spawn_blocking(move || {
+                let columns = [ColumnDef::new("plat", ColumnType::Text)];
+                let rows = vec![vec![Value::from(format!("plat {index}"))]];
+                publish(
+                    &store,
+                    &resource,
+                    format!("v{index}").as_bytes(),
+                    &columns,
+                    &rows,
+                )
+            }));
+        }
+        let mut published = Vec::new();
+        for task in tasks {
+            published.push(task.await.unwrap());
+        }
+        // The last handle dropped on an async thread: the pool's clients must not panic there.
+        drop(store);
+        published
+    });
+    assert_eq!(published.len(), 4);
+    assert!(
+        published
+            .iter()
+            .all(|version| version.status == VersionStatus::Published)
+    );
+}
+
+#[test]
+fn two_processes_share_one_database() {
+    let Some((first, database, _dir)) = postgres_store() else {
+        return;
+    };
+    let second_dir = tempfile::tempdir().unwrap();
+    let resource = create_resource(&first, SIREN_MONTPELLIER, "menus", None);
+    let columns = [ColumnDef::new("plat", ColumnType::Text)];
+    let VersionStart::Loading(mut load) = first
+        .create_version_table(&new_version(&first, &resource, b"v1"), &columns)
+        .unwrap()
+    else {
+        panic!("new bytes start a load");
+    };
+    load.append([vec![Value::from("gratin")]]).unwrap();
+
+    // A second server opening the database meanwhile must not take the load for a crash's leftover.
+    let second = Store::open_with(second_dir.path(), database.options()).unwrap();
+    let committed = first.commit_version(load, None, true).unwrap();
+    assert_eq!(
+        second
+            .live_version(resource.id)
+            .unwrap()
+            .map(|version| version.id),
+        Some(committed.id),
+        "a publication through one process is visible through the other at once"
+    );
+    assert!(second.check().unwrap().iter().all(|problem| {
+        problem.kind == store::ProblemKind::MissingBlob // The blob lives in the first's directory.
+    }));
+}
+
+#[test]
+fn unreachable_or_malformed_urls_say_so_in_french() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = StoreOptions {
+        database_url: Some(DatabaseUrl::Postgres(
+            "postgres://nobody@127.0.0.1:1/nothing?connect_timeout=2".to_owned(),
+        )),
+        ..StoreOptions::default()
+    };
+    let error = Store::open_with(dir.path(), options)
+        .err()
+        .expect("no server on port 1");
+    assert!(
+        error
+            .to_string()
+            .starts_with("connexion à PostgreSQL impossible"),
+        "{error}"
+    );
+}
