@@ -25,6 +25,7 @@ mod detect;
 mod error;
 mod keyhash;
 mod plan;
+mod quick;
 mod report;
 mod schema;
 mod simple_pattern;

@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use crate::custom::{CustomCheck, CustomError};
 use crate::keyhash::{KeyHasher, Prehashed};
+use crate::quick::{Quick, QuickCheck};
 use crate::report::{self, Details, ErrorCode, Report, ReportError, Stats};
 use crate::schema::{Field, FieldsMatch, Schema, Violation};
 use crate::value::Value;
@@ -38,6 +39,18 @@ struct Column {
     /// Schema index, or `None` for a column the schema does not declare (read as `any`).
     schema_index: Option<usize>,
     field: Arc<Field>,
+    /// The cell check that builds no value, for the usual valid cells.
+    quick: QuickCheck,
+}
+
+impl Column {
+    fn new(schema_index: Option<usize>, field: Arc<Field>) -> Column {
+        Column {
+            schema_index,
+            quick: QuickCheck::new(&field),
+            field,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -139,10 +152,7 @@ impl Plan {
             shared
                 .iter()
                 .enumerate()
-                .map(|(index, field)| Column {
-                    schema_index: Some(index),
-                    field: field.clone(),
-                })
+                .map(|(index, field)| Column::new(Some(index), field.clone()))
                 .collect()
         } else {
             let matched = match_labels(fields, labels, mode);
@@ -151,14 +161,8 @@ impl Plan {
                 .iter()
                 .zip(labels)
                 .map(|(schema_index, label)| match schema_index {
-                    Some(index) => Column {
-                        schema_index: Some(*index),
-                        field: shared[*index].clone(),
-                    },
-                    None => Column {
-                        schema_index: None,
-                        field: Arc::new(extra_field(label)),
-                    },
+                    Some(index) => Column::new(Some(*index), shared[*index].clone()),
+                    None => Column::new(None, Arc::new(extra_field(label))),
                 })
                 .collect()
         };
@@ -301,10 +305,30 @@ impl Plan {
         if !self.custom_checks.is_empty() {
             custom_cells.resize(self.n_schema_fields, None);
         }
+        // Without values to hand back, cells that feed no key can take the fast path.
+        let quick_allowed = values.is_none();
         for (position, column) in self.columns.iter().enumerate() {
             let source = cells.get(position).copied();
-            part.violations.clear();
             let field = &*column.field;
+            if quick_allowed && !self.key_columns[position] {
+                match column.quick.check(field, source) {
+                    Quick::Null => {
+                        blank_cells += 1;
+                        continue;
+                    }
+                    Quick::Value => {
+                        if let (Some(index), Some(text)) = (column.schema_index, source)
+                            && !custom_cells.is_empty()
+                            && custom_cells[index].is_none()
+                        {
+                            custom_cells[index] = Some(text);
+                        }
+                        continue;
+                    }
+                    Quick::Unsure => {}
+                }
+            }
+            part.violations.clear();
             let (value, type_error) = field.read_cell(source, &mut part.violations);
             if value.is_null() && !type_error {
                 blank_cells += 1;

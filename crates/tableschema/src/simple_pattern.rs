@@ -19,7 +19,15 @@ const STEP_BUDGET: u32 = 4096;
 #[derive(Debug, Clone)]
 pub(crate) struct SimplePattern {
     nodes: Vec<Node>,
+    /// The same pattern as a few fixed-length shapes (one byte set per position), when it has
+    /// no open repetition: `^\d{14}$` is one shape of 14 digit sets; an optional group gives two
+    /// shapes. Matching is then one set test per byte, with no backtracking.
+    shapes: Option<Vec<Vec<ByteSet>>>,
 }
+
+/// Most shapes a pattern may expand to, and longest shape, for the fixed-length path.
+const MAX_SHAPES: usize = 8;
+const MAX_SHAPE_LEN: usize = 64;
 
 #[derive(Debug, Clone)]
 struct Node {
@@ -51,7 +59,8 @@ impl SimplePattern {
         if parser.peek() == Some('$') {
             parser.position += 1;
         }
-        (parser.position == chars.len()).then_some(SimplePattern { nodes })
+        let shapes = shapes_of(&nodes);
+        (parser.position == chars.len()).then_some(SimplePattern { nodes, shapes })
     }
 
     /// Whether the whole text matches, or `None` when the fast path cannot tell (non-ASCII
@@ -61,12 +70,67 @@ impl SimplePattern {
         if !text.is_ascii() {
             return None;
         }
+        if let Some(shapes) = &self.shapes {
+            let bytes = text.as_bytes();
+            return Some(shapes.iter().any(|shape| {
+                shape.len() == bytes.len()
+                    && shape
+                        .iter()
+                        .zip(bytes)
+                        .all(|(set, byte)| set >> byte & 1 == 1)
+            }));
+        }
         let mut matcher = Matcher {
             text: text.as_bytes(),
             steps: 0,
         };
         matcher.sequence(&self.nodes, None, 0).ok()
     }
+}
+
+/// The fixed-length shapes `nodes` match, or `None` when a repetition is open-ended or the
+/// shapes would be too many or too long.
+fn shapes_of(nodes: &[Node]) -> Option<Vec<Vec<ByteSet>>> {
+    let mut shapes: Vec<Vec<ByteSet>> = vec![Vec::new()];
+    for node in nodes {
+        let atom_shapes = match &node.atom {
+            Atom::Class(set) => vec![vec![*set]],
+            Atom::Group(inner) => shapes_of(inner)?,
+        };
+        if node.max == u32::MAX || node.max > MAX_SHAPE_LEN as u32 {
+            return None;
+        }
+        // The shapes of `count` repetitions of the atom, for each allowed count.
+        let mut repeated: Vec<Vec<ByteSet>> = Vec::new();
+        let mut current: Vec<Vec<ByteSet>> = vec![Vec::new()];
+        for count in 0..=node.max {
+            if count >= node.min {
+                repeated.extend(current.iter().cloned());
+            }
+            if count < node.max {
+                current = concat(&current, &atom_shapes)?;
+            }
+        }
+        shapes = concat(&shapes, &repeated)?;
+    }
+    Some(shapes)
+}
+
+/// Every shape of `left` followed by every shape of `right`, within the limits.
+fn concat(left: &[Vec<ByteSet>], right: &[Vec<ByteSet>]) -> Option<Vec<Vec<ByteSet>>> {
+    if left.len() * right.len() > MAX_SHAPES {
+        return None;
+    }
+    let mut out = Vec::with_capacity(left.len() * right.len());
+    for head in left {
+        for tail in right {
+            if head.len() + tail.len() > MAX_SHAPE_LEN {
+                return None;
+            }
+            out.push(head.iter().chain(tail).copied().collect());
+        }
+    }
+    Some(out)
 }
 
 struct Parser<'a> {
@@ -441,6 +505,29 @@ mod tests {
                 agrees(pattern, text);
             }
         }
+    }
+
+    #[test]
+    fn fixed_length_patterns_match_by_shape() {
+        let shape_count = |pattern: &str| {
+            SimplePattern::compile(pattern)
+                .and_then(|simple| simple.shapes)
+                .map(|shapes| shapes.len())
+        };
+        assert_eq!(shape_count(r"^\d{14}$"), Some(1));
+        assert_eq!(
+            shape_count(r"^[0-9]{4}\-[0-9]{2}\-[0-9]{2}(\/[0-9]{4}\-[0-9]{2}\-[0-9]{2})?$"),
+            Some(2)
+        );
+        assert_eq!(shape_count(r"^[0-9]{8}(\-[0-9])?$"), Some(2));
+        // Open or long repetitions keep the backtracking matcher.
+        assert_eq!(shape_count(r"^[0-9]+(\.[0-9]+)?$"), None);
+        assert_eq!(shape_count(r"^(.){1,256}$"), None);
+        let dates = SimplePattern::compile(r"^\d{4}-\d{2}(/\d{4}-\d{2})?$").unwrap();
+        assert_eq!(dates.full_match("2021-05/2021-10"), Some(true));
+        assert_eq!(dates.full_match("2021-05"), Some(true));
+        assert_eq!(dates.full_match("2021-05/"), Some(false));
+        assert_eq!(dates.full_match("2021-5"), Some(false));
     }
 
     #[test]

@@ -34,6 +34,12 @@ pub fn is_valid_siren(text: &str) -> bool {
 
 /// What is wrong with `text` as a SIREN, or `None` when it is valid.
 pub fn siren_problem(text: &str) -> Option<IdentifierProblem> {
+    // Fast path, by far the usual case: nine ASCII digits with a right key.
+    if let Some(ascii) = ascii_digits::<9>(text)
+        && ascii_luhn_is_valid(ascii)
+    {
+        return None;
+    }
     let digits = match compact_digits(text, 9) {
         Ok(digits) => digits,
         Err(problem) => return Some(problem),
@@ -101,6 +107,30 @@ pub(crate) fn compact_digits(text: &str, expected: usize) -> Result<Digits, Iden
         });
     }
     Ok(Digits::from_ascii(trimmed.as_bytes()))
+}
+
+/// `text` as exactly `N` ASCII digits, if it is that.
+#[inline]
+pub(crate) fn ascii_digits<const N: usize>(text: &str) -> Option<&[u8; N]> {
+    let ascii: &[u8; N] = text.as_bytes().try_into().ok()?;
+    ascii.iter().all(u8::is_ascii_digit).then_some(ascii)
+}
+
+/// [`luhn_is_valid`] on ASCII digits of a known count (which lets the loop unroll): the
+/// fast path of the usual, well-formed cells.
+#[inline]
+pub(crate) fn ascii_luhn_is_valid<const N: usize>(ascii: &[u8; N]) -> bool {
+    const DOUBLED: [u32; 10] = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9];
+    let mut sum = 0u32;
+    for (position, byte) in ascii.iter().rev().enumerate() {
+        let digit = usize::from(byte.wrapping_sub(b'0')).min(9);
+        sum += if position % 2 == 0 {
+            digit as u32
+        } else {
+            DOUBLED[digit]
+        };
+    }
+    sum.is_multiple_of(10)
 }
 
 /// The Luhn check on decimal digits (values 0-9).
@@ -356,6 +386,18 @@ mod tests {
     fn luhn_matches_known_values() {
         assert!(luhn_is_valid(&[7, 8, 9, 4, 9]));
         assert!(!luhn_is_valid(&[7, 8, 9, 4]));
+    }
+
+    proptest::proptest! {
+        /// The fast path on ASCII digits decides as the general check does.
+        #[test]
+        fn ascii_luhn_agrees_with_the_digit_luhn(text in "[0-9]{14}") {
+            let ascii: &[u8; 14] = text.as_bytes().try_into().unwrap();
+            let values: Vec<u8> = text.bytes().map(|byte| byte - b'0').collect();
+            proptest::prop_assert_eq!(ascii_luhn_is_valid(ascii), luhn_is_valid(&values));
+            let prefix: &[u8; 9] = ascii[..9].try_into().unwrap();
+            proptest::prop_assert_eq!(ascii_luhn_is_valid(prefix), luhn_is_valid(&values[..9]));
+        }
     }
 
     #[test]

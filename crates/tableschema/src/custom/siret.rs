@@ -8,7 +8,9 @@
 //! - every other SIRET must pass the Luhn key;
 //! - and in both cases the first 9 digits must be a valid SIREN.
 
-use super::siren::{IdentifierProblem, compact_digits, luhn_is_valid};
+use super::siren::{
+    IdentifierProblem, ascii_digits, ascii_luhn_is_valid, compact_digits, luhn_is_valid,
+};
 
 pub(crate) const NAME: &str = "french-siret-value";
 
@@ -24,6 +26,14 @@ pub fn is_valid_siret(text: &str) -> bool {
 
 /// What is wrong with `text` as a SIRET, or `None` when it is valid.
 pub fn siret_problem(text: &str) -> Option<IdentifierProblem> {
+    // Fast path, by far the usual case: 14 ASCII digits outside La Poste, both keys right.
+    if let Some(ascii) = ascii_digits::<14>(text)
+        && !ascii.starts_with(b"356000000")
+        && ascii_luhn_is_valid(ascii)
+        && ascii[..9].try_into().is_ok_and(ascii_luhn_is_valid::<9>)
+    {
+        return None;
+    }
     let digits = match compact_digits(text, 14) {
         Ok(digits) => digits,
         Err(problem) => return Some(problem),
