@@ -252,7 +252,7 @@ fn dataset_view(
         description: dataset
             .description
             .split("\n\n")
-            .map(|paragraph| paragraph.trim().to_owned())
+            .map(|paragraph| super::index::summary(paragraph, usize::MAX))
             .filter(|paragraph| !paragraph.is_empty())
             .collect(),
         archived: dataset.state == DatasetState::Archived,

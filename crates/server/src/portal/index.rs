@@ -254,11 +254,12 @@ pub(crate) fn theme_label(code: &str) -> String {
     label.to_owned()
 }
 
-/// The first `max` characters of a Markdown description, as plain text, cut at a word.
+/// The first `max` characters of a Markdown description, as plain text (emphasis marks and
+/// line breaks removed), cut at a word.
 pub(crate) fn summary(description: &str, max: usize) -> String {
     let plain: String = description
         .chars()
-        .filter(|c| !matches!(c, '#' | '*' | '_' | '`'))
+        .filter(|c| !matches!(c, '#' | '*' | '`'))
         .map(|c| if c.is_whitespace() { ' ' } else { c })
         .collect();
     let plain = plain.split_whitespace().collect::<Vec<_>>().join(" ");
