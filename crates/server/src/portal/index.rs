@@ -110,6 +110,7 @@ impl Snapshot {
             badge: entry.badge(),
             updated: french_date(updated),
             updated_iso: updated.to_string(),
+            updated_at: updated,
         }
     }
 }
@@ -179,6 +180,9 @@ pub(crate) struct DatasetCard {
     pub updated: String,
     /// For `<time datetime>`.
     pub updated_iso: String,
+    /// For sorting (ISO text does not sort when fractions of seconds differ in length).
+    #[serde(skip)]
+    pub updated_at: model::jiff::Timestamp,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -292,6 +292,18 @@ async fn search_folds_accents_and_filters_by_facets() {
         menus.contains("Non conforme au schéma"),
         "Marvejols' menus: {menus}"
     );
+    let recent = html(&app, "/datasets?tri=recent").await;
+    let times: Vec<model::jiff::Timestamp> = recent
+        .split("<time datetime=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].parse().unwrap())
+        .collect();
+    assert_eq!(times.len(), 20, "first page of 20");
+    assert!(times.windows(2).all(|pair| pair[0] >= pair[1]), "{times:?}");
+    assert!(
+        recent.contains("rel=\"next\""),
+        "more than 20 demo datasets"
+    );
     let none = html(&app, "/datasets?q=zzzzzz").await;
     assert!(none.contains("Aucun jeu de données ne correspond"));
     let bad = get_page(&app, "/datasets?page=abc").await;
