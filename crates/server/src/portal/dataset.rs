@@ -157,7 +157,7 @@ pub(crate) async fn page(
             "Paramètres invalides : ressource, limit et offset sont des nombres entiers positifs.",
         )
     })?;
-    let base = public_base(&headers);
+    let base = public_base(&headers, state.config.trust_forwarded_for);
     let tiles = state.config.portal_map_tiles_url.clone();
     let view = state
         .blocking(move |catalogue| {
@@ -168,8 +168,9 @@ pub(crate) async fn page(
     state.portal.render("jeu.html", Nav::Datasets, &view)
 }
 
-/// `http://host` from the request, for copyable commands and snippets.
-pub(crate) fn public_base(headers: &HeaderMap) -> String {
+/// `http(s)://host` from the request, for copyable commands and snippets. The scheme comes
+/// from `X-Forwarded-Proto` only behind a trusted reverse proxy (`trust_forwarded_for`).
+pub(crate) fn public_base(headers: &HeaderMap, trust_proxy: bool) -> String {
     let host = headers
         .get(axum::http::header::HOST)
         .and_then(|value| value.to_str().ok())
@@ -178,7 +179,12 @@ pub(crate) fn public_base(headers: &HeaderMap) -> String {
                 .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
         })
         .unwrap_or("127.0.0.1:8080");
-    format!("http://{host}")
+    let https = trust_proxy
+        && headers
+            .get("x-forwarded-proto")
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"));
+    format!("{}://{host}", if https { "https" } else { "http" })
 }
 
 fn dataset_view(
@@ -219,6 +225,7 @@ fn dataset_view(
         .iter()
         .map(|(resource, live, versions)| {
             resource_view(
+                store,
                 resource,
                 live.as_ref(),
                 versions,
@@ -245,7 +252,7 @@ fn dataset_view(
         description: dataset
             .description
             .split("\n\n")
-            .map(|paragraph| paragraph.trim().to_owned())
+            .map(|paragraph| super::index::summary(paragraph, usize::MAX))
             .filter(|paragraph| !paragraph.is_empty())
             .collect(),
         archived: dataset.state == DatasetState::Archived,
@@ -288,6 +295,7 @@ fn frequency_label(frequency: model::Frequency) -> String {
 }
 
 fn resource_view(
+    store: &Store,
     resource: &Resource,
     live: Option<&Version>,
     versions: &[Version],
@@ -316,7 +324,7 @@ fn resource_view(
             id: version.id.0,
             rows: version.row_count.unwrap_or(0),
             since: version.live_from.map(french_datetime).unwrap_or_default(),
-            downloads: downloads(resource, version),
+            downloads: downloads(resource, version, has_coordinates(store, version)),
         }),
         versions: versions
             .iter()
@@ -325,7 +333,23 @@ fn resource_view(
     }
 }
 
-fn downloads(resource: &Resource, version: &Version) -> Vec<Download> {
+/// Whether the version's rows have coordinates (else its GeoJSON export would be refused).
+fn has_coordinates(store: &Store, version: &Version) -> bool {
+    let Ok(Some(columns)) = store.version_columns(version.id) else {
+        return false;
+    };
+    let fields: Vec<store::records::OutputField> = columns
+        .into_iter()
+        .map(|column| store::records::OutputField {
+            name: column.name,
+            ty: column.ty,
+        })
+        .collect();
+    crate::api::exports::find_geometry(store, version.id, &model::query::Query::default(), &fields)
+        .is_ok()
+}
+
+fn downloads(resource: &Resource, version: &Version, geographic: bool) -> Vec<Download> {
     let mut list = vec![Download {
         label: "Fichier d'origine",
         url: format!("/api/v1/versions/{}/original", version.id),
@@ -338,6 +362,9 @@ fn downloads(resource: &Resource, version: &Version) -> Vec<Download> {
         ("NDJSON", "ndjson"),
         ("GeoJSON", "geojson"),
     ] {
+        if format == "geojson" && !geographic {
+            continue;
+        }
         list.push(Download {
             label,
             url: format!("/api/v1/resources/{}/exports/{format}", resource.id),

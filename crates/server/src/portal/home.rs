@@ -122,7 +122,7 @@ fn latest(snapshot: &Snapshot) -> Vec<DatasetCard> {
         .iter()
         .map(|entry| snapshot.card(entry))
         .collect();
-    cards.sort_by(|a, b| b.updated_iso.cmp(&a.updated_iso));
+    cards.sort_by_key(|card| std::cmp::Reverse(card.updated_at));
     cards.truncate(LATEST);
     cards
 }

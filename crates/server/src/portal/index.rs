@@ -110,6 +110,7 @@ impl Snapshot {
             badge: entry.badge(),
             updated: french_date(updated),
             updated_iso: updated.to_string(),
+            updated_at: updated,
         }
     }
 }
@@ -179,6 +180,9 @@ pub(crate) struct DatasetCard {
     pub updated: String,
     /// For `<time datetime>`.
     pub updated_iso: String,
+    /// For sorting (ISO text does not sort when fractions of seconds differ in length).
+    #[serde(skip)]
+    pub updated_at: model::jiff::Timestamp,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -254,11 +258,12 @@ pub(crate) fn theme_label(code: &str) -> String {
     label.to_owned()
 }
 
-/// The first `max` characters of a Markdown description, as plain text, cut at a word.
+/// The first `max` characters of a Markdown description, as plain text (emphasis marks and
+/// line breaks removed), cut at a word.
 pub(crate) fn summary(description: &str, max: usize) -> String {
     let plain: String = description
         .chars()
-        .filter(|c| !matches!(c, '#' | '*' | '_' | '`'))
+        .filter(|c| !matches!(c, '#' | '*' | '`'))
         .map(|c| if c.is_whitespace() { ' ' } else { c })
         .collect();
     let plain = plain.split_whitespace().collect::<Vec<_>>().join(" ");

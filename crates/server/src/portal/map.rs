@@ -1,7 +1,8 @@
 //! Dataset maps drawn by the server as SVG: the Occitanie départements (bundled GeoJSON, see
-//! `data/SOURCES.md`) underneath, one marker per row with coordinates on top. No tiles, no
-//! script: the picture is complete on its own (tiles are an optional enhancement in the
-//! browser), and the page lists the points as its text alternative.
+//! `data/SOURCES.md`) underneath, one marker per row with coordinates on top, in Web Mercator.
+//! No tiles, no script: the picture is complete on its own; when `portal_map_tiles_url` is set,
+//! `static/socle.js` slides base tiles under the drawing (the `data-*` attributes of the SVG
+//! give the projection). The page lists the points as the map's text alternative.
 
 use std::fmt::Write as _;
 use std::sync::LazyLock;
@@ -13,21 +14,29 @@ const WIDTH: f64 = 800.0;
 /// Points closer than this (in SVG units) to the previous kept point are dropped.
 const THINNING: f64 = 0.8;
 
-/// Longitudes are shrunk by the cosine of the region's mean latitude (equirectangular
-/// projection): shapes look right at this scale without a projection library.
+/// Web Mercator, the projection of map tiles, so that optional base tiles line up with the
+/// drawing: x grows with longitude, y with the Mercator ordinate, both in degrees × `scale`.
 struct Projection {
     west: f64,
+    /// Mercator ordinate of the northern edge, in degrees.
     north: f64,
-    scale_x: f64,
-    scale_y: f64,
+    scale: f64,
     height: f64,
+}
+
+/// The Mercator ordinate of a latitude, in degrees (equal to the latitude near the equator).
+fn mercator(lat: f64) -> f64 {
+    (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
+        .tan()
+        .ln()
+        .to_degrees()
 }
 
 impl Projection {
     fn point(&self, lon: f64, lat: f64) -> (f64, f64) {
         (
-            (lon - self.west) * self.scale_x,
-            (self.north - lat) * self.scale_y,
+            (lon - self.west) * self.scale,
+            (self.north - mercator(lat)) * self.scale,
         )
     }
 
@@ -74,15 +83,12 @@ static BASEMAP: LazyLock<Basemap> = LazyLock::new(|| {
         // No boundaries (cannot happen with the bundled file): a box around Occitanie.
         (west, east, south, north) = (-0.4, 4.9, 42.3, 45.1);
     }
-    let shrink = ((south + north) / 2.0).to_radians().cos();
-    let scale_x = WIDTH / (east - west);
-    let scale_y = scale_x / shrink;
+    let scale = WIDTH / (east - west);
     let projection = Projection {
         west,
-        north,
-        scale_x,
-        scale_y,
-        height: (north - south) * scale_y,
+        north: mercator(north),
+        scale,
+        height: (mercator(north) - mercator(south)) * scale,
     };
     let paths = rings
         .into_iter()
@@ -152,12 +158,11 @@ pub(crate) fn svg(markers: &[Marker], title: &str) -> (String, usize) {
     let mut out = String::with_capacity(64 * 1024);
     let _ = write!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH:.0} {:.0}\" role=\"img\" aria-labelledby=\"carte-titre\" class=\"map\" data-west=\"{:.5}\" data-north=\"{:.5}\" data-scale-x=\"{:.5}\" data-scale-y=\"{:.5}\"><title id=\"carte-titre\">{}</title><g class=\"map-departements\">",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH:.0} {:.0}\" role=\"img\" aria-labelledby=\"carte-titre\" class=\"map\" data-west=\"{:.6}\" data-north=\"{:.6}\" data-scale=\"{:.6}\"><title id=\"carte-titre\">{}</title><g class=\"map-departements\">",
         projection.height,
         projection.west,
         projection.north,
-        projection.scale_x,
-        projection.scale_y,
+        projection.scale,
         HtmlEscape(title)
     );
     for (name, data) in &basemap.paths {

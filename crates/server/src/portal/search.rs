@@ -204,7 +204,7 @@ fn search_view(snapshot: &Snapshot, params: &SearchParams) -> SearchView {
     }
     let mut cards = cards_of(&matching);
     if sort == "recent" {
-        cards.sort_by(|a, b| b.updated_iso.cmp(&a.updated_iso));
+        cards.sort_by_key(|card| std::cmp::Reverse(card.updated_at));
     }
     let facets = FACETS
         .iter()

@@ -292,6 +292,18 @@ async fn search_folds_accents_and_filters_by_facets() {
         menus.contains("Non conforme au schéma"),
         "Marvejols' menus: {menus}"
     );
+    let recent = html(&app, "/datasets?tri=recent").await;
+    let times: Vec<model::jiff::Timestamp> = recent
+        .split("<time datetime=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].parse().unwrap())
+        .collect();
+    assert_eq!(times.len(), 20, "first page of 20");
+    assert!(times.windows(2).all(|pair| pair[0] >= pair[1]), "{times:?}");
+    assert!(
+        recent.contains("rel=\"next\""),
+        "more than 20 demo datasets"
+    );
     let none = html(&app, "/datasets?q=zzzzzz").await;
     assert!(none.contains("Aucun jeu de données ne correspond"));
     let bad = get_page(&app, "/datasets?page=abc").await;
@@ -310,9 +322,11 @@ async fn dataset_page_shows_metadata_resources_versions_and_downloads() {
     assert!(body.contains("href=\"/schemas/scdl-subventions\""));
     assert!(body.contains("Historique des versions (1)"));
     assert!(body.contains("Aucune erreur."));
-    for format in ["csv", "xlsx", "json", "ndjson", "geojson"] {
-        assert!(body.contains(&format!("/exports/{format}")), "{format}");
+    for format in ["csv", "xlsx", "json", "ndjson"] {
+        assert!(body.contains(&format!("/exports/{format}\"")), "{format}");
     }
+    // No coordinates: no GeoJSON link (the export would be refused).
+    assert!(!body.contains("/exports/geojson"));
     assert!(body.contains("/original\""));
     // The preview: 20 rows by default, headers with sort links, and the API's curl command.
     assert!(body.contains("id=\"tableau-apercu\""));
@@ -419,6 +433,28 @@ async fn rows_with_coordinates_get_a_map_over_the_departements() {
     assert!(body.contains("class=\"map-marker\""));
     assert!(body.contains("<title>Haute-Garonne</title>"));
     assert!(body.contains("id=\"tableau-carte\""));
+    let link_end = body.find("/exports/geojson\"").expect("a GeoJSON link");
+    let link_start = body[..link_end].rfind("href=\"").unwrap() + 6;
+    let export = get_page(
+        &app(),
+        &format!("{}/exports/geojson", &body[link_start..link_end]),
+    )
+    .await;
+    assert_eq!(
+        export.status,
+        StatusCode::OK,
+        "EQUIP_LAT/EQUIP_LONG are coordinates: {}",
+        export.body
+    );
+    assert!(export.body.contains("\"type\":\"Point\""));
+    assert!(!body.contains("data-tiles"), "no tiles unless configured");
+    let tiled = app_with(Config {
+        portal_map_tiles_url: "https://tuiles.example.fr/{z}/{x}/{y}.png".to_owned(),
+        ..quiet_config()
+    });
+    let body = html(&tiled, "/datasets/toulouse-equipements-publics").await;
+    assert!(body.contains("data-tiles=\"https://tuiles.example.fr/{z}/{x}/{y}.png\""));
+    assert!(body.contains("data-scale=\""));
     // No coordinates, no map.
     let none = html(&app(), "/datasets/toulouse-subventions-2026").await;
     assert!(!none.contains("id=\"carte\""));
