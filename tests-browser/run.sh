@@ -6,13 +6,13 @@
 #     bash tests-browser/run.sh            # uses target/debug/socle (built if missing)
 #
 # Environment:
-#   SOCLE      the socle binary (default: target/debug/socle, built with `cargo build -p socle`)
+#   SOCLE      the socle binary (default: target/debug/socle, brought up to date with `cargo build -p socle`)
 #   CHROMIUM   the browser (default: /usr/bin/chromium; `apt-get install -y chromium`)
 # Screenshots of every page land in artifacts/screenshots/ (git-ignored), for CI artefacts.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
-socle="${SOCLE:-$repo/target/debug/socle}"
+socle="${SOCLE:-}"
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 
 if [[ ! -x "$CHROMIUM" ]]; then
@@ -22,7 +22,10 @@ fi
 command -v node > /dev/null || { echo "ERREUR : node introuvable (Node.js 18 ou plus)" >&2; exit 1; }
 (cd "$here" && [[ -d node_modules/playwright-core && -d node_modules/axe-core ]] \
     || npm ci --no-audit --no-fund --silent)
-[[ -x "$socle" && -z "${SOCLE_REBUILD:-}" ]] || (cd "$repo" && cargo build --locked -q -p socle)
+if [[ -z "$socle" ]]; then
+    (cd "$repo" && cargo build --locked -q -p socle)
+    socle="${CARGO_TARGET_DIR:-$repo/target}/debug/socle"
+fi
 
 work="$(mktemp -d)"
 server_pid=""
