@@ -42,6 +42,8 @@ pub fn run(data: &Path) -> anyhow::Result<Outcome> {
             published += publish_dataset(&catalogue, organisation, &dataset)?;
         }
     }
+    // The demo data directory is served at once: its indexes are built before the command ends.
+    catalogue.run_waiting_jobs(&mut |_, _| {})?;
     println!(
         "Démo prête dans « {} » : {} organisations, {published} fichiers publiés.",
         data.display(),

@@ -8,6 +8,7 @@
 
 mod catalogue;
 pub(crate) mod codec;
+mod jobs;
 mod maintenance;
 mod migrate;
 mod referentials;
