@@ -229,6 +229,15 @@ impl Catalogue {
         self.resource(resource)?;
         Ok(self.store.versions_of_resource(resource)?)
     }
+
+    // ---- Background jobs ----
+
+    /// Runs the waiting background jobs (the index builds that follow each publication) until
+    /// none is left; returns how many completed. No permission is needed: a job only finishes
+    /// what a permitted write started. `progress` hears each step.
+    pub fn run_waiting_jobs(&self, progress: &mut dyn FnMut(&store::Job, &str)) -> Result<usize> {
+        Ok(self.store.run_waiting_jobs(progress)?)
+    }
 }
 
 /// The writable fields of a stored dataset, to change some of them.

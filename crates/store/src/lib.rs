@@ -10,8 +10,9 @@
 //!   persists; it checks no permissions (the catalogue service does).
 //! - Publishing a version is three steps: [`Store::create_version_table`] registers a pending
 //!   version and creates a staging table no reader can see; [`LoadHandle::append`] streams rows
-//!   into it; [`Store::commit_version`] indexes it and, in one transaction, renames it into view,
-//!   marks it published, supersedes the previous version and flips the resource's live pointer.
+//!   into it; [`Store::commit_version`], in one transaction, renames it into view, marks it
+//!   published, supersedes the previous version, flips the resource's live pointer and enqueues
+//!   the job that builds its indexes (see `jobs`: rows are queryable at once, indexes follow).
 //!   A crash at any point leaves the previous version served; [`Store::open`] removes leftovers.
 //! - [`Store::check`] lists inconsistencies (`socle check`); `conformance` is the test suite
 //!   every engine must pass.
@@ -224,6 +225,9 @@ fn open_engine(
         )),
     }
 }
+// After `dispatch!`, which it uses.
+mod jobs;
+pub use jobs::{BUILD_INDEXES, JOB_LEASE, Job, JobId, JobState, JobStatus, MAX_JOB_ATTEMPTS};
 
 impl Store {
     /// Opens (creating if needed) the store in `data_dir`: `socle.db`, `blobs/`, `socle.lock`.
@@ -459,10 +463,11 @@ impl Store {
         })
     }
 
-    /// Publishes a loaded version: builds its indexes and full-text index (several short
-    /// transactions, the table still invisible), then in one transaction makes its table visible, marks it published, marks the previous live version
-    /// superseded (dropping its table under [`Retention::DropSuperseded`]) and flips the live
-    /// pointer. `report` is the validation report (JSON text).
+    /// Publishes a loaded version: in one transaction makes its table visible, marks it
+    /// published with its indexes `building`, marks the previous live version superseded
+    /// (dropping its table under [`Retention::DropSuperseded`]), flips the live pointer and
+    /// enqueues a [`BUILD_INDEXES`] job (run it with [`Store::run_waiting_jobs`]).
+    /// `report` is the validation report (JSON text).
     pub fn commit_version(
         &self,
         mut load: LoadHandle,
@@ -475,7 +480,6 @@ impl Store {
         let retention = store.inner.options.retention;
         let committed = dispatch!(store, engine => engine.commit_version(
             load.version,
-            &load.columns,
             report,
             conformant,
             retention
