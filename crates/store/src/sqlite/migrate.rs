@@ -19,6 +19,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "referentials",
         include_str!("../../migrations/sqlite/0002_referentials.sql"),
     ),
+    (
+        3,
+        "sessions",
+        include_str!("../../migrations/sqlite/0003_sessions.sql"),
+    ),
 ];
 
 pub(crate) fn run(connection: &mut Connection) -> Result<()> {

@@ -11,6 +11,7 @@ pub(crate) mod codec;
 mod maintenance;
 mod migrate;
 mod referentials;
+mod sessions;
 mod versions;
 
 use std::path::{Path, PathBuf};
