@@ -13,6 +13,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::sessions::CookieSecure;
+
 /// The server's settings. Field names are the TOML keys; the environment variable of a field
 /// is `SOCLE_` followed by its name in capitals (`listen` → `SOCLE_LISTEN`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +44,13 @@ pub struct Config {
     /// What to log (`tracing` filter syntax: `info`, `server=debug,info`...). `RUST_LOG`, when
     /// set, wins over this setting.
     pub log: String,
+    /// Minutes without activity after which a portal session ends.
+    pub session_idle_minutes: u64,
+    /// Hours after which a portal session ends, however active.
+    pub session_max_hours: u64,
+    /// When session cookies are `Secure`: `auto` (behind a trusted proxy saying
+    /// `X-Forwarded-Proto: https`), `always` or `never`.
+    pub cookie_secure: CookieSecure,
 }
 
 impl Default for Config {
@@ -58,6 +67,9 @@ impl Default for Config {
             trust_forwarded_for: false,
             cors_allowed_origins: Vec::new(),
             log: "info".to_owned(),
+            session_idle_minutes: 8 * 60,
+            session_max_hours: 7 * 24,
+            cookie_secure: CookieSecure::Auto,
         }
     }
 }
@@ -87,6 +99,9 @@ impl Config {
         "trust_forwarded_for",
         "cors_allowed_origins",
         "log",
+        "session_idle_minutes",
+        "session_max_hours",
+        "cookie_secure",
     ];
 
     /// Reads a TOML file's text; missing keys keep their default.
@@ -229,5 +244,16 @@ mod tests {
             .unwrap_err();
         assert!(error.to_string().contains("listen"), "{error}");
         assert!(Config::from_toml("inconnu = 1").is_err());
+        let error = Config::default()
+            .set("cookie_secure", "parfois")
+            .unwrap_err();
+        assert!(error.to_string().contains("cookie_secure"), "{error}");
+        assert_eq!(
+            Config::default()
+                .set("cookie_secure", "always")
+                .unwrap()
+                .cookie_secure,
+            CookieSecure::Always
+        );
     }
 }

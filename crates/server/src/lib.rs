@@ -14,6 +14,8 @@
 //!   JSON/query/path extractors whose rejections speak the API's error format.
 //! - `limits`: rate limiting per client address and per token, timeouts.
 //! - `tokens`: API tokens (generation, hashing, lookup).
+//! - `sessions`: the portal's session cookie (`HttpOnly`, `SameSite=Lax`, `Secure` behind TLS)
+//!   and the [`sessions::Visitor`] extractor; the sessions themselves are the catalogue's.
 //! - `api`: the routes. `api::v1` holds the catalogue (organisations, datasets, resources,
 //!   versions, schemas) with its wire types (`api::v1::types`), `api::records` and
 //!   `api::exports` the rows of published versions, `api::openapi` the OpenAPI document.
@@ -31,6 +33,7 @@ mod extract;
 mod health;
 mod limits;
 mod serve;
+pub mod sessions;
 mod state;
 pub mod tokens;
 
