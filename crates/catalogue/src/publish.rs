@@ -11,14 +11,14 @@
 
 use std::io::{BufReader, Read};
 
-use ingest::{IngestError, ReadError, Row, SourceInfo};
+use ingest::{IngestError, ReadError, Row};
 use model::{
     ColumnDef, ColumnType, NewVersion, PublicationPolicy, Resource, SchemaRef, Value, Version,
     VersionOrigin,
 };
 use serde_json::json;
 use store::{LoadHandle, Store, VersionStart};
-use tableschema::{DescriptorWarning, FieldType, Lang, Plan, Report, Schema};
+use tableschema::{DescriptorWarning, FieldType, Lang, Plan, Schema};
 
 use crate::bundled;
 use crate::error::{Error, Result};
@@ -74,6 +74,7 @@ pub(crate) fn publish(
     request: &PublishRequest,
     received_by: Option<model::UserId>,
     input: impl Read,
+    corrections: Option<&serde_json::Value>,
 ) -> Result<Publication> {
     let blob = store.put_blob(input)?;
     let new = NewVersion {
@@ -144,26 +145,29 @@ pub(crate) fn publish(
     };
     let mut report = plan.finish(header_errors, [(0, part)]);
     add_encoding_errors(&mut report, encoding_errors, &header);
-    finish(store, resource, load, report, source, header, &checked)
-}
-
-/// Commits or rejects the loaded version according to the report and the resource's policy.
-fn finish(
-    store: &Store,
-    resource: &Resource,
-    load: LoadHandle,
-    report: Report,
-    source: SourceInfo,
-    header: Vec<String>,
-    checked: &Checked,
-) -> Result<Publication> {
-    let conformant = report.valid;
     let validation = Validation {
         source,
         header,
         report,
     };
-    let json = report_json(&validation, &checked.label, &checked.warnings, Lang::Fr);
+    finish(store, resource, load, validation, &checked, corrections)
+}
+
+/// Commits or rejects the loaded version according to the report and the resource's policy.
+/// `corrections` (the wizard's fixes, with the original file's address) is kept in the report.
+fn finish(
+    store: &Store,
+    resource: &Resource,
+    load: LoadHandle,
+    validation: Validation,
+    checked: &Checked,
+    corrections: Option<&serde_json::Value>,
+) -> Result<Publication> {
+    let conformant = validation.report.valid;
+    let mut json = report_json(&validation, &checked.label, &checked.warnings, Lang::Fr);
+    if let (Some(corrections), Some(object)) = (corrections, json.as_object_mut()) {
+        object.insert("corrections".to_owned(), corrections.clone());
+    }
     let text = json.to_string();
     if !conformant && resource.policy == PublicationPolicy::Strict && resource.schema.is_some() {
         return Ok(rejected(store.reject_version(load, &text)?, json));

@@ -44,6 +44,19 @@ pub struct Config {
     /// What to log (`tracing` filter syntax: `info`, `server=debug,info`...). `RUST_LOG`, when
     /// set, wins over this setting.
     pub log: String,
+    /// The portal's name, shown in its header and page titles.
+    pub portal_instance_name: String,
+    /// A line under the name in the portal's header.
+    pub portal_tagline: String,
+    /// Address of the logo shown in the portal's header (empty: the name alone).
+    pub portal_logo_url: String,
+    /// The portal's main colour, `#rrggbb` (links, buttons, header rule).
+    pub portal_primary_colour: String,
+    /// A folder of templates that replace the embedded ones of the same name (empty: none).
+    pub portal_templates_dir: String,
+    /// Base map tiles for dataset maps, `{z}/{x}/{y}` URL template (empty: the map is drawn
+    /// without tiles).
+    pub portal_map_tiles_url: String,
     /// Minutes without activity after which a portal session ends.
     pub session_idle_minutes: u64,
     /// Hours after which a portal session ends, however active.
@@ -67,6 +80,12 @@ impl Default for Config {
             trust_forwarded_for: false,
             cors_allowed_origins: Vec::new(),
             log: "info".to_owned(),
+            portal_instance_name: "Socle".to_owned(),
+            portal_tagline: "Les données publiques des collectivités".to_owned(),
+            portal_logo_url: String::new(),
+            portal_primary_colour: "#1b4f8a".to_owned(),
+            portal_templates_dir: String::new(),
+            portal_map_tiles_url: String::new(),
             session_idle_minutes: 8 * 60,
             session_max_hours: 7 * 24,
             cookie_secure: CookieSecure::Auto,
@@ -99,6 +118,12 @@ impl Config {
         "trust_forwarded_for",
         "cors_allowed_origins",
         "log",
+        "portal_instance_name",
+        "portal_tagline",
+        "portal_logo_url",
+        "portal_primary_colour",
+        "portal_templates_dir",
+        "portal_map_tiles_url",
         "session_idle_minutes",
         "session_max_hours",
         "cookie_secure",

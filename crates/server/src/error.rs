@@ -50,6 +50,11 @@ pub struct ErrorDetail {
 }
 
 impl ApiError {
+    /// The French message (the portal shows it on its error page).
+    pub fn message_fr(&self) -> &str {
+        &self.message_fr
+    }
+
     /// An error with its status, code and both messages.
     pub fn new(
         status: StatusCode,

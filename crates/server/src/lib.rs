@@ -14,6 +14,8 @@
 //!   JSON/query/path extractors whose rejections speak the API's error format.
 //! - `limits`: rate limiting per client address and per token, timeouts.
 //! - `tokens`: API tokens (generation, hashing, lookup).
+//! - `portal`: the public HTML pages (MiniJinja templates under `templates/`, assets under
+//!   `static/`), server-rendered in French; `portal::router` is merged into [`app`].
 //! - `sessions`: the portal's session cookie (`HttpOnly`, `SameSite=Lax`, `Secure` behind TLS)
 //!   and the [`sessions::Visitor`] extractor; the sessions themselves are the catalogue's.
 //! - `api`: the routes. `api::v1` holds the catalogue (organisations, datasets, resources,
@@ -32,6 +34,7 @@ mod error;
 mod extract;
 mod health;
 mod limits;
+pub mod portal;
 mod serve;
 pub mod sessions;
 mod state;

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -23,6 +23,7 @@ use crate::config::Config;
 use crate::error::{ApiError, localise};
 use crate::health::{healthz, readyz};
 use crate::limits::{rate_limit, timeout};
+use crate::portal;
 use crate::state::AppState;
 
 /// The whole application: `/api/v1`, `/healthz`, `/readyz`, with logging, compression, CORS,
@@ -46,6 +47,7 @@ pub fn app(state: AppState) -> Router {
         ));
     let mut router = api_router
         .merge(health)
+        .merge(portal::router(&state))
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::Extension(Document(Arc::new(document))))
@@ -180,14 +182,18 @@ fn cors(config: &Config) -> Option<CorsLayer> {
     )
 }
 
-async fn unknown_route(request: Request) -> ApiError {
+async fn unknown_route(State(state): State<AppState>, request: Request) -> Response {
     let path = request.uri().path().to_owned();
+    if !path.starts_with("/api/") {
+        return portal::not_found_page(&state, &path);
+    }
     ApiError::new(
         StatusCode::NOT_FOUND,
         "unknown_route",
         format!("aucune ressource à l'adresse {path} (voir /api/v1/openapi.json)"),
         format!("nothing at {path} (see /api/v1/openapi.json)"),
     )
+    .into_response()
 }
 
 async fn method_not_allowed(request: Request) -> ApiError {

@@ -7,6 +7,7 @@ use catalogue::Catalogue;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::limits::RateLimiter;
+use crate::portal::Portal;
 
 /// Shared by every request: the catalogue service and the settings. Cheap to clone.
 #[derive(Clone)]
@@ -18,15 +19,19 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Buckets of the rate limits, shared by every connection.
     pub(crate) limiter: Arc<RateLimiter>,
+    /// The portal's templates and look.
+    pub(crate) portal: Arc<Portal>,
 }
 
 impl AppState {
     pub fn new(catalogue: Catalogue, config: Config) -> AppState {
         let limiter = RateLimiter::new(&config);
+        let portal = Portal::new(&config);
         AppState {
             catalogue,
             config: Arc::new(config),
             limiter: Arc::new(limiter),
+            portal: Arc::new(portal),
         }
     }
 

@@ -25,6 +25,7 @@
 mod calendar;
 mod deliberations;
 mod equipements;
+mod load;
 mod luhn;
 mod menus;
 mod organisations;
@@ -33,6 +34,7 @@ mod random;
 mod subventions;
 mod table;
 
+pub use load::{LoadedFile, SEED, load};
 pub use luhn::is_luhn_valid;
 pub use organisations::{
     DemoOrganisation, OrganisationKind, TOULOUSE_METROPOLE_SIREN, organisations,

@@ -4,10 +4,12 @@ mod exports;
 mod records;
 
 // The catalogue API, limits, OpenAPI document, real sockets, configuration documentation.
+mod accounts;
 mod catalogue_api;
 mod config_docs;
 mod e2e;
 mod errors_and_limits;
 mod openapi;
+mod portal;
 mod publishing;
 mod support;

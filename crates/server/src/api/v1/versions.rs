@@ -244,13 +244,13 @@ fn content_disposition_file_name(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The last component of a client-given path (`C:\dossier\menus.csv` → `menus.csv`).
-fn base_name(name: &str) -> Option<String> {
+pub(crate) fn base_name(name: &str) -> Option<String> {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name).trim();
     (!base.is_empty()).then(|| base.to_owned())
 }
 
 /// A temporary file receiving an upload, refusing to grow past the limit.
-struct Spool {
+pub(crate) struct Spool {
     file: NamedTempFile,
     writer: tokio::fs::File,
     received: u64,
@@ -258,7 +258,7 @@ struct Spool {
 }
 
 impl Spool {
-    async fn create(directory: &Path, limit: u64) -> ApiResult<Spool> {
+    pub(crate) async fn create(directory: &Path, limit: u64) -> ApiResult<Spool> {
         let directory: PathBuf = directory.to_path_buf();
         let file = tokio::task::spawn_blocking(move || {
             std::fs::create_dir_all(&directory)?;
@@ -278,7 +278,7 @@ impl Spool {
         })
     }
 
-    async fn write(&mut self, chunk: &[u8]) -> ApiResult<()> {
+    pub(crate) async fn write(&mut self, chunk: &[u8]) -> ApiResult<()> {
         self.received += chunk.len() as u64;
         if self.received > self.limit {
             return Err(ApiError::payload_too_large(self.limit));
@@ -289,7 +289,7 @@ impl Spool {
             .map_err(ApiError::internal)
     }
 
-    async fn finish(mut self) -> ApiResult<NamedTempFile> {
+    pub(crate) async fn finish(mut self) -> ApiResult<NamedTempFile> {
         self.writer.flush().await.map_err(ApiError::internal)?;
         if self.received == 0 {
             return Err(ApiError::bad_request(
