@@ -215,6 +215,8 @@ impl Catalogue {
     fn open_session(&self, user: User, policy: &SessionPolicy) -> Result<OpenedSession> {
         let secret = random_secret()?;
         let now = Timestamp::now();
+        // Signing in is rare enough to tidy up then: expired sessions do not pile up.
+        self.store().delete_expired_sessions(now)?;
         let session = Session {
             token_hash: secret_hash(&secret),
             user: user.id,

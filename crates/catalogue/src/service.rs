@@ -228,14 +228,10 @@ impl Catalogue {
         self.publish_checked(actor, request, input, Some(corrections))
     }
 
-    fn publish_checked(
-        &self,
-        actor: &Actor,
-        request: &PublishRequest,
-        input: impl Read,
-        corrections: Option<&serde_json::Value>,
-    ) -> Result<Publication> {
-        let resource = self.resource(request.resource)?;
+    /// Refuses unless `actor` may publish to the resource (the wizard asks before receiving a
+    /// file, so that nobody fills the disk with files they could never publish).
+    pub fn check_can_publish(&self, actor: &Actor, resource: ResourceId) -> Result<Resource> {
+        let resource = self.resource(resource)?;
         let dataset = self.dataset(resource.dataset)?;
         require_role(
             &self.store,
@@ -244,6 +240,17 @@ impl Catalogue {
             Role::Editor,
             "la publication",
         )?;
+        Ok(resource)
+    }
+
+    fn publish_checked(
+        &self,
+        actor: &Actor,
+        request: &PublishRequest,
+        input: impl Read,
+        corrections: Option<&serde_json::Value>,
+    ) -> Result<Publication> {
+        let resource = self.check_can_publish(actor, request.resource)?;
         publish::publish(
             &self.store,
             &resource,

@@ -411,6 +411,10 @@ async fn receive_file(
     request: Request,
 ) -> Answer {
     let signed_in = signed_in_or_redirect(&visitor, &format!("/publier/ressources/{id}"))?;
+    let actor = signed_in.actor();
+    state
+        .blocking(move |catalogue| Ok(catalogue.check_can_publish(&actor, ResourceId(id))?))
+        .await?;
     let uploads = state.catalogue.store().data_dir().join("uploads");
     let (csrf, file, file_name) = receive_form(request, &state, &uploads).await?;
     check_csrf(&signed_in, &csrf)?;
@@ -491,18 +495,64 @@ async fn receive_form(
     )))
 }
 
-/// The resource's schema, or the bundled schema the header matches best (`--schema auto`).
-fn schema_for(resource: &Resource) -> catalogue::Result<Option<(Schema, String)>> {
-    let Some(reference) = &resource.schema else {
-        return Ok(None);
-    };
-    let bundled = catalogue::bundled::find(&format!("{}@{}", reference.name, reference.version))
-        .map_err(|error| catalogue::Error::Invalid(error.message_fr()))?;
-    let (schema, _) = catalogue::publish::parse_descriptor(bundled.descriptor)?;
-    Ok(Some((
-        schema,
-        format!("{} ({}@{})", bundled.title, bundled.name, bundled.version),
-    )))
+/// Below this share of matching column names, no bundled schema is suggested.
+const MIN_DETECTION_SCORE: f64 = 0.5;
+
+/// The schema a file is checked against: the resource's own, or else the bundled schema its
+/// header matches best (as `socle validate --schema auto` picks it), said as such.
+fn schema_for(
+    store: &store::Store,
+    resource: &Resource,
+    sha256: &Sha256,
+    read: &ingest::Options,
+) -> catalogue::Result<Option<(Schema, String)>> {
+    if let Some(reference) = &resource.schema {
+        let bundled =
+            catalogue::bundled::find(&format!("{}@{}", reference.name, reference.version))
+                .map_err(|error| catalogue::Error::Invalid(error.message_fr()))?;
+        let (schema, _) = catalogue::publish::parse_descriptor(bundled.descriptor)?;
+        let label = format!("{} ({}@{})", bundled.title, bundled.name, bundled.version);
+        return Ok(Some((schema, label)));
+    }
+    let header = file_header(store, sha256, read)?;
+    let labels: Vec<&str> = header.iter().map(String::as_str).collect();
+    let mut best: Option<(f64, Schema, &catalogue::bundled::BundledSchema)> = None;
+    for bundled in catalogue::bundled::SCHEMAS {
+        let (schema, _) = catalogue::publish::parse_descriptor(bundled.descriptor)?;
+        let score = tableschema::header_match_score(&schema, &labels);
+        if best.as_ref().is_none_or(|(held, _, _)| score > *held) {
+            best = Some((score, schema, bundled));
+        }
+    }
+    Ok(best
+        .filter(|(score, _, _)| *score >= MIN_DETECTION_SCORE)
+        .map(|(score, schema, bundled)| {
+            let label = format!(
+                "{} ({}@{}), détecté d'après les noms de colonnes (confiance {:.0} %) : la ressource n'en déclare pas",
+                bundled.title,
+                bundled.name,
+                bundled.version,
+                score * 100.0
+            );
+            (schema, label)
+        }))
+}
+
+/// The first row of a stored file.
+fn file_header(
+    store: &store::Store,
+    sha256: &Sha256,
+    read: &ingest::Options,
+) -> catalogue::Result<Vec<String>> {
+    let input = BufReader::new(store.open_blob(sha256)?);
+    let unreadable =
+        |message: String| catalogue::Error::Invalid(format!("fichier illisible : {message}"));
+    let mut reader = ingest::open(input, read).map_err(|error| unreadable(error.message_fr()))?;
+    let mut row = ingest::Row::new();
+    reader
+        .next_row(&mut row)
+        .map_err(|error| unreadable(error.message_fr()))?;
+    Ok(row.cells().map(str::to_owned).collect())
 }
 
 fn analyse(
@@ -521,9 +571,9 @@ fn analyse(
         file_name: file_name.clone(),
         ..ingest::Options::default()
     };
-    let Some((schema, schema_label)) = schema_for(resource)? else {
+    let Some((schema, schema_label)) = schema_for(store, resource, sha256, &read)? else {
         return Err(catalogue::Error::Invalid(
-            "cette ressource n'a pas de schéma : publiez-la par l'API ou choisissez un schéma"
+            "cette ressource ne déclare pas de schéma et son fichier ne ressemble à aucun schéma connu : publiez-le par l'API, ou créez un jeu de données avec le bon schéma"
                 .to_owned(),
         ));
     };
@@ -749,7 +799,7 @@ async fn publish(
                 return Ok(catalogue.publish(&actor, &request, original)?);
             }
             let resource = catalogue.resource(ResourceId(id))?;
-            let Some((schema, _)) = schema_for(&resource)? else {
+            let Some((schema, _)) = schema_for(store, &resource, &sha256, &request.read)? else {
                 return Ok(catalogue.publish(&actor, &request, original)?);
             };
             std::fs::create_dir_all(&uploads).map_err(ApiError::internal)?;

@@ -480,7 +480,7 @@ async fn an_editor_of_another_organisation_cannot_publish() {
     let path = format!("/publier/ressources/{}", api.resource);
     let drop = outsider.get(&path).await.expect(StatusCode::OK);
     let csv = String::from_utf8(super::support::MARCHES.to_vec()).unwrap();
-    let report = outsider
+    let refused = outsider
         .post_file(
             &format!("{path}/fichier"),
             &drop.csrf(),
@@ -488,13 +488,20 @@ async fn an_editor_of_another_organisation_cannot_publish() {
             csv.into_bytes(),
         )
         .await
-        .expect(StatusCode::OK);
+        .expect(StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("action refusée"), "{}", refused.body);
+    // Even with the address of a file already stored, publishing is refused.
+    let stored = api
+        .catalogue
+        .store()
+        .put_blob(super::support::MARCHES)
+        .unwrap();
     let refused = outsider
         .post_form(
             &format!("{path}/publication"),
             &[
-                ("csrf", &report.csrf()),
-                ("sha256", &report.hidden("sha256")),
+                ("csrf", &drop.csrf()),
+                ("sha256", &stored.sha256.to_hex()),
                 ("file_name", "marches.csv"),
             ],
         )
@@ -725,4 +732,48 @@ async fn administrators_manage_organisations_accounts_roles_and_tokens() {
         .expect(StatusCode::SEE_OTHER);
     let start = agent.get("/publier").await.expect(StatusCode::OK);
     assert!(start.body.contains("Région Occitanie"));
+}
+
+#[tokio::test]
+async fn a_resource_without_schema_gets_the_schema_its_header_matches() {
+    let api = api();
+    with_passwords(&api);
+    let mut browser = Browser::new(&api.app);
+    browser
+        .sign_in("editrice@montpellier.test", PASSWORD)
+        .await
+        .expect(StatusCode::SEE_OTHER);
+    let start = browser.get("/publier").await.expect(StatusCode::OK);
+    let created = browser
+        .post_form(
+            "/publier/jeux",
+            &[
+                ("csrf", &start.csrf()),
+                ("organisation", SIREN_MONTPELLIER),
+                ("title", "Subventions sans schéma déclaré"),
+                ("schema", ""),
+            ],
+        )
+        .await
+        .expect(StatusCode::SEE_OTHER);
+    let resource_path = created.location.unwrap();
+    let drop = browser.get(&resource_path).await.expect(StatusCode::OK);
+    let report = browser
+        .post_file(
+            &format!("{resource_path}/fichier"),
+            &drop.csrf(),
+            "subventions.xlsx",
+            xlsx_with_usual_mistakes(),
+        )
+        .await
+        .expect(StatusCode::OK);
+    assert!(
+        report.body.contains("scdl-subventions@")
+            && report
+                .body
+                .contains("détecté d&#x27;après les noms de colonnes"),
+        "{}",
+        report.body
+    );
+    assert!(report.body.contains("name=\"fix-iso-date\""));
 }
