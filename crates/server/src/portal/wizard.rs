@@ -639,11 +639,23 @@ fn analyse(
             .map(|change| ChangeView {
                 row: change.row,
                 field: change.field.clone(),
-                before: change.before.clone(),
-                after: change.after.clone(),
+                before: visible_spaces(&change.before),
+                after: visible_spaces(&change.after),
             })
             .collect(),
     })
+}
+
+/// Spaces at either end shown as `␣`, so that removing them shows in the preview.
+fn visible_spaces(cell: &str) -> String {
+    let trimmed = cell.trim();
+    if trimmed.len() == cell.len() {
+        return cell.to_owned();
+    }
+    let start = cell.find(trimmed).unwrap_or(0);
+    let leading = cell[..start].chars().count();
+    let trailing = cell[start + trimmed.len()..].chars().count();
+    format!("{}{trimmed}{}", "␣".repeat(leading), "␣".repeat(trailing))
 }
 
 /// The rows with errors (the first [`TABLE_ROWS`] of them), read again from the file.
@@ -902,6 +914,13 @@ async fn done(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn surrounding_spaces_are_shown() {
+        assert_eq!(visible_spaces(" aide  "), "␣aide␣␣");
+        assert_eq!(visible_spaces("aide en nature"), "aide en nature");
+        assert_eq!(visible_spaces("   "), "␣␣␣");
+    }
 
     #[test]
     fn corrected_names() {
