@@ -267,3 +267,19 @@ fn an_unusable_schema_file_names_the_key() {
     let (_data_dir, csv) = scratch_file("a.csv", b"a\n1\n");
     assert_cannot_validate(&["validate", &csv, "--schema", &path], "fields/0");
 }
+
+#[test]
+fn a_reader_that_goes_away_stops_the_output_quietly() {
+    // `socle schemas | head -1`: the pipe is closed before socle writes its first line.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_socle"))
+        .arg("schemas")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
