@@ -41,6 +41,9 @@ use crate::state::AppState;
 const TABLE_ROWS: usize = 30;
 /// Changes listed in the preview of fixes.
 const PREVIEW_CHANGES: usize = 50;
+/// Errors collected for the report page: beyond that the page says « or more » (a file
+/// wrong everywhere needs its first errors fixed, not a million lines of report).
+const MAX_ERRORS: usize = 10_000;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -359,6 +362,8 @@ struct ReportView {
     valid: bool,
     rows: u64,
     error_count: usize,
+    /// The count stopped at [`MAX_ERRORS`].
+    errors_capped: bool,
     groups: Vec<ErrorGroup>,
     header: Vec<String>,
     table: Vec<TableRow>,
@@ -579,6 +584,10 @@ fn analyse(
     };
     let options = ValidateOptions {
         read: read.clone(),
+        check: tableschema::Options {
+            max_errors: Some(MAX_ERRORS),
+            ..tableschema::Options::default()
+        },
         ..ValidateOptions::default()
     };
     let validation = validate(open()?, &mut &schema, &options).map_err(|error| {
@@ -619,6 +628,7 @@ fn analyse(
         valid: report.valid,
         rows: report.stats.rows,
         error_count: report.errors.len(),
+        errors_capped: report.errors.len() >= MAX_ERRORS,
         groups: error_groups(report),
         header: validation.header.clone(),
         table,
