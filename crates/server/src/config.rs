@@ -41,6 +41,11 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Origins allowed to call the API from a browser (CORS); `["*"]` allows every origin.
     pub cors_allowed_origins: Vec<String>,
+    /// Time allowed to download a file published by URL, in seconds.
+    pub fetch_timeout_secs: u64,
+    /// Allow publishing by URL from loopback, private and link-local addresses (the server's
+    /// own network). Off by default, so users cannot make the server reach internal services.
+    pub fetch_private_addresses: bool,
     /// What to log (`tracing` filter syntax: `info`, `server=debug,info`...). `RUST_LOG`, when
     /// set, wins over this setting.
     pub log: String,
@@ -79,6 +84,8 @@ impl Default for Config {
             rate_limit_per_token: 1200,
             trust_forwarded_for: false,
             cors_allowed_origins: Vec::new(),
+            fetch_timeout_secs: 300,
+            fetch_private_addresses: false,
             log: "info".to_owned(),
             portal_instance_name: "Socle".to_owned(),
             portal_tagline: "Les données publiques des collectivités".to_owned(),
@@ -117,6 +124,8 @@ impl Config {
         "rate_limit_per_token",
         "trust_forwarded_for",
         "cors_allowed_origins",
+        "fetch_timeout_secs",
+        "fetch_private_addresses",
         "log",
         "portal_instance_name",
         "portal_tagline",

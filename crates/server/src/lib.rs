@@ -32,11 +32,13 @@ pub mod api;
 mod config;
 mod error;
 mod extract;
+mod fetch;
 mod health;
 mod limits;
 pub mod portal;
 mod serve;
 pub mod sessions;
+mod spool;
 mod state;
 pub mod tokens;
 

@@ -1,11 +1,13 @@
 //! [`AppState`]: what every handler can read.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use catalogue::Catalogue;
 
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
+use crate::fetch::Fetcher;
 use crate::limits::RateLimiter;
 use crate::portal::Portal;
 
@@ -19,6 +21,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Buckets of the rate limits, shared by every connection.
     pub(crate) limiter: Arc<RateLimiter>,
+    /// The HTTP client that downloads files published by URL.
+    pub(crate) fetcher: Arc<Fetcher>,
     /// The portal's templates and look.
     pub(crate) portal: Arc<Portal>,
 }
@@ -26,11 +30,16 @@ pub struct AppState {
 impl AppState {
     pub fn new(catalogue: Catalogue, config: Config) -> AppState {
         let limiter = RateLimiter::new(&config);
+        let fetcher = Fetcher::new(
+            Duration::from_secs(config.fetch_timeout_secs),
+            config.fetch_private_addresses,
+        );
         let portal = Portal::new(&config);
         AppState {
             catalogue,
             config: Arc::new(config),
             limiter: Arc::new(limiter),
+            fetcher: Arc::new(fetcher),
             portal: Arc::new(portal),
         }
     }

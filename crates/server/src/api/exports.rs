@@ -97,7 +97,7 @@ impl Format {
 
 /// Where a feature's point comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Geometry {
+pub(crate) enum Geometry {
     /// Two numeric columns (indexes in the output).
     LatLon { lat: usize, lon: usize },
     /// A JSON column holding `[lon, lat]` or a GeoJSON geometry.
@@ -341,14 +341,22 @@ fn check_xlsx_size(store: &Store, version: VersionId, query: &Query) -> ApiResul
     Ok(())
 }
 
+/// Whether a column is named like one of `candidates`, alone or as a word of a longer name
+/// (`EQUIP_LAT`, `lat-wgs84`); one-letter candidates (`x`, `y`) only alone.
 fn is_name(name: &str, candidates: &[&str]) -> bool {
-    candidates.iter().any(|c| name.eq_ignore_ascii_case(c))
+    candidates.iter().any(|c| {
+        name.eq_ignore_ascii_case(c)
+            || (c.len() > 1
+                && name
+                    .split(['_', '-', ' '])
+                    .any(|word| word.eq_ignore_ascii_case(c)))
+    })
 }
 
 /// The coordinates of the rows: numeric latitude/longitude columns (`lat`/`latitude`/`y` and
 /// `lon`/`lng`/`long`/`longitude`/`x`), else the first JSON column whose first value is a
 /// point `[lon, lat]` or a GeoJSON geometry. 400 when there is none.
-fn find_geometry(
+pub(crate) fn find_geometry(
     store: &Store,
     version: VersionId,
     query: &Query,
@@ -433,7 +441,7 @@ fn source_field(query: &Query, output: &str) -> String {
 }
 
 /// A GeoJSON geometry from a cell: `[lon, lat]` becomes a Point, a geometry object is kept.
-fn geometry_json(json: &serde_json::Value) -> Option<serde_json::Value> {
+pub(crate) fn geometry_json(json: &serde_json::Value) -> Option<serde_json::Value> {
     match json {
         serde_json::Value::Array(items)
             if items.len() == 2 && items.iter().all(serde_json::Value::is_number) =>
@@ -450,7 +458,7 @@ fn geometry_json(json: &serde_json::Value) -> Option<serde_json::Value> {
     }
 }
 
-fn number_of(value: &Value) -> Option<f64> {
+pub(crate) fn number_of(value: &Value) -> Option<f64> {
     match value {
         Value::Int(n) => Some(*n as f64),
         Value::Float(n) if n.is_finite() => Some(*n),

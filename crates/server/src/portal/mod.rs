@@ -22,9 +22,18 @@
 mod admin;
 mod assets;
 mod auth;
+mod chart;
+mod dataset;
+mod embed;
 mod error;
+mod explore;
 mod home;
+mod index;
+mod map;
+mod organisation;
 mod render;
+mod schemas;
+mod search;
 mod wizard;
 
 use std::time::Duration;
@@ -46,6 +55,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let ordinary = Duration::from_secs(state.config.request_timeout_secs);
     Router::new()
         .route("/", get(home::page))
+        .route("/datasets", get(search::page))
+        .route("/datasets/{slug}", get(dataset::page))
+        .route("/organisations", get(organisation::list))
+        .route("/organisations/{siren}", get(organisation::page))
+        .route("/schemas", get(schemas::list))
+        .route("/schemas/{name}", get(schemas::page))
+        .route("/schemas/{name}/modele.csv", get(schemas::template_csv))
+        .route("/schemas/{name}/modele.xlsx", get(schemas::template_xlsx))
+        .route("/embed/datasets/{slug}/table", get(embed::table))
+        .route("/embed/datasets/{slug}/chart", get(embed::chart))
         .route("/static/{file}", get(assets::serve))
         // Signing in, the account, administration and the publishing wizard (sessions: see
         // `crate::sessions`).

@@ -21,6 +21,29 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("erreur.html", include_str!("../../templates/erreur.html")),
     ("accueil.html", include_str!("../../templates/accueil.html")),
     ("macros.html", include_str!("../../templates/macros.html")),
+    (
+        "recherche.html",
+        include_str!("../../templates/recherche.html"),
+    ),
+    ("jeu.html", include_str!("../../templates/jeu.html")),
+    (
+        "organisations.html",
+        include_str!("../../templates/organisations.html"),
+    ),
+    (
+        "organisation.html",
+        include_str!("../../templates/organisation.html"),
+    ),
+    ("schemas.html", include_str!("../../templates/schemas.html")),
+    ("schema.html", include_str!("../../templates/schema.html")),
+    (
+        "embed_tableau.html",
+        include_str!("../../templates/embed_tableau.html"),
+    ),
+    (
+        "embed_graphique.html",
+        include_str!("../../templates/embed_graphique.html"),
+    ),
     // Accounts, administration and the publishing wizard (portal/auth.rs, admin.rs, wizard.rs).
     (
         "compte_entete.html",
@@ -125,6 +148,7 @@ impl Portal {
         // every page), but `{% if x %}` on a missing value stays allowed.
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         env.set_loader(move |name| load_template(operator_dir.as_deref(), name));
+        env.set_formatter(escape_without_slashes);
         env.add_filter("nombre", format_number);
         env.add_filter("pourcent", format_percent);
         Portal {
@@ -168,6 +192,33 @@ impl Portal {
     #[cfg(test)]
     pub(crate) fn template_names() -> impl Iterator<Item = &'static str> {
         EMBEDDED.iter().map(|(name, _)| *name)
+    }
+}
+
+/// MiniJinja's HTML escaping, except that `/` stays as is: it needs no escaping in HTML text
+/// or quoted attributes, and addresses stay readable in the page source (and in tests).
+fn escape_without_slashes(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    match value.as_str() {
+        Some(text) if *state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() => {
+            let mut escaped = String::with_capacity(text.len() + 16);
+            for c in text.chars() {
+                match c {
+                    '&' => escaped.push_str("&amp;"),
+                    '<' => escaped.push_str("&lt;"),
+                    '>' => escaped.push_str("&gt;"),
+                    '"' => escaped.push_str("&quot;"),
+                    '\'' => escaped.push_str("&#x27;"),
+                    c => escaped.push(c),
+                }
+            }
+            out.write_str(&escaped)
+                .map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write"))
+        }
+        _ => minijinja::escape_formatter(out, state, value),
     }
 }
 
@@ -221,19 +272,22 @@ fn format_number(value: Value) -> String {
         return group_digits(&integer.unsigned_abs().to_string(), integer < 0);
     }
     match f64::try_from(value.clone()) {
-        Ok(number) if number.is_finite() => {
-            let text = format!("{:.2}", number.abs());
-            let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-            let fraction = fraction.trim_end_matches('0');
-            let mut out = group_digits(whole, number < 0.0);
-            if !fraction.is_empty() {
-                out.push(',');
-                out.push_str(fraction);
-            }
-            out
-        }
+        Ok(number) if number.is_finite() => french_number(number),
         _ => value.to_string(),
     }
+}
+
+/// A number in French, at most two decimals: `-1234.5` → `-1 234,5`.
+pub(crate) fn french_number(number: f64) -> String {
+    let text = format!("{:.2}", number.abs());
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let fraction = fraction.trim_end_matches('0');
+    let mut out = group_digits(whole, number < 0.0 && text != "0.00");
+    if !fraction.is_empty() {
+        out.push(',');
+        out.push_str(fraction);
+    }
+    out
 }
 
 fn group_digits(digits: &str, negative: bool) -> String {
@@ -274,6 +328,8 @@ mod tests {
         assert_eq!(format_number(Value::from(-1200)), "-1\u{202f}200");
         assert_eq!(format_number(Value::from(12.5)), "12,5");
         assert_eq!(format_number(Value::from(999)), "999");
+        assert_eq!(french_number(1234567.891), "1\u{202f}234\u{202f}567,89");
+        assert_eq!(french_number(-12.0), "-12");
         assert_eq!(format_percent(Value::from(0.875)), "87,5\u{a0}%");
         assert_eq!(format_percent(Value::from(1.0)), "100\u{a0}%");
     }

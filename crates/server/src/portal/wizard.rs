@@ -30,11 +30,12 @@ use tableschema::{Lang, Schema};
 
 use super::auth::{Answer, Me, Refusal, check_csrf, signed_in_or_redirect};
 use super::{Nav, PortalError};
-use crate::api::v1::versions::{Spool, base_name};
+use crate::api::v1::versions::base_name;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::limits::timeout;
 use crate::sessions::Visitor;
+use crate::spool::Spool;
 use crate::state::AppState;
 
 /// Rows of the file shown in the table view (those with errors first come).

@@ -12,4 +12,5 @@ mod errors_and_limits;
 mod openapi;
 mod portal;
 mod publishing;
+mod publishing_by_url;
 mod support;

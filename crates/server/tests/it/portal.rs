@@ -253,3 +253,340 @@ fn the_checker_catches_bad_html() {
         "<p>a<br><img src=\"x>y\"></p><script>if (a<b) {}</script>",
     );
 }
+
+#[tokio::test]
+async fn home_has_entries_latest_and_conformity_share() {
+    let body = html(&app(), "/").await;
+    assert!(body.contains("id=\"dernieres-publications\""));
+    assert!(
+        body.contains("href=\"/datasets?schema=scdl-subventions\""),
+        "{body}"
+    );
+    assert!(body.contains("href=\"/datasets?theme=EDUC\""), "{body}");
+    assert!(
+        body.contains("href=\"/datasets?territoire=commune%3A"),
+        "{body}"
+    );
+    assert!(body.contains("Toulouse (commune)"));
+    // Marvejols' menus are the one non-conformant file: the share is below 100 %.
+    assert!(body.contains("des "), "{body}");
+    assert!(!body.contains(">100\u{a0}%</span>"), "{body}");
+    assert!(body.contains("Non conforme au schéma") || body.contains("Conforme au schéma"));
+}
+
+#[tokio::test]
+async fn search_folds_accents_and_filters_by_facets() {
+    let app = app();
+    let body = html(&app, "/datasets?q=deliberations").await;
+    assert!(body.contains("Délibérations"), "{body}");
+    assert!(!body.contains("Menus"), "only délibérations match: {body}");
+    let all = html(&app, "/datasets").await;
+    assert!(all.contains("id=\"facette-organisation\""));
+    assert!(all.contains("<label for=\"facette-theme\">Thème</label>"));
+    let toulouse = html(&app, "/datasets?territoire=commune%3A31555").await;
+    assert!(toulouse.contains("Toulouse (commune)"));
+    assert!(!toulouse.contains("Marvejols (commune)</p>"), "{toulouse}");
+    assert!(toulouse.contains("(retirer ce filtre)"));
+    let menus = html(&app, "/datasets?schema=scdl-menus-collectifs&tri=titre").await;
+    assert!(
+        menus.contains("Non conforme au schéma"),
+        "Marvejols' menus: {menus}"
+    );
+    let none = html(&app, "/datasets?q=zzzzzz").await;
+    assert!(none.contains("Aucun jeu de données ne correspond"));
+    let bad = get_page(&app, "/datasets?page=abc").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("Demande incorrecte"));
+}
+
+#[tokio::test]
+async fn dataset_page_shows_metadata_resources_versions_and_downloads() {
+    let app = app();
+    let body = html(&app, "/datasets/toulouse-subventions-2026").await;
+    assert!(body.contains("<h1 id=\"titre-jeu\">"), "{body}");
+    assert!(body.contains("Licence Ouverte / Open Licence version 2.0"));
+    assert!(body.contains("href=\"/organisations/"));
+    assert!(body.contains("Conforme au schéma"));
+    assert!(body.contains("href=\"/schemas/scdl-subventions\""));
+    assert!(body.contains("Historique des versions (1)"));
+    assert!(body.contains("Aucune erreur."));
+    for format in ["csv", "xlsx", "json", "ndjson", "geojson"] {
+        assert!(body.contains(&format!("/exports/{format}")), "{format}");
+    }
+    assert!(body.contains("/original\""));
+    // The preview: 20 rows by default, headers with sort links, and the API's curl command.
+    assert!(body.contains("id=\"tableau-apercu\""));
+    assert!(body.contains("<th scope=\"col\">nomBeneficiaire"));
+    assert!(body.contains("lignes 1 à 20"), "{body}");
+    assert!(
+        body.contains("curl &#x27;http://127.0.0.1:8080/api/v1/resources/"),
+        "{body}"
+    );
+    assert!(body.contains("&lt;iframe src=&quot;http://127.0.0.1:8080/embed/datasets/toulouse-subventions-2026/table?"), "{body}");
+}
+
+#[tokio::test]
+async fn preview_filters_sorts_and_pages_like_the_records_api() {
+    let app = app();
+    let base = "/datasets/toulouse-subventions-2026";
+    let sorted = html(&app, &format!("{base}?order_by=montant%20DESC&limit=10")).await;
+    assert!(sorted.contains("aria-sort=\"descending\""), "{sorted}");
+    assert!(sorted.contains("lignes 1 à 10"));
+    let amounts = numbers_in_column(&sorted, "montant");
+    assert_eq!(amounts.len(), 10);
+    assert!(
+        amounts.windows(2).all(|pair| pair[0] >= pair[1]),
+        "{amounts:?}"
+    );
+    assert!(sorted.contains("rel=\"next\""));
+    let second = html(
+        &app,
+        &format!("{base}?order_by=montant%20DESC&limit=10&offset=10"),
+    )
+    .await;
+    let next_amounts = numbers_in_column(&second, "montant");
+    assert!(next_amounts[0] <= amounts[9]);
+    assert!(second.contains("lignes 11 à 20"));
+    let filtered = html(
+        &app,
+        &format!("{base}?where=montant%20%3E%3D%2010000&limit=100"),
+    )
+    .await;
+    let big = numbers_in_column(&filtered, "montant");
+    assert!(
+        !big.is_empty() && big.iter().all(|amount| *amount >= 10000.0),
+        "{big:?}"
+    );
+    assert!(
+        filtered.contains("where=montant%20%3E%3D%2010000"),
+        "curl keeps the filter"
+    );
+    // A broken filter is explained in French, on the page.
+    let broken = html(&app, &format!("{base}?where=montant%20%3E%3D")).await;
+    assert!(broken.contains("Requête impossible"), "{broken}");
+    assert!(broken.contains("role=\"alert\""));
+}
+
+/// The numbers of one column of the preview table (French formatting undone).
+fn numbers_in_column(body: &str, column: &str) -> Vec<f64> {
+    let table = &body[body.find("id=\"tableau-apercu\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let header = &table[..table.find("</thead>").unwrap()];
+    let index = header
+        .split("<th ")
+        .skip(1)
+        .position(|th| th.contains(&format!(">{column}")))
+        .unwrap();
+    table
+        .split("<tr>")
+        .skip(2)
+        .filter_map(|row| {
+            let cell = row.split("<td").nth(index + 1)?;
+            let text = &cell[cell.find('>')? + 1..cell.find("</td>")?];
+            text.replace('\u{202f}', "").replace(',', ".").parse().ok()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn charts_are_svg_with_a_data_table() {
+    let app = app();
+    let body = html(
+        &app,
+        "/datasets/toulouse-subventions-2026?groupe=nature&calcul=sum&valeur=montant&type=barres",
+    )
+    .await;
+    assert!(body.contains("<svg"), "{body}");
+    assert!(body.contains("class=\"chart-bar\""));
+    assert!(body.contains("Somme de montant par nature"));
+    assert!(body.contains("id=\"tableau-graphique\""));
+    assert!(body.contains("/embed/datasets/toulouse-subventions-2026/chart?"));
+    let line = html(
+        &app,
+        "/datasets/toulouse-subventions-2026?groupe=dateConvention&type=courbe",
+    )
+    .await;
+    assert!(line.contains("<polyline"));
+    assert!(line.contains("Nombre de lignes par dateConvention"));
+    let unknown = html(&app, "/datasets/toulouse-subventions-2026?groupe=inconnue").await;
+    assert!(unknown.contains("Graphique impossible : colonne inconnue « inconnue »"));
+}
+
+#[tokio::test]
+async fn rows_with_coordinates_get_a_map_over_the_departements() {
+    let body = html(&app(), "/datasets/toulouse-equipements-publics").await;
+    assert!(body.contains("id=\"carte\""), "{body}");
+    assert!(body.contains("class=\"map-marker\""));
+    assert!(body.contains("<title>Haute-Garonne</title>"));
+    assert!(body.contains("id=\"tableau-carte\""));
+    // No coordinates, no map.
+    let none = html(&app(), "/datasets/toulouse-subventions-2026").await;
+    assert!(!none.contains("id=\"carte\""));
+}
+
+#[tokio::test]
+async fn a_non_conformant_version_shows_its_report() {
+    let body = html(&app(), "/datasets/marvejols-menus-cantines-2026-11").await;
+    assert!(body.contains("Non conforme au schéma"));
+    assert!(body.contains("erreurs"), "{body}");
+    assert!(
+        body.contains("menuDate"),
+        "the report names the column: {body}"
+    );
+    assert!(body.contains("/report\">Rapport complet (JSON)"));
+}
+
+#[tokio::test]
+async fn missing_datasets_are_a_french_404() {
+    let page = get_page(&app(), "/datasets/nexiste-pas").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("Aucun jeu de données « nexiste-pas »"));
+    let page = get_page(
+        &app(),
+        "/datasets/toulouse-subventions-2026?ressource=99999",
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn titles_and_filters_are_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalogue = Catalogue::open(dir.path()).unwrap();
+    let operator = catalogue::Actor::Operator;
+    let organisation = catalogue
+        .add_organisation(
+            &operator,
+            &model::NewOrganisation {
+                siren: model::Siren::parse(store::conformance::SIREN_MONTPELLIER).unwrap(),
+                name: "Ville <b>de</b> Montpellier".to_owned(),
+                kind: model::OrganisationKind::Commune,
+                territory: None,
+                contact_email: None,
+                logo_url: None,
+            },
+        )
+        .unwrap();
+    let mut new = store::conformance::new_dataset("piege", &organisation, &organisation);
+    new.title = "<script>alert('x')</script> Piège".to_owned();
+    new.description = "<img src=x onerror=alert(1)>".to_owned();
+    catalogue.create_dataset(&operator, &new).unwrap();
+    let app = server::app(AppState::new(catalogue, quiet_config()));
+    let body = html(&app, "/datasets/piege").await;
+    assert!(!body.contains("<script>alert"), "{body}");
+    assert!(body.contains("&lt;script&gt;alert("));
+    assert!(!body.contains("<img src=x"));
+    assert!(!body.contains("<b>de</b>"));
+    let search = html(&app, "/datasets?q=%3Cscript%3E").await;
+    assert!(!search.contains("<script>alert"));
+    assert!(search.contains("« &lt;script&gt; »"), "{search}");
+}
+
+#[tokio::test]
+async fn organisations_say_where_and_on_behalf_of_whom_they_publish() {
+    let app = app();
+    let list = html(&app, "/organisations").await;
+    assert!(list.contains("Toulouse Métropole"), "{list}");
+    let metropole = catalogue::demo::TOULOUSE_METROPOLE_SIREN;
+    let page = html(&app, &format!("/organisations/{metropole}")).await;
+    assert!(page.contains("Publie pour le compte de"), "{page}");
+    assert!(page.contains("Jeux publiés pour d'autres organisations"));
+    assert!(page.contains("(intercommunalité)"), "{page}");
+    // Toulouse's own page names its publisher.
+    let toulouse = demo()
+        .store()
+        .list_organisations()
+        .unwrap()
+        .into_iter()
+        .find(|organisation| {
+            organisation.name.contains("Toulouse")
+                && organisation.kind == model::OrganisationKind::Commune
+        })
+        .unwrap();
+    let page = html(&app, &format!("/organisations/{}", toulouse.siren)).await;
+    assert!(page.contains("Ses données sont publiées par"), "{page}");
+    assert!(page.contains("Toulouse (commune)"));
+    assert!(page.contains("id=\"jeux-produits\""));
+    let missing = get_page(&app, "/organisations/123").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing
+            .body
+            .contains("Aucune organisation de SIREN « 123 »")
+    );
+}
+
+#[tokio::test]
+async fn schemas_are_documented_with_templates_and_publishers() {
+    let app = app();
+    let list = html(&app, "/schemas").await;
+    assert!(list.contains("href=\"/schemas/scdl-subventions\""));
+    let page = html(&app, "/schemas/scdl-subventions").await;
+    assert!(page.contains("<code>montant</code>"), "{page}");
+    assert!(page.contains("nombre"));
+    assert!(page.contains("Région Bretagne"), "examples shown");
+    assert!(page.contains("id=\"publicateurs\""));
+    assert!(page.contains("/datasets/toulouse-subventions-2026"));
+    let csv = get_page(&app, "/schemas/scdl-subventions/modele.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("scdl-subventions-modele.csv")
+    );
+    let mut lines = csv.body.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("nomAttribuant,idAttribuant,dateConvention")
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("Région Bretagne,23350001600040")
+    );
+    // The spreadsheet version is an XLSX (zip) file.
+    let xlsx = app
+        .clone()
+        .oneshot(
+            Request::get("/schemas/scdl-subventions/modele.xlsx")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    let bytes = xlsx.into_body().collect().await.unwrap().to_bytes();
+    assert!(bytes.starts_with(b"PK"), "a zip (XLSX) file");
+    let missing = get_page(&app, "/schemas/inconnu").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("Aucun schéma « inconnu »"));
+}
+
+#[tokio::test]
+async fn embeds_are_minimal_and_may_be_framed() {
+    let app = app();
+    let table = get_page(
+        &app,
+        "/embed/datasets/toulouse-subventions-2026/table?limit=5&order_by=montant",
+    )
+    .await;
+    assert_eq!(table.status, StatusCode::OK);
+    assert_well_formed("embed table", &table.body);
+    assert!(table.body.contains("id=\"tableau-apercu\""));
+    assert!(!table.body.contains("id=\"navigation\""), "no site chrome");
+    assert!(!table.headers.contains_key(header::X_FRAME_OPTIONS));
+    assert!(table.body.contains("lignes 1 à 5"));
+    let chart = html(
+        &app,
+        "/embed/datasets/toulouse-subventions-2026/chart?groupe=nature",
+    )
+    .await;
+    assert!(chart.contains("<svg"));
+    assert!(chart.contains("Nombre de lignes par nature"));
+    let page = get_page(&app, "/datasets/toulouse-subventions-2026").await;
+    assert_eq!(page.headers[header::X_FRAME_OPTIONS], "SAMEORIGIN");
+}

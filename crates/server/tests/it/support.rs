@@ -205,6 +205,16 @@ impl Api {
         send(&self.app, request).await
     }
 
+    /// The versions of the fixture's resource, newest first, as the API lists them.
+    pub async fn history(&self) -> Json {
+        self.get(
+            &format!("/api/v1/resources/{}/versions", self.resource),
+            None,
+        )
+        .await
+        .json()
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.send(
             request(Method::GET, path, token)

@@ -1,7 +1,7 @@
 //! `/api/v1`: the catalogue. One module per kind of thing, each with its `router()`; wire
 //! types in `types`, shared helpers (paging, visibility, search, conversions) in `common`.
 
-mod common;
+pub(crate) mod common;
 mod datasets;
 mod organisations;
 mod resources;

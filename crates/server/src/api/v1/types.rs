@@ -290,6 +290,14 @@ pub struct UploadOptions {
     pub sheet: Option<String>,
 }
 
+/// Body of a publication by URL: the server downloads the file itself.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishByUrl {
+    /// `http://` or `https://` address of the file; absent: the resource's `remote_url`.
+    pub url: Option<String>,
+}
+
 // ---- Schemas ----
 
 /// A bundled Table Schema.

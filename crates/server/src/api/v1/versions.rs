@@ -5,7 +5,7 @@
 //! counted against `max_upload_bytes` as it arrives, then handed to the catalogue service, which
 //! stores, validates and loads it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use axum::Json;
 use axum::body::Body;
@@ -17,7 +17,6 @@ use catalogue::{Outcome, PublishRequest};
 use http_body_util::BodyExt;
 use model::{VersionOrigin, VersionStatus};
 use tempfile::NamedTempFile;
-use tokio::io::AsyncWriteExt;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
@@ -25,8 +24,9 @@ use super::common::{self, Viewer, visible_resource, visible_version};
 use super::types;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiPath, ApiQuery, Caller};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::limits::timeout;
+use crate::spool::Spool;
 use crate::state::AppState;
 
 /// The upload route: its own time limit, and no framework body limit (the handler counts).
@@ -76,7 +76,8 @@ pub(crate) async fn list_versions(
 /// Publishes a file as a new version of the resource: validated against the resource's schema,
 /// kept byte for byte, its rows loaded. Send the file either as the raw body (name in
 /// `?filename=` or `Content-Disposition`) or as the `file` part of a `multipart/form-data`
-/// body. Publishing by URL (`application/json` with `{"url": …}`) is not available (501).
+/// body — or, to have the server download it, a JSON body `{"url": "https://…"}` (`{}` takes
+/// the resource's `remote_url`); the version then records `origin: url`.
 ///
 /// `201` when a version was recorded (`outcome` says whether it is live or rejected), `200`
 /// when these exact bytes were already published.
@@ -90,7 +91,8 @@ pub(crate) async fn list_versions(
         content(
             ("application/octet-stream"),
             ("text/csv"),
-            ("multipart/form-data")
+            ("multipart/form-data"),
+            (types::PublishByUrl = "application/json")
         )
     ),
     security(("token" = [])),
@@ -102,7 +104,8 @@ pub(crate) async fn list_versions(
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody, description = "Fichier trop gros"),
-        (status = 501, body = ErrorBody, description = "Publication par URL non disponible"),
+        (status = 502, body = ErrorBody, description = "Fichier distant introuvable ou serveur distant en erreur"),
+        (status = 504, body = ErrorBody, description = "Le serveur distant n'a pas répondu à temps"),
     )
 )]
 pub(crate) async fn publish_version(
@@ -128,8 +131,13 @@ pub(crate) async fn publish_version(
         return Err(ApiError::payload_too_large(limit));
     }
     let uploads = state.catalogue.store().data_dir().join("uploads");
+    let mut origin = VersionOrigin::Upload;
     let (file, file_name) = match media_type(request.headers()).as_str() {
-        "application/json" => return Err(by_url_not_available()),
+        "application/json" => {
+            origin = VersionOrigin::Url;
+            let url = requested_url(request, &state, resource.remote_url.as_deref()).await?;
+            state.fetcher.download(&url, &uploads, limit).await?
+        }
         "multipart/form-data" => receive_multipart(request, &state, &uploads, limit).await?,
         _ => {
             let file_name = options
@@ -144,7 +152,7 @@ pub(crate) async fn publish_version(
     let publish_request = PublishRequest {
         resource: resource.id,
         file_name,
-        origin: VersionOrigin::Upload,
+        origin,
         read,
     };
     let publication = state
@@ -171,13 +179,21 @@ pub(crate) async fn publish_version(
     ))
 }
 
-fn by_url_not_available() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "not_implemented",
-        "la publication par URL n'est pas disponible sur ce serveur : envoyez le fichier lui-même (corps brut ou multipart)",
-        "publishing by URL is not available on this server: send the file itself (raw or multipart body)",
-    )
+/// The URL of a `{"url": …}` body, or the resource's own remote URL for `{}`.
+async fn requested_url(
+    request: Request,
+    state: &AppState,
+    remote_url: Option<&str>,
+) -> ApiResult<String> {
+    let ApiJson(body) = ApiJson::<types::PublishByUrl>::from_request(request, state).await?;
+    body.url
+        .or_else(|| remote_url.map(str::to_owned))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "aucune URL : indiquez {\"url\": \"https://…\"} ou renseignez l'URL distante de la ressource",
+                "no URL: send {\"url\": \"https://…\"} or set the resource's remote URL",
+            )
+        })
 }
 
 fn read_options(options: &types::UploadOptions) -> ApiResult<ingest::Options> {
@@ -247,58 +263,6 @@ fn content_disposition_file_name(headers: &HeaderMap) -> Option<String> {
 pub(crate) fn base_name(name: &str) -> Option<String> {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name).trim();
     (!base.is_empty()).then(|| base.to_owned())
-}
-
-/// A temporary file receiving an upload, refusing to grow past the limit.
-pub(crate) struct Spool {
-    file: NamedTempFile,
-    writer: tokio::fs::File,
-    received: u64,
-    limit: u64,
-}
-
-impl Spool {
-    pub(crate) async fn create(directory: &Path, limit: u64) -> ApiResult<Spool> {
-        let directory: PathBuf = directory.to_path_buf();
-        let file = tokio::task::spawn_blocking(move || {
-            std::fs::create_dir_all(&directory)?;
-            tempfile::Builder::new()
-                .prefix("upload-")
-                .tempfile_in(&directory)
-        })
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
-        let writer = tokio::fs::File::from_std(file.reopen().map_err(ApiError::internal)?);
-        Ok(Spool {
-            file,
-            writer,
-            received: 0,
-            limit,
-        })
-    }
-
-    pub(crate) async fn write(&mut self, chunk: &[u8]) -> ApiResult<()> {
-        self.received += chunk.len() as u64;
-        if self.received > self.limit {
-            return Err(ApiError::payload_too_large(self.limit));
-        }
-        self.writer
-            .write_all(chunk)
-            .await
-            .map_err(ApiError::internal)
-    }
-
-    pub(crate) async fn finish(mut self) -> ApiResult<NamedTempFile> {
-        self.writer.flush().await.map_err(ApiError::internal)?;
-        if self.received == 0 {
-            return Err(ApiError::bad_request(
-                "fichier vide : rien à publier",
-                "empty file: nothing to publish",
-            ));
-        }
-        Ok(self.file)
-    }
 }
 
 async fn receive_raw(body: Body, uploads: &Path, limit: u64) -> ApiResult<NamedTempFile> {
