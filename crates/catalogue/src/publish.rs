@@ -75,6 +75,7 @@ pub(crate) fn publish(
     request: &PublishRequest,
     received_by: Option<model::UserId>,
     input: impl Read,
+    corrections: Option<&serde_json::Value>,
 ) -> Result<Publication> {
     let blob = store.put_blob(input)?;
     let new = NewVersion {
@@ -144,7 +145,7 @@ pub(crate) fn publish(
     };
     let mut report = plan.finish(header_errors, [(0, part)]);
     add_encoding_errors(&mut report, encoding_errors, &header);
-    finish(store, resource, load, report, info, header, &checked)
+    finish(store, resource, load, report, info, header, &checked, corrections)
 }
 
 /// The rows of a file: CSV (plain or gzip) in record-aligned blocks parsed in one go each (the
@@ -285,6 +286,7 @@ fn recycle_cells<'b>(mut cells: Vec<&str>) -> Vec<&'b str> {
 }
 
 /// Commits or rejects the loaded version according to the report and the resource's policy.
+#[allow(clippy::too_many_arguments)] // The pieces of one publication, gathered once.
 fn finish(
     store: &Store,
     resource: &Resource,
@@ -293,6 +295,7 @@ fn finish(
     source: SourceInfo,
     header: Vec<String>,
     checked: &Checked,
+    corrections: Option<&serde_json::Value>,
 ) -> Result<Publication> {
     let conformant = report.valid;
     let validation = Validation {
@@ -300,7 +303,11 @@ fn finish(
         header,
         report,
     };
-    let json = report_json(&validation, &checked.label, &checked.warnings, Lang::Fr);
+    let mut json = report_json(&validation, &checked.label, &checked.warnings, Lang::Fr);
+    // The wizard's fixes, with the original file's address, are kept in the report.
+    if let (Some(corrections), Some(object)) = (corrections, json.as_object_mut()) {
+        object.insert("corrections".to_owned(), corrections.clone());
+    }
     let text = json.to_string();
     if !conformant && resource.policy == PublicationPolicy::Strict && resource.schema.is_some() {
         return Ok(rejected(store.reject_version(load, &text)?, json));

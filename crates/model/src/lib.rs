@@ -37,7 +37,7 @@ pub use organisation::{NewOrganisation, Organisation, OrganisationKind};
 pub use resource::{NewResource, PublicationPolicy, Resource, SchemaRef};
 pub use siren::Siren;
 pub use territory::{Commune, Departement, Epci, Referentials, Region, TerritoryCode};
-pub use user::{ApiToken, Membership, NewApiToken, NewUser, Role, User};
+pub use user::{ApiToken, Membership, NewApiToken, NewUser, Role, Session, User};
 pub use value::{ColumnDef, ColumnType, Value};
 pub use version::{IndexState, LivePeriod, NewVersion, Version, VersionOrigin, VersionStatus};
 

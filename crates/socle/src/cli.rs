@@ -165,6 +165,12 @@ pub enum UserCommand {
         #[arg(long)]
         role: String,
     },
+    /// Définit le mot de passe d'un compte (lu sur l'entrée standard, ou demandé deux fois
+    /// sans écho dans un terminal) ; ferme toutes ses sessions ouvertes.
+    Passwd {
+        /// Adresse électronique du compte.
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -56,6 +56,7 @@ pub fn run_all(make_store: impl Fn() -> Store) {
             "concurrent_claims_run_each_job_once",
             concurrent_claims_run_each_job_once,
         ),
+        ("sessions", sessions),
     ];
     for (name, property) in properties {
         let store = make_store();
@@ -1419,4 +1420,65 @@ pub fn concurrent_claims_run_each_job_once(store: &Store) {
     let mut all: Vec<_> = claimed.into_iter().flatten().collect();
     all.sort();
     assert_eq!(all, ids, "every job claimed exactly once");
+}
+
+/// Browser sessions: stored by hash, touched, revoked one by one, per user, or by expiry.
+pub fn sessions(store: &Store) {
+    let new_user = |email: &str| NewUser {
+        email: email.to_owned(),
+        display_name: email.to_owned(),
+        password_hash: None,
+        is_admin: false,
+    };
+    let agent = store.create_user(&new_user("agent@example.fr")).unwrap();
+    let other = store.create_user(&new_user("autre@example.fr")).unwrap();
+    let at = |second: i64| Timestamp::from_second(second).unwrap();
+    let session = |hash: &str, user: model::UserId, expires: i64| model::Session {
+        token_hash: hash.to_owned(),
+        user,
+        csrf_token: format!("csrf-{hash}"),
+        created_at: at(1_000),
+        last_seen_at: at(1_000),
+        expires_at: at(expires),
+    };
+    let first = session("h1", agent.id, 5_000);
+    store.create_session(&first).unwrap();
+    store
+        .create_session(&session("h2", agent.id, 2_000))
+        .unwrap();
+    store
+        .create_session(&session("h3", other.id, 9_000))
+        .unwrap();
+    assert_eq!(store.session_by_hash("h1").unwrap().as_ref(), Some(&first));
+    assert_eq!(store.session_by_hash("unknown").unwrap(), None);
+
+    store.touch_session("h1", at(1_500), at(6_000)).unwrap();
+    let touched = store.session_by_hash("h1").unwrap().unwrap();
+    assert_eq!(
+        (touched.last_seen_at, touched.expires_at),
+        (at(1_500), at(6_000))
+    );
+    assert_eq!(touched.created_at, at(1_000), "creation time is kept");
+
+    assert_eq!(store.delete_expired_sessions(at(3_000)).unwrap(), 1);
+    assert_eq!(store.session_by_hash("h2").unwrap(), None);
+    assert_eq!(store.delete_sessions_of_user(agent.id).unwrap(), 1);
+    assert_eq!(store.session_by_hash("h1").unwrap(), None);
+    assert!(
+        store.session_by_hash("h3").unwrap().is_some(),
+        "other users keep theirs"
+    );
+    store.delete_session("h3").unwrap();
+    store.delete_session("h3").unwrap();
+    assert_eq!(store.session_by_hash("h3").unwrap(), None);
+
+    store
+        .create_session(&session("h4", other.id, 9_000))
+        .unwrap();
+    store.delete_user(other.id).unwrap();
+    assert_eq!(
+        store.session_by_hash("h4").unwrap(),
+        None,
+        "deleting a user ends their sessions"
+    );
 }

@@ -48,11 +48,13 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 
+use jiff::Timestamp;
 use model::{
     ApiToken, ApiTokenId, ColumnDef, Commune, Dataset, DatasetId, DatasetState, Departement, Epci,
     LivePeriod, Membership, NewApiToken, NewDataset, NewOrganisation, NewResource, NewUser,
     NewVersion, Organisation, OrganisationId, Referentials, Region, Resource, ResourceId, Role,
-    SchemaRef, Sha256, Siren, Slug, TerritoryCode, User, UserId, Value, Version, VersionId,
+    SchemaRef, Session, Sha256, Siren, Slug, TerritoryCode, User, UserId, Value, Version,
+    VersionId,
 };
 
 pub use blobs::BlobInfo;
@@ -632,6 +634,42 @@ impl Store {
 
     pub fn delete_api_token(&self, id: ApiTokenId) -> Result<()> {
         dispatch!(self, engine => engine.delete_api_token(id))
+    }
+
+    // ---- Browser sessions (the portal's sign-in; see model::Session) ----
+
+    pub fn create_session(&self, session: &Session) -> Result<()> {
+        dispatch!(self, engine => engine.create_session(session))
+    }
+
+    /// Lookup by exact hash; expiry is the caller's to check.
+    pub fn session_by_hash(&self, token_hash: &str) -> Result<Option<Session>> {
+        dispatch!(self, engine => engine.session_by_hash(token_hash))
+    }
+
+    /// Records activity: a new last-seen time and expiry.
+    pub fn touch_session(
+        &self,
+        token_hash: &str,
+        last_seen_at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        dispatch!(self, engine => engine.touch_session(token_hash, last_seen_at, expires_at))
+    }
+
+    /// Signs one session out (nothing happens if it is already gone).
+    pub fn delete_session(&self, token_hash: &str) -> Result<()> {
+        dispatch!(self, engine => engine.delete_session(token_hash))
+    }
+
+    /// Revokes every session of a user (password change); returns how many there were.
+    pub fn delete_sessions_of_user(&self, user: UserId) -> Result<u64> {
+        dispatch!(self, engine => engine.delete_sessions_of_user(user))
+    }
+
+    /// Removes the sessions expired at `now`; returns how many.
+    pub fn delete_expired_sessions(&self, now: Timestamp) -> Result<u64> {
+        dispatch!(self, engine => engine.delete_expired_sessions(now))
     }
 
     // ---- Referentials ----

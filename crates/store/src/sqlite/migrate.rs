@@ -24,6 +24,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "jobs",
         include_str!("../../migrations/sqlite/0003_jobs.sql"),
     ),
+    (
+        4,
+        "sessions",
+        include_str!("../../migrations/sqlite/0004_sessions.sql"),
+    ),
 ];
 
 /// The last migration applied (0 on an empty database).

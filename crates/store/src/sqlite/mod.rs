@@ -12,6 +12,7 @@ mod jobs;
 pub(crate) mod maintenance;
 mod migrate;
 mod referentials;
+mod sessions;
 mod versions;
 
 use std::path::{Path, PathBuf};
