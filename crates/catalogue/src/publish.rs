@@ -145,7 +145,16 @@ pub(crate) fn publish(
     };
     let mut report = plan.finish(header_errors, [(0, part)]);
     add_encoding_errors(&mut report, encoding_errors, &header);
-    finish(store, resource, load, report, info, header, &checked, corrections)
+    finish(
+        store,
+        resource,
+        load,
+        report,
+        info,
+        header,
+        &checked,
+        corrections,
+    )
 }
 
 /// The rows of a file: CSV (plain or gzip) in record-aligned blocks parsed in one go each (the

@@ -15,7 +15,8 @@
 //! Every engine implements the same methods (`enqueue_job`, `claim_job`, `heartbeat_job`,
 //! `complete_job`, `fail_job`, `job_status`, `has_waiting_jobs`, `build_version_indexes`); the
 //! conformance suite checks them. SQLite claims in an immediate transaction (one writer at a
-//! time); PostgreSQL would claim with `SELECT … FOR UPDATE SKIP LOCKED`.
+//! time); PostgreSQL claims with `SELECT … FOR UPDATE SKIP LOCKED` (concurrent workers skip each
+//! other's rows instead of waiting).
 //!
 //! Jobs must be idempotent: an attempt may be interrupted anywhere and started again.
 
@@ -24,6 +25,7 @@ use std::time::Duration;
 use model::VersionId;
 
 use crate::error::{Error, Result};
+use crate::sqlite::codec::{now, timestamp_text};
 use crate::{Engine, Store};
 
 /// The kind of job that builds a published version's indexes (payload `{"version": id}`).
@@ -103,6 +105,20 @@ pub struct JobStatus {
 /// The payload of a [`BUILD_INDEXES`] job.
 pub(crate) fn build_indexes_payload(version: VersionId) -> String {
     serde_json::json!({ "version": version.0 }).to_string()
+}
+
+/// When a claim made now for `lease` runs out, as stored timestamp text.
+pub(crate) fn lease_end(lease: Duration) -> String {
+    let lease = jiff::SignedDuration::try_from(lease).unwrap_or(jiff::SignedDuration::MAX);
+    timestamp_text(now().checked_add(lease).unwrap_or(jiff::Timestamp::MAX))
+}
+
+/// The error of a heartbeat or an end whose claim was taken over or already ended.
+pub(crate) fn lost_claim(job: &Job) -> Error {
+    Error::Conflict(format!(
+        "la tâche {} n'est plus confiée à ce processus (reprise ailleurs ou terminée)",
+        job.id
+    ))
 }
 
 fn payload_version(job: &Job) -> Result<VersionId> {

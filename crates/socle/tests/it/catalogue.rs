@@ -255,7 +255,7 @@ fn the_demo_runs_on_postgres_too() {
     };
     let migrated = data.ok(&["migrate"]);
     assert!(
-        migrated.contains("Base PostgreSQL") && migrated.contains("version 2"),
+        migrated.contains("Base PostgreSQL") && migrated.contains("version 4"),
         "{migrated}"
     );
     let demo = data.ok(&["demo"]);

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use super::SqliteEngine;
 use super::codec::{now, timestamp_text};
 use crate::error::{Error, Result};
-use crate::jobs::{Job, JobId, JobState, JobStatus, MAX_JOB_ATTEMPTS};
+use crate::jobs::{Job, JobId, JobState, JobStatus, MAX_JOB_ATTEMPTS, lease_end, lost_claim};
 
 /// Queues a job inside the caller's transaction (publication enqueues its index build in the
 /// transaction that flips the live pointer).
@@ -20,18 +20,6 @@ pub(crate) fn enqueue(tx: &Transaction<'_>, kind: &str, payload: &str) -> Result
         params![kind, payload, timestamp_text(now())],
     )?;
     Ok(JobId(tx.last_insert_rowid()))
-}
-
-fn lease_end(lease: Duration) -> String {
-    let lease = jiff::SignedDuration::try_from(lease).unwrap_or(jiff::SignedDuration::MAX);
-    timestamp_text(now().checked_add(lease).unwrap_or(jiff::Timestamp::MAX))
-}
-
-fn lost_claim(job: &Job) -> Error {
-    Error::Conflict(format!(
-        "la tâche {} n'est plus confiée à ce processus (reprise ailleurs ou terminée)",
-        job.id
-    ))
 }
 
 /// Waiting jobs whose claims are used up are given up (their workers died, or crashed the

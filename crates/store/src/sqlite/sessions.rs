@@ -1,4 +1,4 @@
-//! Browser sessions (`session` table, migration 0003).
+//! Browser sessions (`session` table, migration 0004).
 
 use jiff::Timestamp;
 use model::{Session, UserId};
