@@ -1,58 +1,101 @@
 #!/usr/bin/env bash
 # Load benchmark: publishing a 1,000,000-row SCDL file into Socle's queryable store vs
 # `sqlite-utils insert --csv` (type detection on) on the same file and the same storage, plus
-# `socle validate --threads 1` on that file to compare loading with validating.
+# `socle validate` on that file to compare loading with validating.
 #
 #     bash bench/load.sh                 # 1,000,000 subventions rows, storage on /dev/shm (tmpfs)
 #     ROWS=100000 STORAGE=/tmp bash bench/load.sh
+#     RUNS=5 PEER_SECONDS=148.7 SKIP_BUILD=1 bash bench/load.sh   # re-time Socle only
+#
+# Socle's publication has two moments, both timed: "rows queryable" (the version is live and its
+# rows answer queries; `socle publish` prints when) and "indexes ready" (the per-column indexes
+# and the full-text index, built by the background job that `socle publish` runs before it
+# returns; the process's wall time).
 #
 # Environment:
-#   ROWS      rows of the generated file (default 1000000; the file is made by gen_scdl.py if absent)
-#   STORAGE   folder where both databases are written (default /dev/shm: tmpfs, as the issue measured)
-#   VENV      venv with sqlite-utils (default /work/venv-peers; `pip install sqlite-utils`)
-#   SOCLE     socle binary (default target/release/socle; built unless SKIP_BUILD=1)
-# Prints one table: seconds, rows/s and peak RSS per tool, then the ratios.
+#   ROWS          rows of the generated file (default 1000000; made by gen_scdl.py if absent)
+#   STORAGE       folder where the databases are written (default /dev/shm: tmpfs, as the issue measured)
+#   RUNS          Socle runs (publish and validate; default 3): best and median are printed
+#   VENV          venv with sqlite-utils (default /work/venv-peers; `pip install sqlite-utils`)
+#   PEER_SECONDS  reuse this sqlite-utils time instead of running it (it takes minutes)
+#   SOCLE         socle binary (default target/release/socle; built unless SKIP_BUILD=1)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 rows="${ROWS:-1000000}"
 storage="${STORAGE:-/dev/shm}"
+runs="${RUNS:-3}"
 venv="${VENV:-/work/venv-peers}"
 socle="${SOCLE:-$repo/target/release/socle}"
 file="$here/out/subventions-$rows.csv"
 mkdir -p "$here/out"
 [[ -s "$file" ]] || python3 "$here/gen_scdl.py" subventions -n "$rows" -o "$file"
 [[ "${SKIP_BUILD:-0}" == 1 ]] || (cd "$repo" && cargo build --release -p socle >&2)
-[[ -x "$venv/bin/sqlite-utils" ]] || "$venv/bin/pip" install -q sqlite-utils
 work="$(mktemp -d "$storage/socle-load.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-measure() { # label, command...: prints "label seconds rss_kb"
+# label, command...: runs the command under /usr/bin/time, prints "seconds rss_kb".
+measure() {
     local label="$1"; shift
     /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/$label.out" 2>&1 || true
-    read -r seconds rss < "$work/time"
-    echo "$label $seconds $rss"
+    cat "$work/time"
 }
 
-data="$work/socle-data"
-"$socle" --data "$data" org add --siren 213401722 --name Montpellier --kind commune > /dev/null
-"$socle" --data "$data" dataset create subventions --title Subventions --org 213401722 > /dev/null
-results=()
-results+=("$(measure socle-publish "$socle" --data "$data" publish "$file" --dataset subventions --schema scdl-subventions)")
-results+=("$(measure socle-validate-1-thread "$socle" validate "$file" --schema scdl-subventions --threads 1 --format json)")
-# sqlite-utils 3.36+ detects types by default and dropped the `--detect-types` flag (older
-# versions need it): both spellings are tried.
-if "$venv/bin/sqlite-utils" insert --help | grep -q -- '--detect-types'; then detect=(--detect-types); else detect=(); fi
-results+=("$(measure sqlite-utils "$venv/bin/sqlite-utils" insert "$work/sqlite-utils.db" subventions "$file" --csv "${detect[@]}")")
-grep -q "publiée" "$work/socle-publish.out" || { echo "socle publish did not publish:" >&2; tail -5 "$work/socle-publish.out" >&2; }
+# "Lignes interrogeables après 3,2 s." -> 3.2
+queryable_seconds() {
+    sed -n 's/^Lignes interrogeables après \([0-9]*\),\([0-9]*\) s\.$/\1.\2/p' "$1"
+}
 
-printf '\n%-26s %10s %14s %12s\n' tool seconds rows/s "peak RSS MB"
-for line in "${results[@]}"; do
-    read -r label seconds rss <<< "$line"
-    printf '%-26s %10.2f %14.0f %12.1f\n' "$label" "$seconds" "$(echo "$rows / $seconds" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+best() { sort -g | head -1; }
+
+publish_queryable=(); publish_ready=(); publish_rss=(); validate_1=(); validate_all=()
+for run in $(seq "$runs"); do
+    data="$work/socle-data-$run"
+    "$socle" --data "$data" org add --siren 213401722 --name Montpellier --kind commune > /dev/null
+    "$socle" --data "$data" dataset create subventions --title Subventions --org 213401722 > /dev/null
+    read -r seconds rss <<< "$(measure socle-publish "$socle" --data "$data" publish "$file" --dataset subventions --schema scdl-subventions)"
+    grep -q "publiée" "$work/socle-publish.out" || { echo "socle publish did not publish:" >&2; tail -5 "$work/socle-publish.out" >&2; exit 1; }
+    publish_ready+=("$seconds"); publish_rss+=("$rss")
+    publish_queryable+=("$(queryable_seconds "$work/socle-publish.out")")
+    rm -rf "$data"
+    read -r seconds rss <<< "$(measure socle-validate-1 "$socle" validate "$file" --schema scdl-subventions --threads 1 --format json)"
+    validate_1+=("$seconds")
+    read -r seconds rss <<< "$(measure socle-validate "$socle" validate "$file" --schema scdl-subventions --format json)"
+    validate_all+=("$seconds")
+    echo "run $run: rows queryable ${publish_queryable[-1]} s, indexes ready ${publish_ready[-1]} s, validate ${validate_1[-1]} s (1 thread) / ${validate_all[-1]} s" >&2
 done
-publish=$(echo "${results[0]}" | cut -d' ' -f2)
-validate=$(echo "${results[1]}" | cut -d' ' -f2)
-utils=$(echo "${results[2]}" | cut -d' ' -f2)
-printf '\nsocle publish vs sqlite-utils: %.1fx the rows per second\n' "$(echo "$utils / $publish" | bc -l)"
-printf 'socle publish / socle validate (1 thread): %.2fx the time\n' "$(echo "$publish / $validate" | bc -l)"
+
+if [[ -n "${PEER_SECONDS:-}" ]]; then
+    utils="$PEER_SECONDS"; utils_rss=0
+else
+    [[ -x "$venv/bin/sqlite-utils" ]] || "$venv/bin/pip" install -q sqlite-utils
+    # sqlite-utils 3.36+ detects types by default and dropped the `--detect-types` flag (older
+    # versions need it): both spellings are tried.
+    if "$venv/bin/sqlite-utils" insert --help | grep -q -- '--detect-types'; then detect=(--detect-types); else detect=(); fi
+    read -r utils utils_rss <<< "$(measure sqlite-utils "$venv/bin/sqlite-utils" insert "$work/sqlite-utils.db" subventions "$file" --csv "${detect[@]}")"
+fi
+
+row() { # label, best, median, rss_kb
+    printf '%-32s %9.2f %9.2f %12.0f %12.0f %10.1f\n' "$1" "$2" "$3" "$(echo "$rows / $2" | bc -l)" "$(echo "$rows / $3" | bc -l)" "$(echo "$4 / 1024" | bc -l)"
+}
+q_best=$(printf '%s\n' "${publish_queryable[@]}" | best); q_median=$(printf '%s\n' "${publish_queryable[@]}" | median)
+r_best=$(printf '%s\n' "${publish_ready[@]}" | best); r_median=$(printf '%s\n' "${publish_ready[@]}" | median)
+v1_best=$(printf '%s\n' "${validate_1[@]}" | best); v1_median=$(printf '%s\n' "${validate_1[@]}" | median)
+va_best=$(printf '%s\n' "${validate_all[@]}" | best); va_median=$(printf '%s\n' "${validate_all[@]}" | median)
+rss=$(printf '%s\n' "${publish_rss[@]}" | sort -g | tail -1)
+
+printf '\n%s rows, %s runs, storage %s\n' "$rows" "$runs" "$storage"
+printf '%-32s %9s %9s %12s %12s %10s\n' what best_s median_s best_rows/s median_rows/s "RSS MB"
+row "socle publish: rows queryable" "$q_best" "$q_median" "$rss"
+row "socle publish: indexes ready" "$r_best" "$r_median" "$rss"
+row "socle validate --threads 1" "$v1_best" "$v1_median" 0
+row "socle validate (all threads)" "$va_best" "$va_median" 0
+row "sqlite-utils insert --csv" "$utils" "$utils" "$utils_rss"
+ratio() { printf '%.1f' "$(echo "$1 / $2" | bc -l)"; }
+printf '\nvs sqlite-utils (rows/s, best / median): rows queryable %sx / %sx, indexes ready %sx / %sx\n' \
+    "$(ratio "$utils" "$q_best")" "$(ratio "$utils" "$q_median")" "$(ratio "$utils" "$r_best")" "$(ratio "$utils" "$r_median")"
+printf 'vs socle validate --threads 1 (time, median / median): rows queryable %sx, indexes ready %sx\n' \
+    "$(ratio "$q_median" "$v1_median")" "$(ratio "$r_median" "$v1_median")"
+printf 'vs socle validate, all threads (time, median / median): rows queryable %sx, indexes ready %sx\n' \
+    "$(ratio "$q_median" "$va_median")" "$(ratio "$r_median" "$va_median")"

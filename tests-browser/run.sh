@@ -40,6 +40,8 @@ port=$((20000 + RANDOM % 20000))
 SOCLE_LOG=warn "$socle" --data "$work/data" serve --listen "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
 server_pid=$!
 export SOCLE_URL="http://127.0.0.1:$port"
+# The wizard's test adds its own account with the command line, next to the running server.
+export SOCLE_BIN="$socle" SOCLE_DEMO_DATA="$work/data"
 for _ in $(seq 1 150); do
     curl -sf -o /dev/null "$SOCLE_URL/readyz" && break
     kill -0 "$server_pid" 2> /dev/null || { cat "$work/serve.log" >&2; exit 1; }

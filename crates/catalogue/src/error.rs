@@ -16,9 +16,15 @@ pub enum Error {
     /// A uniqueness rule forbids it (slug or SIREN already taken...).
     #[error("{0}")]
     Conflict(String),
+    /// Wrong credentials (sign-in, current password).
+    #[error("{0}")]
+    Unauthenticated(String),
     /// The store failed.
     #[error("stockage : {0}")]
     Store(store::Error),
+    /// Another of our own failures (the system's random generator...).
+    #[error("erreur interne : {0}")]
+    Internal(String),
 }
 
 impl From<store::Error> for Error {
@@ -35,7 +41,7 @@ impl From<store::Error> for Error {
 impl Error {
     /// True when the caller, not Socle, is at fault (exit status 2 vs an internal failure).
     pub fn is_user_error(&self) -> bool {
-        !matches!(self, Error::Store(_))
+        !matches!(self, Error::Store(_) | Error::Internal(_))
     }
 }
 

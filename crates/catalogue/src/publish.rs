@@ -3,7 +3,8 @@
 //! The steps, each of which leaves the previous version served if it fails:
 //! 1. the bytes go into the content-addressed blob store (the same bytes twice make no new
 //!    version);
-//! 2. the file is read (`ingest`) and every row checked (`tableschema`) against the resource's
+//! 2. the file is read (`ingest`: CSV in record-aligned blocks, workbooks row by row) and every
+//!    row checked (`tableschema`) against the resource's
 //!    declared schema, or against a schema inferred from the file when none is declared;
 //! 3. the cast values are loaded, in the same pass, into a staging table no reader sees;
 //! 4. strict resources reject a non-conformant file (its version and report are kept, its rows
@@ -11,7 +12,7 @@
 
 use std::io::{BufReader, Read};
 
-use ingest::{IngestError, ReadError, Row, SourceInfo};
+use ingest::{Block, BlockReader, Dialect, IngestError, ReadError, Row, SourceInfo};
 use model::{
     ColumnDef, ColumnType, NewVersion, PublicationPolicy, Resource, SchemaRef, Value, Version,
     VersionOrigin,
@@ -74,6 +75,7 @@ pub(crate) fn publish(
     request: &PublishRequest,
     received_by: Option<model::UserId>,
     input: impl Read,
+    corrections: Option<&serde_json::Value>,
 ) -> Result<Publication> {
     let blob = store.put_blob(input)?;
     let new = NewVersion {
@@ -98,15 +100,14 @@ pub(crate) fn publish(
     }
     let declared = declared_schema(resource)?;
     let read = read_options(request);
-    let mut reader = match ingest::open(BufReader::new(store.open_blob(&blob.sha256)?), &read) {
-        Ok(reader) => reader,
+    let mut source = match open_rows(store, &blob.sha256, &read)? {
+        Ok(source) => source,
         Err(error) => return record_unreadable(store, &new, &error),
     };
-    let source = reader.info().clone();
-    let mut row = Row::new();
-    let header = match reader.next_row(&mut row) {
-        Ok(true) => row.cells().map(str::to_owned).collect::<Vec<_>>(),
-        Ok(false) => return record_unreadable(store, &new, &IngestError::Empty),
+    let info = source.info().clone();
+    let header = match source.header() {
+        Ok(Some(header)) => header,
+        Ok(None) => return record_unreadable(store, &new, &IngestError::Empty),
         Err(error) => return record_broken(store, &new, &error),
     };
     let checked = match declared {
@@ -130,7 +131,7 @@ pub(crate) fn publish(
         }
         VersionStart::Loading(load) => load,
     };
-    let loaded = load_rows(&mut reader, &plan, &layout, &checked.schema, &mut load);
+    let loaded = load_rows(&mut source, &plan, &layout, &checked.schema, &mut load);
     let (part, encoding_errors) = match loaded {
         Ok(found) => found,
         Err(LoadFailure::Read(error)) => {
@@ -144,10 +145,157 @@ pub(crate) fn publish(
     };
     let mut report = plan.finish(header_errors, [(0, part)]);
     add_encoding_errors(&mut report, encoding_errors, &header);
-    finish(store, resource, load, report, source, header, &checked)
+    finish(
+        store,
+        resource,
+        load,
+        report,
+        info,
+        header,
+        &checked,
+        corrections,
+    )
+}
+
+/// The rows of a file: CSV (plain or gzip) in record-aligned blocks parsed in one go each (the
+/// fast path `validation` uses too), workbooks row by row.
+enum RowSource<'a> {
+    Blocks {
+        blocks: BlockReader<'a>,
+        dialect: Dialect,
+        /// The first block, read to find the header and loaded with the others.
+        first: Option<Block>,
+    },
+    Sheet(ingest::RowReader<'a>),
+}
+
+/// Opens the kept bytes as rows. The outer error is ours (the blob is missing), the inner one
+/// the file's (unreadable as a table).
+fn open_rows(
+    store: &Store,
+    sha256: &model::Sha256,
+    read: &ingest::Options,
+) -> Result<std::result::Result<RowSource<'static>, IngestError>> {
+    let opened = match BlockReader::open(BufReader::new(store.open_blob(sha256)?), read) {
+        Ok(blocks) => {
+            let dialect = blocks.dialect();
+            Ok(RowSource::Blocks {
+                blocks,
+                dialect,
+                first: None,
+            })
+        }
+        Err(IngestError::NotCsv(_)) => {
+            ingest::open(BufReader::new(store.open_blob(sha256)?), read).map(RowSource::Sheet)
+        }
+        Err(error) => Err(error),
+    };
+    Ok(opened)
+}
+
+impl RowSource<'_> {
+    fn info(&self) -> &SourceInfo {
+        match self {
+            RowSource::Blocks { blocks, .. } => blocks.info(),
+            RowSource::Sheet(reader) => reader.info(),
+        }
+    }
+
+    /// The first row's cells (`None` for an empty file). Only call once, before the data rows.
+    fn header(&mut self) -> std::result::Result<Option<Vec<String>>, ReadError> {
+        match self {
+            RowSource::Sheet(reader) => {
+                let mut row = Row::new();
+                Ok(reader
+                    .next_row(&mut row)?
+                    .then(|| row.cells().map(str::to_owned).collect()))
+            }
+            RowSource::Blocks {
+                blocks,
+                dialect,
+                first,
+            } => {
+                let Some(block) = blocks.next_block()? else {
+                    return Ok(None);
+                };
+                let mut header: Option<std::result::Result<Vec<String>, ReadError>> = None;
+                ingest::parse_block(dialect, &block.bytes, |row| {
+                    if header.is_none() {
+                        header = Some(row.map(|row| row.cells().map(str::to_owned).collect()));
+                    }
+                });
+                *first = Some(block);
+                header.transpose()
+            }
+        }
+    }
+
+    /// Gives every data row (after the header) to `visit` with its number in the file, and
+    /// each undecodable row's error to `on_encoding_error`; stops at a reading error.
+    fn for_each_data_row(
+        &mut self,
+        visit: &mut dyn FnMut(u64, &[&str]),
+        on_encoding_error: &mut dyn FnMut(ReadError),
+    ) -> std::result::Result<(), ReadError> {
+        let mut cells: Vec<&str> = Vec::new();
+        match self {
+            RowSource::Sheet(reader) => {
+                let mut row = Row::new();
+                loop {
+                    match reader.next_row(&mut row) {
+                        Ok(true) => {}
+                        Ok(false) => return Ok(()),
+                        Err(error @ ReadError::Encoding { .. }) => {
+                            on_encoding_error(error);
+                            continue;
+                        }
+                        Err(error) => return Err(error),
+                    }
+                    let mut row_cells = recycle_cells(std::mem::take(&mut cells));
+                    row_cells.extend(row.cells());
+                    visit(row.number(), &row_cells);
+                    cells = recycle_cells(row_cells);
+                }
+            }
+            RowSource::Blocks {
+                blocks,
+                dialect,
+                first,
+            } => {
+                let mut next = first.take();
+                while let Some(block) = next {
+                    let offset = block.first_row - 1;
+                    ingest::parse_block(dialect, &block.bytes, |row| match row {
+                        Ok(row) if block.index == 0 && row.number() == 1 => {} // The header.
+                        Ok(row) => {
+                            let mut row_cells = recycle_cells(std::mem::take(&mut cells));
+                            row_cells.extend(row.cells());
+                            visit(offset + row.number(), &row_cells);
+                            cells = recycle_cells(row_cells);
+                        }
+                        Err(mut error) => {
+                            error.offset_row(offset);
+                            on_encoding_error(error);
+                        }
+                    });
+                    blocks.recycle(block.bytes);
+                    next = blocks.next_block()?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Reuses a vector's allocation for borrows of another lifetime (emptied first, so no borrow
+/// crosses over; the in-place `collect` keeps the buffer).
+fn recycle_cells<'b>(mut cells: Vec<&str>) -> Vec<&'b str> {
+    cells.clear();
+    cells.into_iter().map(|_| "").collect()
 }
 
 /// Commits or rejects the loaded version according to the report and the resource's policy.
+#[allow(clippy::too_many_arguments)] // The pieces of one publication, gathered once.
 fn finish(
     store: &Store,
     resource: &Resource,
@@ -156,6 +304,7 @@ fn finish(
     source: SourceInfo,
     header: Vec<String>,
     checked: &Checked,
+    corrections: Option<&serde_json::Value>,
 ) -> Result<Publication> {
     let conformant = report.valid;
     let validation = Validation {
@@ -163,7 +312,11 @@ fn finish(
         header,
         report,
     };
-    let json = report_json(&validation, &checked.label, &checked.warnings, Lang::Fr);
+    let mut json = report_json(&validation, &checked.label, &checked.warnings, Lang::Fr);
+    // The wizard's fixes, with the original file's address, are kept in the report.
+    if let (Some(corrections), Some(object)) = (corrections, json.as_object_mut()) {
+        object.insert("corrections".to_owned(), corrections.clone());
+    }
     let text = json.to_string();
     if !conformant && resource.policy == PublicationPolicy::Strict && resource.schema.is_some() {
         return Ok(rejected(store.reject_version(load, &text)?, json));
@@ -231,7 +384,7 @@ enum LoadFailure {
 /// Checks every data row and loads its values. Reading and checking run on this thread while
 /// another inserts the previous batch, so the two halves of the work overlap on two cores.
 fn load_rows(
-    reader: &mut ingest::RowReader<'_>,
+    source: &mut RowSource<'_>,
     plan: &Plan,
     layout: &Layout,
     schema: &Schema,
@@ -246,7 +399,7 @@ fn load_rows(
             }
             Ok(())
         });
-        let checked = check_rows(reader, plan, layout, schema, &to_inserter);
+        let checked = check_rows(source, plan, layout, schema, &to_inserter);
         drop(to_inserter);
         let inserted = inserter.join().unwrap_or_else(|_| {
             Err(store::Error::Invalid(
@@ -262,7 +415,7 @@ fn load_rows(
 
 /// Reads and checks every row, sending the table rows to the inserter in batches.
 fn check_rows(
-    reader: &mut ingest::RowReader<'_>,
+    source: &mut RowSource<'_>,
     plan: &Plan,
     layout: &Layout,
     schema: &Schema,
@@ -270,30 +423,24 @@ fn check_rows(
 ) -> std::result::Result<(tableschema::Part, Vec<ReadError>), LoadFailure> {
     let mut part = plan.new_part();
     let mut encoding_errors = Vec::new();
-    let mut row = Row::new();
     let mut batch: Vec<Vec<Value>> = Vec::with_capacity(BATCH_ROWS);
     let column_fields = plan.column_fields();
     let mut values = Vec::new();
-    loop {
-        match reader.next_row(&mut row) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(error @ ReadError::Encoding { .. }) => {
-                encoding_errors.push(error);
-                continue;
-            }
-            Err(error) => return Err(LoadFailure::Read(error)),
+    // Set when the inserter stopped on an error (which the caller reports): the rest is skipped.
+    let mut stopped = false;
+    let mut visit = |number: u64, cells: &[&str]| {
+        if stopped {
+            return;
         }
-        if row.is_empty() {
-            plan.check_row(&mut part, row.number(), &[]);
-            continue;
+        if cells.is_empty() {
+            plan.check_row(&mut part, number, &[]);
+            return;
         }
-        let cells: Vec<&str> = row.cells().collect();
         let mut row_values = recycle(std::mem::take(&mut values));
-        plan.check_row_values(&mut part, row.number(), &cells, &mut row_values);
+        plan.check_row_values(&mut part, number, cells, &mut row_values);
         batch.push(layout_row(
             layout,
-            &cells,
+            cells,
             &row_values,
             &column_fields,
             schema,
@@ -301,13 +448,15 @@ fn check_rows(
         values = recycle(row_values);
         if batch.len() == BATCH_ROWS {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
-            if to_inserter.send(full).is_err() {
-                // The inserter stopped on an error, which the caller reports.
-                return Ok((part, encoding_errors));
-            }
+            stopped = to_inserter.send(full).is_err();
         }
+    };
+    source
+        .for_each_data_row(&mut visit, &mut |error| encoding_errors.push(error))
+        .map_err(LoadFailure::Read)?;
+    if !stopped {
+        let _ = to_inserter.send(batch);
     }
-    let _ = to_inserter.send(batch);
     Ok((part, encoding_errors))
 }
 

@@ -212,7 +212,26 @@ impl Catalogue {
         request: &PublishRequest,
         input: impl Read,
     ) -> Result<Publication> {
-        let resource = self.resource(request.resource)?;
+        self.publish_checked(actor, request, input, None)
+    }
+
+    /// Publishes a file the publishing wizard corrected: like [`Catalogue::publish`], and the
+    /// version's report keeps `corrections` (which fixes were applied, and the address of the
+    /// original file, which the caller has put in the blob store: both files are kept).
+    pub fn publish_corrected(
+        &self,
+        actor: &Actor,
+        request: &PublishRequest,
+        input: impl Read,
+        corrections: &serde_json::Value,
+    ) -> Result<Publication> {
+        self.publish_checked(actor, request, input, Some(corrections))
+    }
+
+    /// Refuses unless `actor` may publish to the resource (the wizard asks before receiving a
+    /// file, so that nobody fills the disk with files they could never publish).
+    pub fn check_can_publish(&self, actor: &Actor, resource: ResourceId) -> Result<Resource> {
+        let resource = self.resource(resource)?;
         let dataset = self.dataset(resource.dataset)?;
         require_role(
             &self.store,
@@ -221,13 +240,40 @@ impl Catalogue {
             Role::Editor,
             "la publication",
         )?;
-        publish::publish(&self.store, &resource, request, actor.user_id(), input)
+        Ok(resource)
+    }
+
+    fn publish_checked(
+        &self,
+        actor: &Actor,
+        request: &PublishRequest,
+        input: impl Read,
+        corrections: Option<&serde_json::Value>,
+    ) -> Result<Publication> {
+        let resource = self.check_can_publish(actor, request.resource)?;
+        publish::publish(
+            &self.store,
+            &resource,
+            request,
+            actor.user_id(),
+            input,
+            corrections,
+        )
     }
 
     /// Every version of a resource, newest first, with its report and live period.
     pub fn history(&self, resource: ResourceId) -> Result<Vec<Version>> {
         self.resource(resource)?;
         Ok(self.store.versions_of_resource(resource)?)
+    }
+
+    // ---- Background jobs ----
+
+    /// Runs the waiting background jobs (the index builds that follow each publication) until
+    /// none is left; returns how many completed. No permission is needed: a job only finishes
+    /// what a permitted write started. `progress` hears each step.
+    pub fn run_waiting_jobs(&self, progress: &mut dyn FnMut(&store::Job, &str)) -> Result<usize> {
+        Ok(self.store.run_waiting_jobs(progress)?)
     }
 }
 

@@ -37,9 +37,9 @@ pub use organisation::{NewOrganisation, Organisation, OrganisationKind};
 pub use resource::{NewResource, PublicationPolicy, Resource, SchemaRef};
 pub use siren::Siren;
 pub use territory::{Commune, Departement, Epci, Referentials, Region, TerritoryCode};
-pub use user::{ApiToken, Membership, NewApiToken, NewUser, Role, User};
+pub use user::{ApiToken, Membership, NewApiToken, NewUser, Role, Session, User};
 pub use value::{ColumnDef, ColumnType, Value};
-pub use version::{LivePeriod, NewVersion, Version, VersionOrigin, VersionStatus};
+pub use version::{IndexState, LivePeriod, NewVersion, Version, VersionOrigin, VersionStatus};
 
 /// Re-exported so that callers name the same date and time types as the model.
 pub use jiff;

@@ -69,3 +69,20 @@ pub struct ApiToken {
     pub expires_at: Option<Timestamp>,
     pub created_at: Timestamp,
 }
+
+/// A signed-in browser session. The secret (the cookie's value) is never stored: only its hash,
+/// so a copy of the database does not let anyone sign in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// A hash of the cookie's secret; lookups are by exact hash.
+    pub token_hash: String,
+    pub user: UserId,
+    /// Sent back in a hidden field of every form of the session and compared on every POST.
+    pub csrf_token: String,
+    pub created_at: Timestamp,
+    /// The last request seen (updated at most every few minutes, not on every request).
+    pub last_seen_at: Timestamp,
+    /// After this moment the session is refused (moved forward by activity, never beyond the
+    /// absolute limit chosen when it was opened).
+    pub expires_at: Timestamp,
+}

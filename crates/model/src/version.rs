@@ -34,6 +34,18 @@ code_enum!(
     }
 );
 
+code_enum!(
+    /// Whether a published version's secondary indexes and full-text index are built. Rows are
+    /// queryable as soon as a version is published; the indexes follow in a background job, and
+    /// queries give the same answers meanwhile, only slower.
+    IndexState, "état des index" {
+        /// The indexes are being built (queries scan the table).
+        Building = "building",
+        /// Every index is built.
+        Ready = "ready",
+    }
+);
+
 /// What the caller knows about a version before loading it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewVersion {
@@ -77,6 +89,8 @@ pub struct Version {
     pub schema: Option<SchemaRef>,
     /// The producer of the dataset when this version was published (copied, for consolidation).
     pub producer: OrganisationId,
+    /// Whether the version's indexes are built (`Ready` for rejected versions: nothing to build).
+    pub indexes: IndexState,
 }
 
 /// One period during which a version was a resource's live version.

@@ -13,6 +13,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::sessions::CookieSecure;
+
 /// The server's settings. Field names are the TOML keys; the environment variable of a field
 /// is `SOCLE_` followed by its name in capitals (`listen` → `SOCLE_LISTEN`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +65,13 @@ pub struct Config {
     /// Base map tiles for dataset maps, `{z}/{x}/{y}` URL template (empty: the map is drawn
     /// without tiles).
     pub portal_map_tiles_url: String,
+    /// Minutes without activity after which a portal session ends.
+    pub session_idle_minutes: u64,
+    /// Hours after which a portal session ends, however active.
+    pub session_max_hours: u64,
+    /// When session cookies are `Secure`: `auto` (behind a trusted proxy saying
+    /// `X-Forwarded-Proto: https`), `always` or `never`.
+    pub cookie_secure: CookieSecure,
 }
 
 impl Default for Config {
@@ -88,6 +97,9 @@ impl Default for Config {
             portal_primary_colour: "#1b4f8a".to_owned(),
             portal_templates_dir: String::new(),
             portal_map_tiles_url: String::new(),
+            session_idle_minutes: 8 * 60,
+            session_max_hours: 7 * 24,
+            cookie_secure: CookieSecure::Auto,
         }
     }
 }
@@ -126,6 +138,9 @@ impl Config {
         "portal_primary_colour",
         "portal_templates_dir",
         "portal_map_tiles_url",
+        "session_idle_minutes",
+        "session_max_hours",
+        "cookie_secure",
     ];
 
     /// Reads a TOML file's text; missing keys keep their default.
@@ -268,5 +283,16 @@ mod tests {
             .unwrap_err();
         assert!(error.to_string().contains("listen"), "{error}");
         assert!(Config::from_toml("inconnu = 1").is_err());
+        let error = Config::default()
+            .set("cookie_secure", "parfois")
+            .unwrap_err();
+        assert!(error.to_string().contains("cookie_secure"), "{error}");
+        assert_eq!(
+            Config::default()
+                .set("cookie_secure", "always")
+                .unwrap()
+                .cookie_secure,
+            CookieSecure::Always
+        );
     }
 }

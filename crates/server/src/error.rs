@@ -211,7 +211,11 @@ impl From<catalogue::Error> for ApiError {
                 why.clone(),
                 format!("conflict: {why}"),
             ),
+            E::Unauthenticated(why) => {
+                ApiError::unauthorized(why.clone(), format!("not authenticated: {why}"))
+            }
             E::Store(cause) => ApiError::internal(cause),
+            E::Internal(cause) => ApiError::internal(cause),
         }
     }
 }

@@ -16,6 +16,8 @@
 //! - `tokens`: API tokens (generation, hashing, lookup).
 //! - `portal`: the public HTML pages (MiniJinja templates under `templates/`, assets under
 //!   `static/`), server-rendered in French; `portal::router` is merged into [`app`].
+//! - `sessions`: the portal's session cookie (`HttpOnly`, `SameSite=Lax`, `Secure` behind TLS)
+//!   and the [`sessions::Visitor`] extractor; the sessions themselves are the catalogue's.
 //! - `api`: the routes. `api::v1` holds the catalogue (organisations, datasets, resources,
 //!   versions, schemas) with its wire types (`api::v1::types`), `api::records` and
 //!   `api::exports` the rows of published versions, `api::openapi` the OpenAPI document.
@@ -35,6 +37,7 @@ mod health;
 mod limits;
 pub mod portal;
 mod serve;
+pub mod sessions;
 mod spool;
 mod state;
 pub mod tokens;

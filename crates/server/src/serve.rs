@@ -93,10 +93,46 @@ pub async fn serve(
     {
         tracing::warn!(%cause, "cannot clean the upload folder");
     }
+    // Dropped when the server stops, which stops the worker (a job it leaves unfinished is
+    // resumed at the next start).
+    let _stop_worker = start_job_worker(state.catalogue.clone());
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// How often the job worker looks for waiting jobs (index builds after publications).
+const JOB_POLL: Duration = Duration::from_secs(1);
+
+/// Starts the thread that runs background jobs (the index builds that follow publications, and
+/// those a crash left unfinished) until the returned sender is dropped.
+fn start_job_worker(catalogue: catalogue::Catalogue) -> std::sync::mpsc::Sender<()> {
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let spawned = std::thread::Builder::new()
+        .name("socle-jobs".to_owned())
+        .spawn(move || {
+            loop {
+                let ran = catalogue.run_waiting_jobs(&mut |job, step| {
+                    tracing::debug!(job = job.id.0, kind = %job.kind, step, "job progress");
+                });
+                match ran {
+                    Ok(0) => {}
+                    Ok(completed) => tracing::info!(completed, "background jobs done"),
+                    Err(cause) => tracing::warn!(%cause, "background job failed"),
+                }
+                if !matches!(
+                    stopped.recv_timeout(JOB_POLL),
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+                ) {
+                    return;
+                }
+            }
+        });
+    if let Err(cause) = spawned {
+        tracing::error!(%cause, "cannot start the background job worker");
+    }
+    stop
 }
 
 /// Uploads older than this were left by a crash (a live one ends within its timeout).

@@ -165,6 +165,12 @@ pub enum UserCommand {
         #[arg(long)]
         role: String,
     },
+    /// Définit le mot de passe d'un compte (lu sur l'entrée standard, ou demandé deux fois
+    /// sans écho dans un terminal) ; ferme toutes ses sessions ouvertes.
+    Passwd {
+        /// Adresse électronique du compte.
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -237,6 +243,10 @@ pub struct PublishArgs {
     /// Publie même un fichier non conforme (avec son rapport) pour la ressource créée.
     #[arg(long)]
     pub lenient: bool,
+    /// Rend la main dès que les lignes sont interrogeables, sans attendre la construction des
+    /// index (`socle serve` ou la publication suivante la terminent).
+    #[arg(long)]
+    pub no_wait_indexes: bool,
     /// Format du rapport.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     pub format: ReportFormat,

@@ -11,13 +11,15 @@ use std::thread;
 use jiff::Timestamp;
 use jiff::civil::{date, datetime, time};
 use model::{
-    ColumnDef, ColumnType, Commune, Dataset, DatasetState, Departement, Epci, Frequency, Licence,
-    NewApiToken, NewDataset, NewOrganisation, NewResource, NewUser, NewVersion, Organisation,
-    OrganisationKind, PublicationPolicy, Referentials, Region, Resource, Role, SchemaRef, Siren,
-    Slug, TerritoryCode, Value, Version, VersionOrigin, VersionStatus,
+    ColumnDef, ColumnType, Commune, Dataset, DatasetState, Departement, Epci, Frequency,
+    IndexState, Licence, NewApiToken, NewDataset, NewOrganisation, NewResource, NewUser,
+    NewVersion, Organisation, OrganisationKind, PublicationPolicy, Referentials, Region, Resource,
+    Role, SchemaRef, Siren, Slug, TerritoryCode, Value, Version, VersionOrigin, VersionStatus,
 };
 
-use crate::{DatasetFilter, Error, ProblemKind, Store, VersionStart};
+use crate::{
+    DatasetFilter, Error, JOB_LEASE, JobState, MAX_JOB_ATTEMPTS, ProblemKind, Store, VersionStart,
+};
 
 /// A property of the suite: panics when the store lacks it.
 pub type Property = fn(&Store);
@@ -48,6 +50,13 @@ pub fn run_all(make_store: impl Fn() -> Store) {
             live_sources_for_consolidation,
         ),
         ("concurrent_publications", concurrent_publications),
+        ("indexes_built_by_a_job", indexes_built_by_a_job),
+        ("job_queue_claims", job_queue_claims),
+        (
+            "concurrent_claims_run_each_job_once",
+            concurrent_claims_run_each_job_once,
+        ),
+        ("sessions", sessions),
     ];
     for (name, property) in properties {
         let store = make_store();
@@ -1254,4 +1263,222 @@ impl Drop for TestDatabase {
         });
         let _ = dropping.join();
     }
+}
+
+/// A publication is live with its indexes `building` and a job queued; the job builds them
+/// (rows and answers unchanged), and finds nothing to do once the table is gone.
+pub fn indexes_built_by_a_job(store: &Store) {
+    let resource = create_resource(store, SIREN_MONTPELLIER, "menus", None);
+    let columns = vec![
+        ColumnDef::new("label", ColumnType::Text),
+        ColumnDef::new("n", ColumnType::Integer),
+        ColumnDef::new("extra", ColumnType::Json),
+    ];
+    let rows: Vec<Vec<Value>> = (0..500)
+        .map(|n| {
+            vec![
+                Value::from(format!("Crème brûlée n°{n}")),
+                Value::Int(n),
+                Value::Json(serde_json::json!([n])),
+            ]
+        })
+        .collect();
+    let version = publish(store, &resource, b"indexed later", &columns, &rows);
+    assert_eq!(version.status, VersionStatus::Published);
+    assert_eq!(version.indexes, IndexState::Building);
+    assert_eq!(version.row_count, Some(500));
+    // Queryable at once, and consistent while the indexes are missing.
+    assert_eq!(read_rows(store, &version), rows);
+    assert_clean(store);
+    assert!(store.has_waiting_jobs().unwrap());
+
+    let mut steps = Vec::new();
+    let completed = store
+        .run_waiting_jobs(&mut |job, step| steps.push((job.kind.clone(), step.to_owned())))
+        .expect("index job");
+    assert_eq!(completed, 1);
+    assert!(
+        steps.iter().all(|(kind, _)| kind == crate::BUILD_INDEXES) && steps.len() >= 3,
+        "one step per index and per full-text chunk: {steps:?}"
+    );
+    assert!(!store.has_waiting_jobs().unwrap());
+    let built = store.version(version.id).unwrap().unwrap();
+    assert_eq!(built.indexes, IndexState::Ready);
+    assert_eq!(read_rows(store, &built), rows);
+    assert_clean(store);
+
+    // A version deleted before its job runs: the job completes without doing anything.
+    let other = create_resource(store, SIREN_MONTPELLIER, "deleted", None);
+    publish(
+        store,
+        &other,
+        b"deleted before indexing",
+        &columns,
+        &rows[..10],
+    );
+    store.delete_resource(other.id).unwrap();
+    assert_eq!(store.run_waiting_jobs(&mut |_, _| {}).unwrap(), 1);
+    assert_clean(store);
+}
+
+/// Claims are exclusive while their lease lasts, expire, and are checked by every later call;
+/// failures are retried up to `MAX_JOB_ATTEMPTS` claims; unknown kinds fail.
+pub fn job_queue_claims(store: &Store) {
+    let id = store.enqueue_job("test", "{}").unwrap();
+    let first = store.claim_job(JOB_LEASE).unwrap().expect("claimed");
+    assert_eq!(
+        (first.id, first.attempt, first.kind.as_str()),
+        (id, 1, "test")
+    );
+    assert!(
+        store.claim_job(JOB_LEASE).unwrap().is_none(),
+        "leased job claimed twice"
+    );
+    assert!(!store.has_waiting_jobs().unwrap());
+    store.heartbeat_job(&first, JOB_LEASE, "moitié").unwrap();
+    let status = store.job_status(id).unwrap().unwrap();
+    assert_eq!(status.state, JobState::Running);
+    assert_eq!(status.progress.as_deref(), Some("moitié"));
+
+    // The lease runs out (the worker died): another worker takes the job over.
+    store
+        .heartbeat_job(&first, std::time::Duration::ZERO, "moitié")
+        .unwrap();
+    thread::sleep(std::time::Duration::from_millis(5));
+    assert!(store.has_waiting_jobs().unwrap());
+    let second = store.claim_job(JOB_LEASE).unwrap().expect("expired lease");
+    assert_eq!((second.id, second.attempt), (id, 2));
+    assert!(matches!(
+        store.complete_job(&first),
+        Err(Error::Conflict(_))
+    ));
+    assert!(matches!(
+        store.heartbeat_job(&first, JOB_LEASE, "x"),
+        Err(Error::Conflict(_))
+    ));
+
+    assert_eq!(store.fail_job(&second, "panne").unwrap(), JobState::Queued);
+    let mut last = store.claim_job(JOB_LEASE).unwrap().expect("retried");
+    while last.attempt < MAX_JOB_ATTEMPTS {
+        assert_eq!(store.fail_job(&last, "panne").unwrap(), JobState::Queued);
+        last = store.claim_job(JOB_LEASE).unwrap().expect("retried");
+    }
+    assert_eq!(store.fail_job(&last, "panne").unwrap(), JobState::Failed);
+    assert!(store.claim_job(JOB_LEASE).unwrap().is_none());
+    let status = store.job_status(id).unwrap().unwrap();
+    assert_eq!(status.state, JobState::Failed);
+    assert_eq!(status.attempts, MAX_JOB_ATTEMPTS);
+    assert_eq!(status.error.as_deref(), Some("panne"));
+
+    let done = store.enqueue_job("test", "{}").unwrap();
+    let job = store.claim_job(JOB_LEASE).unwrap().unwrap();
+    assert_eq!(job.id, done);
+    store.complete_job(&job).unwrap();
+    assert_eq!(
+        store.job_status(done).unwrap().unwrap().state,
+        JobState::Done
+    );
+    assert!(matches!(store.complete_job(&job), Err(Error::Conflict(_))));
+
+    // A kind no runner knows fails, attempt after attempt, then is given up.
+    let unknown = store.enqueue_job("no-such-kind", "{}").unwrap();
+    assert!(store.run_waiting_jobs(&mut |_, _| {}).is_err());
+    assert_eq!(
+        store.job_status(unknown).unwrap().unwrap().state,
+        JobState::Failed
+    );
+    assert!(store.job_status(crate::JobId(i64::MAX)).unwrap().is_none());
+}
+
+/// Workers claiming at once never get the same job.
+pub fn concurrent_claims_run_each_job_once(store: &Store) {
+    let ids: Vec<_> = (0..20)
+        .map(|n| {
+            store
+                .enqueue_job("test", &format!("{{\"n\": {n}}}"))
+                .unwrap()
+        })
+        .collect();
+    let claimed: Vec<Vec<crate::JobId>> = thread::scope(|scope| {
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    while let Some(job) = store.claim_job(JOB_LEASE).unwrap() {
+                        store.complete_job(&job).unwrap();
+                        mine.push(job.id);
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| worker.join().unwrap())
+            .collect()
+    });
+    let mut all: Vec<_> = claimed.into_iter().flatten().collect();
+    all.sort();
+    assert_eq!(all, ids, "every job claimed exactly once");
+}
+
+/// Browser sessions: stored by hash, touched, revoked one by one, per user, or by expiry.
+pub fn sessions(store: &Store) {
+    let new_user = |email: &str| NewUser {
+        email: email.to_owned(),
+        display_name: email.to_owned(),
+        password_hash: None,
+        is_admin: false,
+    };
+    let agent = store.create_user(&new_user("agent@example.fr")).unwrap();
+    let other = store.create_user(&new_user("autre@example.fr")).unwrap();
+    let at = |second: i64| Timestamp::from_second(second).unwrap();
+    let session = |hash: &str, user: model::UserId, expires: i64| model::Session {
+        token_hash: hash.to_owned(),
+        user,
+        csrf_token: format!("csrf-{hash}"),
+        created_at: at(1_000),
+        last_seen_at: at(1_000),
+        expires_at: at(expires),
+    };
+    let first = session("h1", agent.id, 5_000);
+    store.create_session(&first).unwrap();
+    store
+        .create_session(&session("h2", agent.id, 2_000))
+        .unwrap();
+    store
+        .create_session(&session("h3", other.id, 9_000))
+        .unwrap();
+    assert_eq!(store.session_by_hash("h1").unwrap().as_ref(), Some(&first));
+    assert_eq!(store.session_by_hash("unknown").unwrap(), None);
+
+    store.touch_session("h1", at(1_500), at(6_000)).unwrap();
+    let touched = store.session_by_hash("h1").unwrap().unwrap();
+    assert_eq!(
+        (touched.last_seen_at, touched.expires_at),
+        (at(1_500), at(6_000))
+    );
+    assert_eq!(touched.created_at, at(1_000), "creation time is kept");
+
+    assert_eq!(store.delete_expired_sessions(at(3_000)).unwrap(), 1);
+    assert_eq!(store.session_by_hash("h2").unwrap(), None);
+    assert_eq!(store.delete_sessions_of_user(agent.id).unwrap(), 1);
+    assert_eq!(store.session_by_hash("h1").unwrap(), None);
+    assert!(
+        store.session_by_hash("h3").unwrap().is_some(),
+        "other users keep theirs"
+    );
+    store.delete_session("h3").unwrap();
+    store.delete_session("h3").unwrap();
+    assert_eq!(store.session_by_hash("h3").unwrap(), None);
+
+    store
+        .create_session(&session("h4", other.id, 9_000))
+        .unwrap();
+    store.delete_user(other.id).unwrap();
+    assert_eq!(
+        store.session_by_hash("h4").unwrap(),
+        None,
+        "deleting a user ends their sessions"
+    );
 }

@@ -10,8 +10,9 @@
 //!   persists; it checks no permissions (the catalogue service does).
 //! - Publishing a version is three steps: [`Store::create_version_table`] registers a pending
 //!   version and creates a staging table no reader can see; [`LoadHandle::append`] streams rows
-//!   into it; [`Store::commit_version`] indexes it and, in one transaction, renames it into view,
-//!   marks it published, supersedes the previous version and flips the resource's live pointer.
+//!   into it; [`Store::commit_version`], in one transaction, renames it into view, marks it
+//!   published, supersedes the previous version, flips the resource's live pointer and enqueues
+//!   the job that builds its indexes (see `jobs`: rows are queryable at once, indexes follow).
 //!   A crash at any point leaves the previous version served; [`Store::open`] removes leftovers.
 //! - [`Store::check`] lists inconsistencies (`socle check`); `conformance` is the test suite
 //!   every engine must pass.
@@ -47,11 +48,13 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 
+use jiff::Timestamp;
 use model::{
     ApiToken, ApiTokenId, ColumnDef, Commune, Dataset, DatasetId, DatasetState, Departement, Epci,
     LivePeriod, Membership, NewApiToken, NewDataset, NewOrganisation, NewResource, NewUser,
     NewVersion, Organisation, OrganisationId, Referentials, Region, Resource, ResourceId, Role,
-    SchemaRef, Sha256, Siren, Slug, TerritoryCode, User, UserId, Value, Version, VersionId,
+    SchemaRef, Session, Sha256, Siren, Slug, TerritoryCode, User, UserId, Value, Version,
+    VersionId,
 };
 
 pub use blobs::BlobInfo;
@@ -224,6 +227,9 @@ fn open_engine(
         )),
     }
 }
+// After `dispatch!`, which it uses.
+mod jobs;
+pub use jobs::{BUILD_INDEXES, JOB_LEASE, Job, JobId, JobState, JobStatus, MAX_JOB_ATTEMPTS};
 
 impl Store {
     /// Opens (creating if needed) the store in `data_dir`: `socle.db`, `blobs/`, `socle.lock`.
@@ -459,10 +465,11 @@ impl Store {
         })
     }
 
-    /// Publishes a loaded version: builds its indexes and full-text index (several short
-    /// transactions, the table still invisible), then in one transaction makes its table visible, marks it published, marks the previous live version
-    /// superseded (dropping its table under [`Retention::DropSuperseded`]) and flips the live
-    /// pointer. `report` is the validation report (JSON text).
+    /// Publishes a loaded version: in one transaction makes its table visible, marks it
+    /// published with its indexes `building`, marks the previous live version superseded
+    /// (dropping its table under [`Retention::DropSuperseded`]), flips the live pointer and
+    /// enqueues a [`BUILD_INDEXES`] job (run it with [`Store::run_waiting_jobs`]).
+    /// `report` is the validation report (JSON text).
     pub fn commit_version(
         &self,
         mut load: LoadHandle,
@@ -475,7 +482,6 @@ impl Store {
         let retention = store.inner.options.retention;
         let committed = dispatch!(store, engine => engine.commit_version(
             load.version,
-            &load.columns,
             report,
             conformant,
             retention
@@ -628,6 +634,42 @@ impl Store {
 
     pub fn delete_api_token(&self, id: ApiTokenId) -> Result<()> {
         dispatch!(self, engine => engine.delete_api_token(id))
+    }
+
+    // ---- Browser sessions (the portal's sign-in; see model::Session) ----
+
+    pub fn create_session(&self, session: &Session) -> Result<()> {
+        dispatch!(self, engine => engine.create_session(session))
+    }
+
+    /// Lookup by exact hash; expiry is the caller's to check.
+    pub fn session_by_hash(&self, token_hash: &str) -> Result<Option<Session>> {
+        dispatch!(self, engine => engine.session_by_hash(token_hash))
+    }
+
+    /// Records activity: a new last-seen time and expiry.
+    pub fn touch_session(
+        &self,
+        token_hash: &str,
+        last_seen_at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        dispatch!(self, engine => engine.touch_session(token_hash, last_seen_at, expires_at))
+    }
+
+    /// Signs one session out (nothing happens if it is already gone).
+    pub fn delete_session(&self, token_hash: &str) -> Result<()> {
+        dispatch!(self, engine => engine.delete_session(token_hash))
+    }
+
+    /// Revokes every session of a user (password change); returns how many there were.
+    pub fn delete_sessions_of_user(&self, user: UserId) -> Result<u64> {
+        dispatch!(self, engine => engine.delete_sessions_of_user(user))
+    }
+
+    /// Removes the sessions expired at `now`; returns how many.
+    pub fn delete_expired_sessions(&self, now: Timestamp) -> Result<u64> {
+        dispatch!(self, engine => engine.delete_expired_sessions(now))
     }
 
     // ---- Referentials ----

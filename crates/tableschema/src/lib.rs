@@ -10,6 +10,8 @@
 //! - [`Report`] and [`ReportError`] carry frictionless's error codes and French/English
 //!   messages with suggested fixes (`report`).
 //! - [`header_match_score`] guesses which schema a header follows (`detect`).
+//! - `fix`: mechanical, safe fixes of cells (dates JJ/MM/AAAA, decimal commas...) for the
+//!   publishing wizard.
 //! - `custom`: Validata's custom checks (`french-siret-value`, `opening-hours-value`, ...).
 //!
 //! Behaviour follows frictionless-py 5.21 (the reference) error for error, except where it
@@ -23,6 +25,7 @@ mod cast;
 pub mod custom;
 mod detect;
 mod error;
+pub mod fix;
 mod keyhash;
 mod plan;
 mod quick;

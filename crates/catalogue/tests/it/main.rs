@@ -1,6 +1,7 @@
 //! The catalogue service's integration tests: publishing and permissions, on a real store in a
 //! scratch directory. One test binary for the crate.
 
+mod accounts;
 mod permissions;
 mod publishing;
 mod support;

@@ -14,9 +14,14 @@
 //! - `assets`: the embedded static files under `/static/`, with cache headers.
 //! - `error`: [`PortalError`] and the layer that turns it into an HTML page.
 //!
+//! - `auth`, `admin`, `wizard`: sign-in and the account, the instance administrators' pages, the
+//!   publishing wizard; every form carries the session's CSRF token.
+//!
 //! Pages work without JavaScript; `static/socle.js` only enhances them.
 
+mod admin;
 mod assets;
+mod auth;
 mod chart;
 mod dataset;
 mod embed;
@@ -29,6 +34,7 @@ mod organisation;
 mod render;
 mod schemas;
 mod search;
+mod wizard;
 
 use std::time::Duration;
 
@@ -60,7 +66,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/embed/datasets/{slug}/table", get(embed::table))
         .route("/embed/datasets/{slug}/chart", get(embed::chart))
         .route("/static/{file}", get(assets::serve))
+        // Signing in, the account, administration and the publishing wizard (sessions: see
+        // `crate::sessions`).
+        .merge(auth::router())
+        .merge(admin::router())
+        .merge(wizard::router())
         .layer(from_fn_with_state(ordinary, timeout))
+        // The wizard's upload and publication: the upload time limit, no body limit but ours.
+        .merge(wizard::upload_router(&state.config))
         .layer(from_fn_with_state(state.clone(), error::render_errors))
         .layer(from_fn(error::security_headers))
 }

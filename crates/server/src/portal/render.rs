@@ -44,6 +44,34 @@ const EMBEDDED: &[(&str, &str)] = &[
         "embed_graphique.html",
         include_str!("../../templates/embed_graphique.html"),
     ),
+    // Accounts, administration and the publishing wizard (portal/auth.rs, admin.rs, wizard.rs).
+    (
+        "compte_entete.html",
+        include_str!("../../templates/compte_entete.html"),
+    ),
+    (
+        "compte_style.html",
+        include_str!("../../templates/compte_style.html"),
+    ),
+    (
+        "connexion.html",
+        include_str!("../../templates/connexion.html"),
+    ),
+    ("compte.html", include_str!("../../templates/compte.html")),
+    ("admin.html", include_str!("../../templates/admin.html")),
+    ("publier.html", include_str!("../../templates/publier.html")),
+    (
+        "publier_depot.html",
+        include_str!("../../templates/publier_depot.html"),
+    ),
+    (
+        "publier_rapport.html",
+        include_str!("../../templates/publier_rapport.html"),
+    ),
+    (
+        "publier_fait.html",
+        include_str!("../../templates/publier_fait.html"),
+    ),
 ];
 
 /// Which main navigation entry a page belongs to (marked `aria-current="page"`).

@@ -4,6 +4,7 @@ mod exports;
 mod records;
 
 // The catalogue API, limits, OpenAPI document, real sockets, configuration documentation.
+mod accounts;
 mod catalogue_api;
 mod config_docs;
 mod e2e;

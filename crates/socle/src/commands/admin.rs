@@ -196,8 +196,38 @@ pub fn user(data: &Path, command: &UserCommand) -> anyhow::Result<Outcome> {
                 None => println!("{} n'a plus de rôle dans {}", user.email, organisation.name),
             }
         }
+        UserCommand::Passwd { email } => {
+            let user = catalogue.user_by_email(email)?;
+            let password = read_new_password()?;
+            catalogue.reset_password(&Actor::Operator, &user, &password)?;
+            println!(
+                "Mot de passe de {} enregistré ; ses sessions ouvertes sont fermées.",
+                user.email
+            );
+        }
     }
     Ok(Outcome::Success)
+}
+
+/// The new password: asked twice without echo on a terminal, else the first line of standard
+/// input (scripts: `echo "$PASS" | socle user passwd EMAIL`).
+fn read_new_password() -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Nouveau mot de passe : ")?;
+        let second = rpassword::prompt_password("Confirmez le mot de passe : ")?;
+        if first != second {
+            anyhow::bail!("les deux saisies diffèrent : mot de passe inchangé");
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\n', '\r']);
+    if password.is_empty() {
+        anyhow::bail!("aucun mot de passe lu sur l'entrée standard");
+    }
+    Ok(password.to_owned())
 }
 
 pub fn dataset(data: &Path, command: &DatasetCommand) -> anyhow::Result<Outcome> {

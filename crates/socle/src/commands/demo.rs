@@ -31,6 +31,8 @@ pub fn run(data: &Path) -> anyhow::Result<Outcome> {
         println!("  {mark} {} — {}", file.organisation, file.title);
     }
     let store = catalogue.store();
+    // The demo data directory is served at once: its indexes are built before the command ends.
+    catalogue.run_waiting_jobs(&mut |_, _| {})?;
     println!(
         "Référentiels importés. Démo prête dans « {} » : {} organisations, {published} fichiers publiés.",
         data.display(),

@@ -3,9 +3,10 @@
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
+use std::time::Instant;
 
 use catalogue::{Actor, Catalogue, Outcome as Published, PublishRequest};
-use model::{NewResource, PublicationPolicy, Resource, SchemaRef, VersionOrigin};
+use model::{IndexState, NewResource, PublicationPolicy, Resource, SchemaRef, VersionOrigin};
 use tableschema::Lang;
 
 use super::Outcome;
@@ -15,6 +16,7 @@ use crate::cli::{PublishArgs, ReportFormat};
 use crate::report::{render_human, render_json};
 
 pub fn run(data: &Path, args: &PublishArgs) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
     let catalogue = open(data)?;
     let resource = target_resource(&catalogue, args)?;
     let file = File::open(&args.file).map_err(|error| {
@@ -68,15 +70,57 @@ pub fn run(data: &Path, args: &PublishArgs) -> anyhow::Result<Outcome> {
             version.id
         ),
     };
-    if args.format == ReportFormat::Human {
-        println!("{verdict}");
+    let say = |line: &str| {
+        if args.format == ReportFormat::Human {
+            println!("{line}");
+        } else {
+            eprintln!("{line}");
+        }
+    };
+    say(&verdict);
+    if matches!(publication.outcome, Published::Published { .. }) {
+        say(&format!(
+            "Lignes interrogeables après {}.",
+            seconds(started.elapsed())
+        ));
+    }
+    if args.no_wait_indexes {
+        if version.indexes == IndexState::Building {
+            say(
+                "Index en construction : `socle serve` ou la prochaine publication les termineront.",
+            );
+        }
     } else {
-        eprintln!("{verdict}");
+        build_indexes(&catalogue)?;
+        if catalogue.store().version(version.id)?.map(|v| v.indexes) == Some(IndexState::Ready)
+            && version.indexes == IndexState::Building
+        {
+            say(&format!(
+                "Index et recherche plein texte prêts après {}.",
+                seconds(started.elapsed())
+            ));
+        }
     }
     Ok(match publication.outcome {
         Published::Published { conformant: true } | Published::AlreadyPublished => Outcome::Success,
         Published::Published { conformant: false } | Published::Rejected => Outcome::Invalid,
     })
+}
+
+/// Runs the waiting index builds (this publication's and any left over), with a spinner.
+fn build_indexes(catalogue: &Catalogue) -> anyhow::Result<()> {
+    let spinner = indicatif::ProgressBar::new_spinner();
+    catalogue.run_waiting_jobs(&mut |_, step| {
+        spinner.set_message(format!("Construction des index : {step}"));
+        spinner.tick();
+    })?;
+    spinner.finish_and_clear();
+    Ok(())
+}
+
+/// `3,2 s`.
+fn seconds(elapsed: std::time::Duration) -> String {
+    format!("{:.1} s", elapsed.as_secs_f64()).replace('.', ",")
 }
 
 /// The resource named, or the dataset's only one, created at the first publication.

@@ -162,6 +162,50 @@ fn accounts_and_roles() {
 }
 
 #[test]
+fn passwords_are_read_from_standard_input_and_hashed() {
+    use std::io::Write;
+    let data = DataDir::new();
+    data.ok(&["user", "add", "agent@example.org"]);
+    let passwd = |input: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_socle"))
+            .args(["--data"])
+            .arg(data.dir.path().join("data"))
+            .args(["user", "passwd", "agent@example.org"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let done = passwd("un mot de passe assez long\n");
+    assert_eq!(done.status.code(), Some(0), "{}", stdout(&done));
+    assert!(stdout(&done).contains("Mot de passe de agent@example.org enregistré"));
+
+    let catalogue = catalogue::Catalogue::open(&data.dir.path().join("data")).unwrap();
+    let user = catalogue.user_by_email("agent@example.org").unwrap();
+    let phc = user.password_hash.unwrap();
+    assert!(phc.starts_with("$argon2id$"), "{phc}");
+    assert!(catalogue::accounts::password_matches(
+        &phc,
+        "un mot de passe assez long"
+    ));
+
+    let short = passwd("court\n");
+    assert_eq!(short.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&short.stderr);
+    assert!(message.contains("au moins 10 caractères"), "{message}");
+    let nothing = passwd("");
+    assert_eq!(nothing.status.code(), Some(2));
+}
+
+#[test]
 fn bad_input_is_refused_in_french() {
     let data = DataDir::new();
     let bad_siren = data.run(&[
@@ -211,7 +255,7 @@ fn the_demo_runs_on_postgres_too() {
     };
     let migrated = data.ok(&["migrate"]);
     assert!(
-        migrated.contains("Base PostgreSQL") && migrated.contains("version 2"),
+        migrated.contains("Base PostgreSQL") && migrated.contains("version 4"),
         "{migrated}"
     );
     let demo = data.ok(&["demo"]);

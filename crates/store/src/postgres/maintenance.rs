@@ -42,10 +42,13 @@ fn versions_with_status(db: &mut impl GenericClient, statuses: &[&str]) -> Resul
 
 impl PgEngine {
     /// Removes what interrupted publications left: pending versions and every version table
-    /// that no committed version owns; then shares the instance lock taken at open.
+    /// that no committed version owns, and queues again the jobs their dead workers had
+    /// claimed (index builds resume where their indexes are missing); then shares the instance
+    /// lock taken at open.
     pub(crate) fn clean_orphans(&self) -> Result<()> {
         self.transaction(|tx| {
             tx.execute("DELETE FROM version WHERE status = 'pending'", &[])?;
+            super::jobs::requeue_orphaned(tx)?;
             let committed = versions_with_status(tx, &["published", "superseded"])?;
             for table in version_tables(tx)? {
                 if table.staging || !committed.contains(&table.version.0) {

@@ -18,6 +18,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "referentials",
         include_str!("../../migrations/postgres/0002_referentials.sql"),
     ),
+    (
+        3,
+        "jobs",
+        include_str!("../../migrations/postgres/0003_jobs.sql"),
+    ),
+    (
+        4,
+        "sessions",
+        include_str!("../../migrations/postgres/0004_sessions.sql"),
+    ),
 ];
 
 /// Serialises migrations between processes (any constant, distinct from the instance lock).

@@ -13,9 +13,11 @@
 
 mod catalogue;
 mod codec;
+mod jobs;
 mod maintenance;
 mod migrate;
 mod referentials;
+mod sessions;
 mod versions;
 
 use std::str::FromStr;

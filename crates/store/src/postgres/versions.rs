@@ -5,8 +5,12 @@
 //! `sqlite/versions.rs`), with PostgreSQL's means:
 //! - rows arrive by `COPY … FROM STDIN` in text format, streamed batch by batch; `_row` is an
 //!   identity column, so rows are numbered in file order;
-//! - the primary key, one B-tree index per scalar column and the full-text index are built on
-//!   the staging table once loaded, each in its own transaction, before the flip;
+//! - the version is published as soon as its rows are loaded: the flip renames `staging_v<id>`
+//!   to `rows_v<id>`, marks the version's indexes `building` and enqueues a `build-indexes` job,
+//!   in one transaction; the job ([`PgEngine::build_version_indexes`]) then builds the primary
+//!   key, one B-tree index per scalar column and the full-text index on the live table, each in
+//!   its own transaction, and marks the indexes `ready`. Queries answer the same meanwhile, only
+//!   slower (the full-text expression is evaluated row by row without its GIN index);
 //! - full-text search needs no second table: a GIN index on
 //!   `socle_search_document(<text columns>)` (French configuration, accents folded; see
 //!   migrations/postgres/0001_catalogue.sql), which queries repeat to use it;
@@ -16,15 +20,18 @@
 //! batch is copied, the staging column is turned into text (only ever on the invisible table).
 
 use model::{
-    ColumnDef, DatasetId, LivePeriod, NewVersion, OrganisationId, ResourceId, SchemaRef, Sha256,
-    Siren, TerritoryCode, UserId, Value, Version, VersionId, VersionOrigin, VersionStatus,
+    ColumnDef, DatasetId, IndexState, LivePeriod, NewVersion, OrganisationId, ResourceId,
+    SchemaRef, Sha256, Siren, TerritoryCode, UserId, Value, Version, VersionId, VersionOrigin,
+    VersionStatus,
 };
+use postgres::error::SqlState;
 use postgres::{GenericClient, Row, Transaction};
 
 use super::PgEngine;
 use super::catalogue::{query_all, query_one};
 use super::codec::{column_type, decode_cell, fits, get, parsed, parsed_opt, write_copy_value};
 use crate::error::{Error, Result};
+use crate::jobs::{BUILD_INDEXES, build_indexes_payload};
 use crate::sqlite::codec::{
     columns_json, now, parse_columns_json, parse_timestamp, timestamp_text, truncate_to_micros,
 };
@@ -68,7 +75,8 @@ const VERSION_COLUMNS: &str = "v.version_id, v.resource_id, v.sha256, v.size, v.
      v.received_by, v.received_at, v.report, v.row_count, v.status, v.conformant, v.schema_name, v.schema_version, \
      v.producer_id, \
      (SELECT live_from FROM live_period p WHERE p.version_id = v.version_id ORDER BY live_from DESC LIMIT 1), \
-     (SELECT live_until FROM live_period p WHERE p.version_id = v.version_id ORDER BY live_from DESC LIMIT 1)";
+     (SELECT live_until FROM live_period p WHERE p.version_id = v.version_id ORDER BY live_from DESC LIMIT 1), \
+     v.indexes";
 
 fn version_from_row(row: &Row) -> Result<Version> {
     let schema_name: Option<String> = get(row, 13)?;
@@ -93,6 +101,7 @@ fn version_from_row(row: &Row) -> Result<Version> {
         producer: OrganisationId(get(row, 15)?),
         live_from: parsed_opt(row, 16, parse_timestamp)?,
         live_until: parsed_opt(row, 17, parse_timestamp)?,
+        indexes: parsed(row, 18, IndexState::parse)?,
     })
 }
 
@@ -378,45 +387,97 @@ impl PgEngine {
         })
     }
 
-    /// Builds the primary key, the indexes and the full-text index of the staging table, then
-    /// — in one transaction — renames it into view and flips the resource's live pointer.
+    /// In one transaction: renames the staging table into view, marks the version published
+    /// (its indexes `building`), flips the resource's live pointer and enqueues the job that
+    /// builds the indexes ([`PgEngine::build_version_indexes`]). DDL is transactional: all of it
+    /// commits together or not at all.
     pub(crate) fn commit_version(
         &self,
         version: VersionId,
-        columns: &[ColumnDef],
         report: Option<&str>,
         conformant: bool,
         retention: Retention,
     ) -> Result<Version> {
-        self.read(|db| expect_pending(db, version).map(|_| ()))?;
         let staging = quote_identifier(&staging_table_name(version));
-        for statement in index_statements(version, &staging, columns) {
-            self.transaction(|tx| Ok(tx.batch_execute(&statement)?))?;
-        }
+        let rows = quote_identifier(&rows_table_name(version));
         self.transaction(|tx| {
             let resource = expect_pending(tx, version)?;
             lock_resource(tx, resource)?;
-            tx.batch_execute(&format!(
-                "ALTER TABLE {staging} RENAME TO {}",
-                quote_identifier(&rows_table_name(version))
-            ))?;
+            tx.batch_execute(&format!("ALTER TABLE {staging} RENAME TO {rows}"))?;
             let row_count: i64 = get(
-                &tx.query_one(
-                    &format!(
-                        "SELECT count(*) FROM {}",
-                        quote_identifier(&rows_table_name(version))
-                    ),
-                    &[],
-                )?,
+                &tx.query_one(&format!("SELECT count(*) FROM {rows}"), &[])?,
                 0,
             )?;
             tx.execute(
-                "UPDATE version SET status = 'published', report = $2, conformant = $3, row_count = $4 WHERE version_id = $1",
+                "UPDATE version SET status = 'published', report = $2, conformant = $3, row_count = $4, indexes = 'building'
+                 WHERE version_id = $1",
                 &[&version.0, &report, &conformant, &row_count],
             )?;
             flip_live(tx, resource, version, retention)?;
+            super::jobs::enqueue(tx, BUILD_INDEXES, &build_indexes_payload(version))?;
             written_version(tx, version)
         })
+    }
+
+    /// Builds a published version's indexes (the work of a `build-indexes` job): the primary
+    /// key, one B-tree per scalar column (up to [`MAX_INDEXED_COLUMNS`]) and the GIN full-text
+    /// index, each in a transaction of its own; `progress` hears each step (and may stop the
+    /// build with an error), then the indexes are marked `ready`. Idempotent: an interrupted
+    /// build skips the indexes that exist (a build interrupted midway leaves none: DDL is
+    /// transactional). Does nothing when the version's indexes are ready, or its table is gone
+    /// (deleted, or dropped when superseded), even if it goes meanwhile.
+    pub(crate) fn build_version_indexes(
+        &self,
+        version: VersionId,
+        progress: &mut dyn FnMut(&str) -> Result<()>,
+    ) -> Result<()> {
+        let Some(columns) = self.read(|db| columns_to_index(db, version))? else {
+            return Ok(());
+        };
+        let rows = rows_table_name(version);
+        let steps = index_statements(version, &quote_identifier(&rows), &columns);
+        for (done, (index, statement)) in steps.iter().enumerate() {
+            if !self.build_index(&rows, index, statement)? {
+                return Ok(());
+            }
+            progress(&format!("index {} sur {}", done + 1, steps.len()))?;
+        }
+        self.transaction(|tx| {
+            if table_exists(tx, &rows)? {
+                tx.execute(
+                    "UPDATE version SET indexes = 'ready' WHERE version_id = $1",
+                    &[&version.0],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Runs `statement` in a transaction of its own unless the index it creates exists already.
+    /// Returns `false` when `table` is gone, including when it is dropped meanwhile.
+    fn build_index(&self, table: &str, index: &str, statement: &str) -> Result<bool> {
+        let built = self.transaction(|tx| {
+            if !table_exists(tx, table)? {
+                return Ok(false);
+            }
+            let exists: bool = get(
+                &tx.query_one(
+                    "SELECT to_regclass($1) IS NOT NULL",
+                    &[&quote_identifier(index)],
+                )?,
+                0,
+            )?;
+            if !exists {
+                tx.batch_execute(statement)?;
+            }
+            Ok(true)
+        });
+        match built {
+            Err(Error::Postgres(error)) if error.code() == Some(&SqlState::UNDEFINED_TABLE) => {
+                Ok(false)
+            }
+            other => other,
+        }
     }
 
     /// Turns a pending version into a rejected one: its staging table goes, its row and report stay.
@@ -658,14 +719,22 @@ fn widen_misfit_columns<R: AsRef<[Value]>>(
     Ok(())
 }
 
-/// The statements that index a loaded staging table, each run in its own transaction: the
-/// primary key on `_row`, one B-tree per scalar column (up to the same limit as SQLite), and a
-/// GIN index over the search document of the text columns.
-fn index_statements(version: VersionId, staging: &str, columns: &[ColumnDef]) -> Vec<String> {
-    let mut statements = vec![format!(
-        "ALTER TABLE {staging} ADD CONSTRAINT {} PRIMARY KEY ({})",
-        quote_identifier(&format!("pk_v{}", version.0)),
-        quote_identifier(ROW_COLUMN)
+/// The indexes of a published version's table, as (index name, statement) pairs, each run in
+/// its own transaction: the primary key on `_row`, one B-tree per scalar column (up to the same
+/// limit as SQLite), and a GIN index over the search document of the text columns.
+fn index_statements(
+    version: VersionId,
+    table: &str,
+    columns: &[ColumnDef],
+) -> Vec<(String, String)> {
+    let primary_key = format!("pk_v{}", version.0);
+    let mut statements = vec![(
+        primary_key.clone(),
+        format!(
+            "ALTER TABLE {table} ADD CONSTRAINT {} PRIMARY KEY ({})",
+            quote_identifier(&primary_key),
+            quote_identifier(ROW_COLUMN)
+        ),
     )];
     let indexed = columns
         .iter()
@@ -673,17 +742,21 @@ fn index_statements(version: VersionId, staging: &str, columns: &[ColumnDef]) ->
         .filter(|(_, column)| column.ty.is_scalar())
         .take(MAX_INDEXED_COLUMNS);
     for (position, _) in indexed {
-        statements.push(format!(
-            "CREATE INDEX {} ON {staging} ({})",
-            quote_identifier(&format!("idx_v{}_{position}", version.0)),
+        let index = format!("idx_v{}_{position}", version.0);
+        let statement = format!(
+            "CREATE INDEX {} ON {table} ({})",
+            quote_identifier(&index),
             column_sql_name(position)
-        ));
+        );
+        statements.push((index, statement));
     }
     if let Some(document) = search_document(columns) {
-        statements.push(format!(
-            "CREATE INDEX {} ON {staging} USING gin ({document})",
-            quote_identifier(&format!("idx_v{}_fts", version.0)),
-        ));
+        let index = format!("idx_v{}_fts", version.0);
+        let statement = format!(
+            "CREATE INDEX {} ON {table} USING gin ({document})",
+            quote_identifier(&index),
+        );
+        statements.push((index, statement));
     }
     statements
 }
@@ -716,6 +789,23 @@ pub(crate) fn columns_of(
     text.flatten()
         .map(|text| parse_columns_json(&text))
         .transpose()
+}
+
+/// The columns of a committed version whose indexes are still to build and whose table exists.
+fn columns_to_index(
+    db: &mut impl GenericClient,
+    version: VersionId,
+) -> Result<Option<Vec<ColumnDef>>> {
+    let building: Option<String> = query_one(
+        db,
+        "SELECT indexes FROM version WHERE version_id = $1 AND status IN ('published', 'superseded')",
+        &[&version.0],
+        |row| get(row, 0),
+    )?;
+    if building.as_deref() != Some("building") || !table_exists(db, &rows_table_name(version))? {
+        return Ok(None);
+    }
+    columns_of(db, version)
 }
 
 /// Rows fetched per round trip while streaming a table.

@@ -139,6 +139,8 @@ struct VersionTable {
     sql_names: Vec<String>,
     /// Recorded when the version was published.
     row_count: Option<u64>,
+    /// Whether its full-text index is built (see `model::IndexState`).
+    full_text: bool,
 }
 
 impl VersionTable {
@@ -165,6 +167,7 @@ impl VersionTable {
         let table = Table {
             sql_name: &self.sql_name,
             columns: &infos,
+            full_text: self.full_text,
         };
         let compiled = compile(&table, query)?;
         let types = self.output_types(query);
@@ -267,6 +270,7 @@ impl Store {
         let table = Table {
             sql_name: &described.sql_name,
             columns: &infos,
+            full_text: described.full_text,
         };
         // One row more than asked tells whether another page follows.
         let probe = Query {
@@ -395,6 +399,7 @@ impl Store {
         let table = Table {
             sql_name: &described.sql_name,
             columns: &infos,
+            full_text: described.full_text,
         };
         let compiled = compile(&table, query).map_err(RecordsError::from)?;
         let mut outcome: Result<u64, E> = Ok(0);
@@ -428,13 +433,16 @@ impl Store {
             .version_columns(version)?
             .ok_or(RecordsError::VersionNotFound(version))?;
         let sql_names = (0..defs.len()).map(column_sql_name).collect();
-        let row_count = self.version(version)?.and_then(|v| v.row_count);
+        let found = self.version(version)?;
+        let row_count = found.as_ref().and_then(|v| v.row_count);
+        let full_text = found.is_some_and(|v| v.indexes == model::IndexState::Ready);
         Ok(VersionTable {
             version,
             sql_name: rows_table_name(version),
             defs,
             sql_names,
             row_count,
+            full_text,
         })
     }
 
@@ -504,6 +512,7 @@ fn bounded_count(
     let table = Table {
         sql_name: &described.sql_name,
         columns: &infos,
+        full_text: described.full_text,
     };
     let quoted = super::table::quote_ident(&described.sql_name);
     let mut filter_sql = super::filter::Sql::default();

@@ -68,6 +68,9 @@ fn published(count: usize) -> (tempfile::TempDir, Store, VersionId, Vec<Vec<Valu
     let resource = create_resource(&store, SIREN_MONTPELLIER, "subventions", None);
     let data = rows(count);
     let version = publish(&store, &resource, b"records", &columns(), &data);
+    // Indexed, as published versions are once their job ran (counts of indexed filters are
+    // exact only then).
+    store.run_waiting_jobs(&mut |_, _| {}).unwrap();
     (dir, store, version.id, data)
 }
 
@@ -412,4 +415,76 @@ fn a_stream_stops_when_its_visitor_fails() {
     // The connection went back to the pool in a usable state.
     let page = store.records(version, &query("", "", 3)).unwrap();
     assert_eq!(page.rows.len(), 3);
+}
+
+#[test]
+fn searches_answer_the_same_before_and_after_the_full_text_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let resource = create_resource(&store, SIREN_MONTPELLIER, "objets", None);
+    let columns = vec![
+        ColumnDef::new("objet", ColumnType::Text),
+        ColumnDef::new("commune", ColumnType::Text),
+        ColumnDef::new("n", ColumnType::Integer),
+    ];
+    let objets = [
+        "Rénovation de l'École Jules-Ferry",
+        "ecole de musique",
+        "Écoles maternelles (3)",
+        "Subvention au club de rugby",
+        "Fête de l'été — 14 juillet",
+        "",
+    ];
+    let data: Vec<Vec<Value>> = (0..60)
+        .map(|n| {
+            let objet = objets[n % objets.len()];
+            vec![
+                if objet.is_empty() {
+                    Value::Null
+                } else {
+                    Value::from(objet)
+                },
+                Value::from(COMMUNES[n % COMMUNES.len()]),
+                Value::Int(n as i64),
+            ]
+        })
+        .collect();
+    let version = publish(&store, &resource, b"search", &columns, &data).id;
+    let searches = [
+        "search(\"ecole\")",
+        "search(\"ÉCOLE jules\")",
+        "search(\"ecol\")",
+        "search(\"fete 14\")",
+        "search(objet, \"sete\")",
+        "search(commune, \"sete\")",
+        "search(\"beziers rugby\")",
+        "search(\"l\")",
+        "search(\"--\")",
+        "\"montpel\" AND n >= 10",
+    ];
+    let answer = |filter: &str| {
+        let page = store
+            .records(version, &query(filter, "", 1000))
+            .unwrap_or_else(|error| panic!("{filter}: {error:?}"));
+        page.rows
+    };
+    assert_eq!(
+        store.version(version).unwrap().unwrap().indexes,
+        model::IndexState::Building
+    );
+    let scanned: Vec<_> = searches.iter().map(|filter| answer(filter)).collect();
+    store.run_waiting_jobs(&mut |_, _| {}).unwrap();
+    assert_eq!(
+        store.version(version).unwrap().unwrap().indexes,
+        model::IndexState::Ready
+    );
+    for (filter, before) in searches.iter().zip(&scanned) {
+        assert_eq!(&answer(filter), before, "{filter}");
+    }
+    // The answers are not trivially empty.
+    assert_eq!(scanned[0].len(), 30, "ecole");
+    assert_eq!(scanned[2].len(), 30, "ecol*");
+    assert!(scanned[4].is_empty(), "no objet mentions Sète");
+    assert_eq!(scanned[5].len(), 12, "Sète");
+    assert_eq!(scanned[6].len(), 2, "Béziers and rugby");
 }

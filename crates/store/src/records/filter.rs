@@ -13,7 +13,7 @@ use model::query::{CompareOp, Comparison, Expr, Field, Literal, days_in_month, i
 use rusqlite::types::Value;
 
 use super::error::CompileError;
-use super::fold::{FOLD_FUNCTION, like_pattern, prefix_pattern};
+use super::fold::{FOLD_FUNCTION, WORDS_FUNCTION, like_pattern, prefix_pattern, split_words};
 use super::table::{ColumnInfo, ColumnKind, Table, quote_ident};
 
 /// SQL text being built, with its parameters in the order of their `?`.
@@ -288,24 +288,14 @@ fn search(
     table: &Table,
     sql: &mut Sql,
 ) -> Result<(), CompileError> {
+    let column = searched_column(field, table)?;
+    if !table.full_text {
+        return search_without_index(column, text, table, sql);
+    }
     let fts = quote_ident(&table.fts_sql_name());
-    let target = match field {
-        Some(field) => {
-            let column = table.column(field)?;
-            if column.ty != ColumnKind::Text {
-                return Err(CompileError::SearchNeedsText {
-                    field: field.as_str().to_string(),
-                    kind: column.ty,
-                });
-            }
-            format!("{fts}.{}", quote_ident(column.sql_name))
-        }
-        None => {
-            if table.text_columns().next().is_none() {
-                return Err(CompileError::NoTextField);
-            }
-            fts.clone()
-        }
+    let target = match column {
+        Some(column) => format!("{fts}.{}", quote_ident(column.sql_name)),
+        None => fts.clone(),
     };
     let Some(query) = fts_query(text) else {
         // Nothing to look for: the condition filters nothing out.
@@ -317,6 +307,54 @@ fn search(
         rowid_sql(table)
     ));
     sql.param(Value::Text(query));
+    sql.push("))");
+    Ok(())
+}
+
+/// The text column a search names (`None`: every text column, of which there must be one).
+fn searched_column<'a>(
+    field: Option<&Field>,
+    table: &Table<'a>,
+) -> Result<Option<&'a ColumnInfo<'a>>, CompileError> {
+    let Some(field) = field else {
+        if table.text_columns().next().is_none() {
+            return Err(CompileError::NoTextField);
+        }
+        return Ok(None);
+    };
+    let column = table.column(field)?;
+    if column.ty != ColumnKind::Text {
+        return Err(CompileError::SearchNeedsText {
+            field: field.as_str().to_string(),
+            kind: column.ty,
+        });
+    }
+    Ok(Some(column))
+}
+
+/// The same search as [`search`] without the full-text index (still being built): the text
+/// columns (`column`, or all) go through [`WORDS_FUNCTION`], which cuts and folds words like
+/// the tokenizer.
+fn search_without_index(
+    column: Option<&ColumnInfo>,
+    text: &str,
+    table: &Table,
+    sql: &mut Sql,
+) -> Result<(), CompileError> {
+    let words: Vec<&str> = split_words(text).collect();
+    if words.is_empty() {
+        sql.push("(1)");
+        return Ok(());
+    }
+    sql.push(&format!("({WORDS_FUNCTION}("));
+    sql.param(Value::Text(words.join(" ")));
+    let columns: Vec<&ColumnInfo> = match column {
+        Some(column) => vec![column],
+        None => table.text_columns().collect(),
+    };
+    for column in columns {
+        sql.push(&format!(", {}", column_sql(table, column)));
+    }
     sql.push("))");
     Ok(())
 }

@@ -21,6 +21,23 @@ pub const FOLD_FUNCTION: &str = "socle_fold";
 /// them (records queries fail with "no such function: socle_fold" otherwise).
 pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function(
+        WORDS_FUNCTION,
+        -1,
+        FunctionFlags::SQLITE_UTF8
+            | FunctionFlags::SQLITE_DETERMINISTIC
+            | FunctionFlags::SQLITE_INNOCUOUS,
+        |ctx| {
+            let Some(query) = ctx.get_raw(0).as_str_or_null()? else {
+                return Ok(false);
+            };
+            let texts = (1..ctx.len()).filter_map(|i| match ctx.get_raw(i) {
+                ValueRef::Text(bytes) => Some(String::from_utf8_lossy(bytes)),
+                _ => None,
+            });
+            Ok(words_match(query, texts))
+        },
+    )?;
+    conn.create_scalar_function(
         FOLD_FUNCTION,
         1,
         FunctionFlags::SQLITE_UTF8
@@ -37,6 +54,42 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
             })
         },
     )
+}
+
+/// Name of the SQL function that answers a full-text search without the full-text index:
+/// `socle_words(query, text1, text2...)` is 1 when every word of `query` (words separated by
+/// spaces) is a word of one of the texts, the last one as a prefix — what FTS5 answers for the
+/// query `"w1" "w2"*` over the same columns (see [`words_match`]).
+pub const WORDS_FUNCTION: &str = "socle_words";
+
+/// Whether every word of `query` appears among the words of `texts`, the last as a prefix.
+/// Words are cut and folded as FTS5's `unicode61 remove_diacritics 2` does: at every character
+/// that is not a letter or digit, then lower-cased with accents removed. Used while a version's
+/// full-text index is being built, so that searches give the same rows, only more slowly.
+pub fn words_match<T: AsRef<str>>(query: &str, texts: impl IntoIterator<Item = T>) -> bool {
+    let wanted: Vec<String> = split_words(query).map(fold_text).collect();
+    let Some((last, whole)) = wanted.split_last() else {
+        return true;
+    };
+    let mut found = vec![false; wanted.len()];
+    for text in texts {
+        for word in split_words(text.as_ref()).map(fold_text) {
+            for (i, expected) in whole.iter().enumerate() {
+                found[i] |= word == *expected;
+            }
+            found[whole.len()] |= word.starts_with(last.as_str());
+        }
+        if found.iter().all(|found| *found) {
+            return true;
+        }
+    }
+    false
+}
+
+/// The words of a text, cut at every character that is not a letter or digit.
+pub(crate) fn split_words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
 }
 
 /// Lower-cases and removes accents (see the module documentation).
@@ -136,6 +189,22 @@ fn push_literal(c: char, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_match_like_the_full_text_tokenizer() {
+        let texts = ["Rénovation de l'École Jules-Ferry", "Sète"];
+        assert!(words_match("ecole", texts));
+        assert!(words_match("ÉCOLE jules ferry", texts));
+        // Only the last word is a prefix.
+        assert!(words_match("renovation eco", texts));
+        assert!(!words_match("renov ecole", texts));
+        // Words may come from different columns, but each must be a whole word.
+        assert!(words_match("sete ferry", texts));
+        assert!(!words_match("ete", texts));
+        assert!(!words_match("ecole musique", texts));
+        assert!(words_match("", texts));
+        assert!(!words_match("x", Vec::<&str>::new()));
+    }
 
     #[test]
     fn folds_french_text() {

@@ -28,7 +28,7 @@
 //!     ColumnInfo { name: "commune", sql_name: "c1", ty: ColumnKind::Text },
 //!     ColumnInfo { name: "date", sql_name: "c2", ty: ColumnKind::Date },
 //! ];
-//! let table = Table { sql_name: "r_menus", columns: &columns };
+//! let table = Table { sql_name: "r_menus", columns: &columns, full_text: true };
 //! let conn = rusqlite::Connection::open_in_memory()?;
 //! register_functions(&conn)?;
 //! conn.execute_batch(

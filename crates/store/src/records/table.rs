@@ -64,13 +64,16 @@ pub struct ColumnInfo<'a> {
 
 /// A published table: its SQLite name and columns, in display order.
 ///
-/// Full-text search assumes an FTS5 table named `<sql_name>_fts` whose rowid is the row's rowid,
+/// Full-text search (when `full_text`) assumes an FTS5 table named `<sql_name>_fts` whose rowid is the row's rowid,
 /// with one column per `Text` column under the same `sql_name`, tokenised with
 /// `unicode61 remove_diacritics 2` (see [`fts_create_sql`](super::fts_create_sql)).
 #[derive(Debug, Clone, Copy)]
 pub struct Table<'a> {
     pub sql_name: &'a str,
     pub columns: &'a [ColumnInfo<'a>],
+    /// Whether the FTS5 table exists and is complete. Without it, searches scan the text
+    /// columns with the same word matching (see [`WORDS_FUNCTION`](super::fold::WORDS_FUNCTION)).
+    pub full_text: bool,
 }
 
 impl<'a> Table<'a> {

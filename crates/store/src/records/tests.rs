@@ -66,6 +66,7 @@ const COLUMNS: &[ColumnInfo<'static>] = &[
 const TABLE: Table<'static> = Table {
     sql_name: "menus \"2024\"",
     columns: COLUMNS,
+    full_text: true,
 };
 
 const COMMUNES: &[&str] = &[

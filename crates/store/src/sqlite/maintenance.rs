@@ -71,12 +71,16 @@ pub(crate) struct Cleanup {
 
 impl SqliteEngine {
     /// Removes what interrupted publications left: pending versions and every version table that
-    /// no committed version owns. Only run when this process holds the data directory alone,
+    /// no committed version owns (and partial full-text indexes, rebuilt by their job, which is
+    /// queued again). Only run when this process holds the data directory alone,
     /// since another process's pending version is indistinguishable from a crashed one.
     pub(crate) fn clean_orphans(&self) -> Result<Cleanup> {
         self.transaction(|tx| {
             let pending_versions =
                 tx.execute("DELETE FROM version WHERE status = 'pending'", [])?;
+            // Index builds interrupted with their process start again (their partial full-text
+            // index, a staging table, goes below).
+            super::jobs::requeue_orphaned(tx)?;
             let committed = versions_with_status(tx, "'published', 'superseded'")?;
             let mut dropped_tables = 0;
             for table in version_tables(tx)? {
@@ -224,9 +228,18 @@ fn check_kept_versions(
 fn check_orphans(connection: &Connection, problems: &mut Vec<Problem>) -> Result<()> {
     let committed = versions_with_status(connection, "'published', 'superseded'")?;
     let pending = versions_with_status(connection, "'pending'")?;
+    let building: std::collections::HashSet<i64> = query_all(
+        connection,
+        "SELECT version_id FROM version WHERE indexes = 'building' AND status IN ('published', 'superseded')",
+        [],
+        |row| row.get(0),
+    )?
+    .into_iter()
+    .collect();
     for table in version_tables(connection)? {
         let owned = if table.staging {
-            pending.contains(&table.version.0)
+            // A staging table of a committed version is the full-text index its job is filling.
+            pending.contains(&table.version.0) || building.contains(&table.version.0)
         } else {
             committed.contains(&table.version.0)
         };

@@ -19,6 +19,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "referentials",
         include_str!("../../migrations/sqlite/0002_referentials.sql"),
     ),
+    (
+        3,
+        "jobs",
+        include_str!("../../migrations/sqlite/0003_jobs.sql"),
+    ),
+    (
+        4,
+        "sessions",
+        include_str!("../../migrations/sqlite/0004_sessions.sql"),
+    ),
 ];
 
 /// The last migration applied (0 on an empty database).

@@ -8,9 +8,11 @@
 
 mod catalogue;
 pub(crate) mod codec;
+mod jobs;
 pub(crate) mod maintenance;
 mod migrate;
 mod referentials;
+mod sessions;
 mod versions;
 
 use std::path::{Path, PathBuf};

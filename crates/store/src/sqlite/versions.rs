@@ -5,7 +5,14 @@
 //!   to it, so no reader can reach it.
 //! - `rows_v<id>` (+ `rows_v<id>_fts`): a committed version's rows. The staging tables are renamed
 //!   in the very transaction that flips the resource's live pointer.
-//! - `idx_v<id>_<position>`: one index per scalar column (index names survive the rename).
+//! - `idx_v<id>_<position>`: one index per scalar column.
+//!
+//! A version is published as soon as its rows are loaded: the flip renames `staging_v<id>` to
+//! `rows_v<id>`, marks the version's indexes `building` and enqueues a `build-indexes` job, all in
+//! one transaction. The job ([`SqliteEngine::build_version_indexes`]) then creates the indexes on
+//! the live table, one transaction each, and fills `staging_v<id>_fts`, renamed `rows_v<id>_fts`
+//! in the transaction that marks the indexes `ready`. Until then queries answer the same, by
+//! scanning (records use the full-text index only once it is ready).
 //!
 //! Every version table has an explicit `"_row" INTEGER PRIMARY KEY` (an alias of `rowid`): the
 //! row's position in the file (1-based), stable across reads, used by pagination, diffs and
@@ -19,8 +26,9 @@
 //! `c<i>` name, and its rowid is `_row`: `rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)`.
 
 use model::{
-    ColumnDef, DatasetId, LivePeriod, NewVersion, OrganisationId, ResourceId, SchemaRef, Sha256,
-    Siren, TerritoryCode, UserId, Value, Version, VersionId, VersionOrigin, VersionStatus,
+    ColumnDef, DatasetId, IndexState, LivePeriod, NewVersion, OrganisationId, ResourceId,
+    SchemaRef, Sha256, Siren, TerritoryCode, UserId, Value, Version, VersionId, VersionOrigin,
+    VersionStatus,
 };
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
@@ -31,6 +39,7 @@ use super::codec::{
 };
 use super::{SqliteEngine, quote_identifier};
 use crate::error::{Error, Result};
+use crate::jobs::{BUILD_INDEXES, build_indexes_payload};
 use crate::{LiveSource, Retention};
 
 /// The reserved name of the row-number column of every version table.
@@ -144,7 +153,8 @@ const VERSION_COLUMNS: &str = "v.version_id, v.resource_id, v.sha256, v.size, v.
      v.received_by, v.received_at, v.report, v.row_count, v.status, v.conformant, v.schema_name, v.schema_version, \
      v.producer_id, \
      (SELECT live_from FROM live_period p WHERE p.version_id = v.version_id ORDER BY live_from DESC LIMIT 1), \
-     (SELECT live_until FROM live_period p WHERE p.version_id = v.version_id ORDER BY live_from DESC LIMIT 1)";
+     (SELECT live_until FROM live_period p WHERE p.version_id = v.version_id ORDER BY live_from DESC LIMIT 1), \
+     v.indexes";
 
 fn version_from_row(row: &Row<'_>) -> rusqlite::Result<Version> {
     let schema_name: Option<String> = row.get(13)?;
@@ -171,6 +181,7 @@ fn version_from_row(row: &Row<'_>) -> rusqlite::Result<Version> {
         producer: OrganisationId(row.get(15)?),
         live_from: parsed_opt(row, 16, parse_timestamp)?,
         live_until: parsed_opt(row, 17, parse_timestamp)?,
+        indexes: parsed(row, 18, IndexState::parse)?,
     })
 }
 
@@ -439,71 +450,123 @@ impl SqliteEngine {
         })
     }
 
-    /// Indexes the staging table, fills its full-text index, then — in the same transaction —
-    /// renames it into view and flips the resource's live pointer.
+    /// In one transaction: renames the staging table into view, marks the version published
+    /// (its indexes `building`), flips the resource's live pointer and enqueues the job that
+    /// builds the indexes ([`SqliteEngine::build_version_indexes`]).
     pub(crate) fn commit_version(
         &self,
         version: VersionId,
-        columns: &[ColumnDef],
         report: Option<&str>,
         conformant: bool,
         retention: Retention,
     ) -> Result<Version> {
-        self.transaction(|tx| expect_pending(tx, version).map(|_| ()))?;
-        // Indexes and the full-text index are built in transactions of their own, before the
-        // flip: the staging table stays invisible meanwhile, and other writers get the writer
-        // connection between steps instead of waiting for the whole build.
         let staging = quote_identifier(&staging_table_name(version));
-        self.build_indexes(version, &staging, columns)?;
-        let has_fts = self.build_full_text_index(version, &staging, columns)?;
+        let rows = quote_identifier(&rows_table_name(version));
         self.transaction(|tx| {
             let resource = expect_pending(tx, version)?;
-            tx.execute_batch(&format!("ALTER TABLE {staging} RENAME TO {}", quote_identifier(&rows_table_name(version))))?;
-            if has_fts {
-                tx.execute_batch(&format!(
-                    "ALTER TABLE {} RENAME TO {}",
-                    quote_identifier(&staging_fts_table_name(version)),
-                    quote_identifier(&fts_table_name(version))
-                ))?;
-            }
-            let row_count: i64 = tx.query_row(&format!("SELECT count(*) FROM {}", quote_identifier(&rows_table_name(version))), [], |row| row.get(0))?;
+            tx.execute_batch(&format!("ALTER TABLE {staging} RENAME TO {rows}"))?;
+            // Rows are only ever appended to a staging table, so their rowids are 1..=n and the
+            // count is the largest one (read from the b-tree's edge instead of a full scan).
+            let row_count: i64 = tx.query_row(
+                &format!("SELECT coalesce(max({}), 0) FROM {rows}", quote_identifier(ROW_COLUMN)),
+                [],
+                |row| row.get(0),
+            )?;
             tx.execute(
-                "UPDATE version SET status = 'published', report = ?2, conformant = ?3, row_count = ?4 WHERE version_id = ?1",
+                "UPDATE version SET status = 'published', report = ?2, conformant = ?3, row_count = ?4, indexes = 'building'
+                 WHERE version_id = ?1",
                 params![version.0, report, conformant, row_count],
             )?;
             flip_live(tx, resource, version, retention)?;
+            super::jobs::enqueue(tx, BUILD_INDEXES, &build_indexes_payload(version))?;
             written_version(tx, version)
         })
     }
 
-    /// One index per scalar column (up to [`MAX_INDEXED_COLUMNS`]), one transaction each.
-    fn build_indexes(&self, version: VersionId, table: &str, columns: &[ColumnDef]) -> Result<()> {
-        let indexed = columns
+    /// Builds a published version's indexes (the work of a `build-indexes` job): one index per
+    /// scalar column (up to [`MAX_INDEXED_COLUMNS`]) and the full-text index, each step in
+    /// transactions of its own so that other writers get the writer in between; `progress` hears
+    /// each step (and may stop the build with an error). Idempotent: an interrupted build starts
+    /// again where the indexes are missing. Does nothing when the version's indexes are ready,
+    /// or its table is gone (deleted, or dropped when superseded).
+    pub(crate) fn build_version_indexes(
+        &self,
+        version: VersionId,
+        progress: &mut dyn FnMut(&str) -> Result<()>,
+    ) -> Result<()> {
+        let Some(columns) = self.read(|connection| columns_to_index(connection, version))? else {
+            return Ok(());
+        };
+        let rows = rows_table_name(version);
+        let indexed: Vec<usize> = columns
             .iter()
             .enumerate()
             .filter(|(_, column)| column.ty.is_scalar())
-            .take(MAX_INDEXED_COLUMNS);
-        for (position, _) in indexed {
-            let index = quote_identifier(&format!("idx_v{}_{position}", version.0));
+            .map(|(position, _)| position)
+            .take(MAX_INDEXED_COLUMNS)
+            .collect();
+        for (done, position) in indexed.iter().enumerate() {
             let sql = format!(
-                "CREATE INDEX {index} ON {table} ({})",
-                column_sql_name(position)
+                "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
+                quote_identifier(&format!("idx_v{}_{position}", version.0)),
+                quote_identifier(&rows),
+                column_sql_name(*position)
             );
-            self.transaction(|tx| Ok(tx.execute_batch(&sql)?))?;
+            if !self.while_table_exists(&rows, |tx| Ok(tx.execute_batch(&sql)?))? {
+                return Ok(());
+            }
+            progress(&format!("index {} sur {}", done + 1, indexed.len()))?;
         }
-        Ok(())
+        let has_fts = match self.build_full_text_index(version, &columns, progress)? {
+            Some(has_fts) => has_fts,
+            None => return Ok(()),
+        };
+        let staging_fts = quote_identifier(&staging_fts_table_name(version));
+        let fts = quote_identifier(&fts_table_name(version));
+        self.transaction(|tx| {
+            if !table_exists(tx, &rows)? {
+                tx.execute_batch(&format!("DROP TABLE IF EXISTS {staging_fts}"))?;
+                return Ok(());
+            }
+            if has_fts {
+                tx.execute_batch(&format!(
+                    "DROP TABLE IF EXISTS {fts}; ALTER TABLE {staging_fts} RENAME TO {fts}"
+                ))?;
+            }
+            tx.execute(
+                "UPDATE version SET indexes = 'ready' WHERE version_id = ?1",
+                [version.0],
+            )?;
+            Ok(())
+        })
     }
 
-    /// Creates and fills a contentless FTS5 table over the text columns, in chunks of rows (one
-    /// transaction each); returns whether there was any text column.
+    /// Runs `f` in a write transaction if `table` still exists; returns whether it did.
+    fn while_table_exists(
+        &self,
+        table: &str,
+        f: impl FnOnce(&Transaction<'_>) -> Result<()>,
+    ) -> Result<bool> {
+        self.transaction(|tx| {
+            if !table_exists(tx, table)? {
+                return Ok(false);
+            }
+            f(tx)?;
+            Ok(true)
+        })
+    }
+
+    /// Creates and fills a contentless FTS5 table over the text columns, under its staging name,
+    /// in chunks of rows (one transaction each). Returns whether there was any text column, or
+    /// `None` when the version's table disappeared meanwhile.
     /// Contentless (`content=''`): the text already lives in the rows table, the FTS table only
     /// keeps the index and returns `_row` values as rowids.
     fn build_full_text_index(
         &self,
         version: VersionId,
-        table: &str,
         columns: &[ColumnDef],
-    ) -> Result<bool> {
+        progress: &mut dyn FnMut(&str) -> Result<()>,
+    ) -> Result<Option<bool>> {
         let searchable: Vec<String> = columns
             .iter()
             .enumerate()
@@ -511,27 +574,46 @@ impl SqliteEngine {
             .map(|(position, _)| column_sql_name(position))
             .collect();
         if searchable.is_empty() {
-            return Ok(false);
+            return Ok(Some(false));
         }
+        let rows = rows_table_name(version);
+        let table = quote_identifier(&rows);
         let fts = quote_identifier(&staging_fts_table_name(version));
         let names = searchable.join(", ");
         let row = quote_identifier(ROW_COLUMN);
-        let last_row: i64 = self.transaction(|tx| {
+        let mut last_row = 0;
+        // A previous attempt's partial index is dropped: chunks are not idempotent.
+        let created = self.while_table_exists(&rows, |tx| {
             tx.execute_batch(&format!(
-                "CREATE VIRTUAL TABLE {fts} USING fts5({names}, content = '', tokenize = 'unicode61 remove_diacritics 2')"
+                "DROP TABLE IF EXISTS {fts};
+                 CREATE VIRTUAL TABLE {fts} USING fts5({names}, content = '', tokenize = 'unicode61 remove_diacritics 2')"
             ))?;
-            Ok(tx.query_row(&format!("SELECT coalesce(max({row}), 0) FROM {table}"), [], |found| found.get(0))?)
+            last_row = tx.query_row(&format!("SELECT coalesce(max({row}), 0) FROM {table}"), [], |found| found.get(0))?;
+            Ok(())
         })?;
+        if !created {
+            return Ok(None);
+        }
         let fill = format!(
             "INSERT INTO {fts} (rowid, {names}) SELECT {row}, {names} FROM {table} WHERE {row} > ?1 AND {row} <= ?2"
         );
-        let mut chunk_start = 0;
+        let mut chunk_start: i64 = 0;
         while chunk_start < last_row {
             let chunk_end = chunk_start.saturating_add(FTS_ROWS_PER_TRANSACTION);
-            self.transaction(|tx| Ok(tx.execute(&fill, params![chunk_start, chunk_end])?))?;
+            let filled = self.while_table_exists(&rows, |tx| {
+                tx.execute(&fill, params![chunk_start, chunk_end])?;
+                Ok(())
+            })?;
+            if !filled {
+                return Ok(None);
+            }
             chunk_start = chunk_end;
+            progress(&format!(
+                "index plein texte : {} lignes sur {last_row}",
+                chunk_start.min(last_row)
+            ))?;
         }
-        Ok(true)
+        Ok(Some(true))
     }
 
     /// Turns a pending version into a rejected one: its staging table goes, its row and report stay.
@@ -746,6 +828,23 @@ pub(crate) fn columns_of(
     text.flatten()
         .map(|text| parse_columns_json(&text))
         .transpose()
+}
+
+/// The columns of a committed version whose indexes are still to build and whose table exists.
+fn columns_to_index(connection: &Connection, version: VersionId) -> Result<Option<Vec<ColumnDef>>> {
+    let building: Option<String> = connection
+        .query_row(
+            "SELECT indexes FROM version WHERE version_id = ?1 AND status IN ('published', 'superseded')",
+            [version.0],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if building.as_deref() != Some("building")
+        || !table_exists(connection, &rows_table_name(version))?
+    {
+        return Ok(None);
+    }
+    columns_of(connection, version)
 }
 
 fn scan_rows<E: From<Error>>(

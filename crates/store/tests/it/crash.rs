@@ -10,7 +10,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use model::{ColumnDef, ColumnType, Resource, Siren, Slug, Value, VersionId, VersionStatus};
+use model::{
+    ColumnDef, ColumnType, IndexState, Resource, Siren, Slug, Value, VersionId, VersionStatus,
+};
 use store::conformance::{SIREN_MONTPELLIER, create_resource, new_resource, new_version};
 use store::{Error, Store, VersionStart};
 
@@ -96,6 +98,7 @@ fn leftovers(dir: &Path) -> usize {
         + count(
             "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name LIKE 'staging_v%'",
         )
+        + count("SELECT count(*) FROM jobs WHERE state = 'running'")
 }
 
 fn committed_versions(dir: &Path) -> Vec<(VersionId, u64)> {
@@ -113,6 +116,11 @@ fn check_invariants(dir: &Path, round: usize) {
     // Orphans are gone, every live table has its declared row count, every blob hashes right.
     let problems = store.check().unwrap();
     assert!(problems.is_empty(), "round {round}: {problems:#?}");
+    // Index builds interrupted by the kill (or never started) finish now, each exactly once.
+    store.run_waiting_jobs(&mut |_, _| {}).unwrap();
+    assert!(!store.has_waiting_jobs().unwrap(), "round {round}");
+    let problems = store.check().unwrap();
+    assert!(problems.is_empty(), "round {round}: {problems:#?}");
     // Nothing committed was lost.
     for (version_id, row_count) in committed_versions(dir) {
         let version = store
@@ -126,6 +134,11 @@ fn check_invariants(dir: &Path, round: usize) {
         assert_eq!(
             version.row_count,
             Some(row_count),
+            "round {round}: version {version_id}"
+        );
+        assert_eq!(
+            version.indexes,
+            IndexState::Ready,
             "round {round}: version {version_id}"
         );
     }
@@ -225,6 +238,11 @@ fn publish_forever(dir: &Path) {
                     .commit_version(load, Some("{\"valid\":true}"), true)
                     .unwrap();
                 writeln!(log, "{} {n_rows}", version.id).unwrap();
+                // Index builds run now and then, so that kills also interrupt them (the others
+                // are left queued for the next child or the check).
+                if random.below(2) == 0 {
+                    store.run_waiting_jobs(&mut |_, _| {}).unwrap();
+                }
             }
         }
     }

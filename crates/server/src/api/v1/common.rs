@@ -335,6 +335,7 @@ pub(crate) fn version(version: &model::Version) -> types::Version {
         status: version.status.as_str().to_owned(),
         conformant: version.conformant,
         row_count: version.row_count,
+        indexes: version.indexes.as_str().to_owned(),
         schema: version.schema.as_ref().map(schema_ref),
         live_from: version.live_from.map(timestamp),
         live_until: version.live_until.map(timestamp),

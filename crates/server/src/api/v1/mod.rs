@@ -8,7 +8,7 @@ mod resources;
 mod schemas;
 mod tokens;
 pub mod types;
-mod versions;
+pub(crate) mod versions;
 
 use std::time::Duration;
 

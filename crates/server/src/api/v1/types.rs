@@ -253,6 +253,9 @@ pub struct Version {
     pub conformant: bool,
     /// Rows loaded (absent for rejected versions).
     pub row_count: Option<u64>,
+    /// `building` while the indexes of a freshly published version are being built (its rows
+    /// are queryable already and answers are the same, only slower), then `ready`.
+    pub indexes: String,
     pub schema: Option<SchemaRef>,
     pub live_from: Option<String>,
     pub live_until: Option<String>,

@@ -260,7 +260,7 @@ fn content_disposition_file_name(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The last component of a client-given path (`C:\dossier\menus.csv` → `menus.csv`).
-fn base_name(name: &str) -> Option<String> {
+pub(crate) fn base_name(name: &str) -> Option<String> {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name).trim();
     (!base.is_empty()).then(|| base.to_owned())
 }
