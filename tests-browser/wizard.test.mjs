@@ -91,6 +91,61 @@ test("un agent publie un fichier imparfait avec l'assistant, sans JavaScript", a
   await page.close();
 });
 
+test("un classeur XLSX aux dates JJ/MM/AAAA et virgules décimales, corrigé puis visible dans l'aperçu", async () => {
+  // A real XLSX with the usual spreadsheet habits: the demo's imperfect canteen menus (dates
+  // JJ/MM/AAAA, decimal commas), as Socle's own XLSX export gives them back.
+  const page = await open(browser, "/connexion?suite=/publier");
+  const dataset = await (await page.request.get(`${baseUrl}/api/v1/datasets/marvejols-menus-cantines-2026-11`)).json();
+  const xlsx = await page.request.get(`${baseUrl}/api/v1/resources/${dataset.resources[0].id}/exports/xlsx`);
+  assert.equal(xlsx.status(), 200);
+  const workbook = await xlsx.body();
+  assert.equal(workbook.subarray(0, 2).toString("latin1"), "PK", "an XLSX (zip) file");
+
+  await page.getByLabel("Adresse électronique").fill(email);
+  await page.getByLabel("Mot de passe").fill(password);
+  await page.getByRole("button", { name: "Se connecter" }).click();
+  await page.waitForURL(`${baseUrl}/publier`);
+  await page.getByLabel("Organisation qui publie").selectOption(siren);
+  await page.getByLabel(/^Titre/).fill("Menus des lycées — novembre");
+  await page.getByLabel(/^Schéma de données/).selectOption("scdl-menus-collectifs");
+  await page.getByRole("button", { name: "Créer et passer au fichier" }).click();
+  await page.waitForURL(/\/publier\/ressources\/\d+$/);
+  await page.getByLabel(/^Fichier CSV/).setInputFiles({
+    name: "menus-novembre.xlsx",
+    mimeType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    buffer: workbook,
+  });
+  await page.getByRole("button", { name: "Vérifier le fichier" }).click();
+  await page.waitForSelector("#verdict");
+  assert.match(await page.locator("#verdict").innerText(), /n'est pas conforme au schéma/);
+  const report = await page.locator("main").innerText();
+  assert.match(report, /XLSX/);
+  assert.match(report, /menuDate/);
+  assert.match(report, /menuPlatPrix/);
+  assert.ok((await page.locator("td.faulty").count()) > 0, "faulty cells highlighted");
+  await assertAccessible(page, "rapport XLSX");
+  await screenshot(page, "publier-rapport-xlsx");
+
+  await page.getByRole("button", { name: "Publier" }).click();
+  await page.waitForURL(/\/publier\/versions\/\d+$/);
+  const confirmation = await page.locator("#confirmation").innerText();
+  assert.match(confirmation, /est publiée \(154 lignes\), conforme à son schéma/);
+
+  // The corrected rows are in the dataset page's preview and in the API.
+  await page.getByRole("link", { name: "Page du jeu de données" }).click();
+  await page.waitForSelector("#tableau-apercu");
+  assert.ok((await page.locator("#tableau-apercu tbody tr").count()) > 0, "rows in the preview");
+  assert.match(await page.locator("#tableau-apercu").innerText(), /Marvejols/);
+  // Typed values now: the dates are dates (the page shows them the French way), prices numbers.
+  const resource = (await page.locator("[id^=ressource-]").first().getAttribute("id")).split("-")[1];
+  const where = encodeURIComponent("menuDate = date'2026-11-02' AND menuPlatPrix = 0.55");
+  const records = await (await page.request.get(`${baseUrl}/api/v1/resources/${resource}/records?where=${where}&limit=1`)).json();
+  assert.equal(records.results.length, 1, JSON.stringify(records));
+  assert.equal(records.results[0].menuDate, "2026-11-02");
+  assert.equal(records.results[0].menuPlatPrix, 0.55);
+  await page.close();
+});
+
 test("le compte et l'administration sont accessibles", async () => {
   const page = await open(browser, "/connexion?suite=/compte");
   await page.getByLabel("Adresse électronique").fill(email);

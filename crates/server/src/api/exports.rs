@@ -18,11 +18,14 @@
 //! comes late for big exports). Excel's limit is 1,048,575 rows: beyond, the export is refused.
 
 use std::io::{self, Write};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-use axum::body::{Body, Bytes};
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
+use http_body::Frame;
 use http_body_util::channel::{Channel, Sender};
 use model::query::{Expr, Field, Query, SelectExpr, SelectItem};
 use model::{ColumnType, ResourceId, Value, VersionId};
@@ -264,7 +267,7 @@ pub(crate) async fn export(
         }
     });
     let filename = format!("resource-{id}.{}", format.extension());
-    let mut response = Response::new(Body::new(body));
+    let mut response = Response::new(Body::new(Fused::new(body)));
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -274,6 +277,43 @@ pub(crate) async fn export(
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     Ok(response)
+}
+
+/// A body that keeps answering "ended" once it has ended. `http_body_util`'s `Channel` panics
+/// when polled again after its end, and the gzip layer does poll again: without this, every
+/// export requested with `Accept-Encoding: gzip` (every browser) was cut off.
+struct Fused<B> {
+    inner: B,
+    done: bool,
+}
+
+impl<B> Fused<B> {
+    fn new(inner: B) -> Fused<B> {
+        Fused { inner, done: false }
+    }
+}
+
+impl<B: HttpBody + Unpin> HttpBody for Fused<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if matches!(polled, Poll::Ready(None | Some(Err(_)))) {
+            self.done = true;
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.done
+    }
 }
 
 fn csv_options(pairs: &[(String, String)]) -> ApiResult<(u8, bool)> {
