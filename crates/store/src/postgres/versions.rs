@@ -37,6 +37,9 @@ use crate::{LiveSource, Retention};
 /// PostgreSQL's limit is 1600 columns per table, one of which is `_row`.
 const MAX_COLUMNS: usize = 1599;
 
+/// `maintenance_work_mem` while building a version's indexes.
+const INDEX_BUILD_MEMORY: &str = "256MB";
+
 /// Bytes of `COPY` text buffered before they are sent.
 const COPY_BUFFER: usize = 1 << 20;
 
@@ -391,7 +394,14 @@ impl PgEngine {
         self.read(|db| expect_pending(db, version).map(|_| ()))?;
         let staging = quote_identifier(&staging_table_name(version));
         for statement in index_statements(version, &staging, columns) {
-            self.transaction(|tx| Ok(tx.batch_execute(&statement)?))?;
+            self.transaction(|tx| {
+                // Index builds sort in memory up to this much, instead of spilling to disk at
+                // the 64 MB default; only for this transaction.
+                tx.batch_execute(&format!(
+                    "SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'; {statement}"
+                ))?;
+                Ok(())
+            })?;
         }
         self.transaction(|tx| {
             let resource = expect_pending(tx, version)?;
