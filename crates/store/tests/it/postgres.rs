@@ -106,3 +106,70 @@ fn unreachable_or_malformed_urls_say_so_in_french() {
         "{error}"
     );
 }
+
+#[test]
+fn french_full_text_index_folds_accents_and_stems() {
+    let Some((store, database, _dir)) = postgres_store() else {
+        return;
+    };
+    let resource = create_resource(&store, SIREN_MONTPELLIER, "equipements", None);
+    let columns = [
+        ColumnDef::new("nom", ColumnType::Text),
+        ColumnDef::new("places", ColumnType::Integer),
+        ColumnDef::new("commune", ColumnType::Text),
+    ];
+    let rows = vec![
+        vec![
+            Value::from("École élémentaire Jules Ferry"),
+            Value::Int(200),
+            Value::from("Béziers"),
+        ],
+        vec![
+            Value::from("Piscine olympique"),
+            Value::Int(900),
+            Value::from("Montpellier"),
+        ],
+        vec![
+            Value::from("Écoles maternelles"),
+            Value::Int(80),
+            Value::from("Sète"),
+        ],
+    ];
+    let version = publish(&store, &resource, b"equipements", &columns, &rows);
+    let url = database.url.clone();
+    let table = format!("rows_v{}", version.id.0);
+    // Queried raw: the records engine does not speak PostgreSQL yet, but the index is there.
+    let (matches, plan) = std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let search = format!(
+            "SELECT \"_row\" FROM {table}
+             WHERE socle_search_document(c0::text, c2::text) @@ plainto_tsquery('french', socle_unaccent($1))
+             ORDER BY \"_row\""
+        );
+        let matches: Vec<i64> = client
+            .query(&search, &[&"ECOLE beziers"])
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        client.batch_execute("SET enable_seqscan = off").unwrap();
+        let plan: Vec<String> = client
+            .query(&format!("EXPLAIN {search}"), &[&"ecoles"])
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        (matches, plan.join("\n"))
+    })
+    .join()
+    .unwrap();
+    assert_eq!(
+        matches,
+        [1],
+        "accents and case folded, words stemmed, both columns searched"
+    );
+    assert!(
+        plan.contains(&format!("idx_v{}_fts", version.id.0)),
+        "the GIN index serves the search: {plan}"
+    );
+}
