@@ -173,3 +173,58 @@ fn french_full_text_index_folds_accents_and_stems() {
         "the GIN index serves the search: {plan}"
     );
 }
+
+#[test]
+fn exports_without_a_query_stream_every_row_in_file_order() {
+    let Some((store, _database, _dir)) = postgres_store() else {
+        return;
+    };
+    let resource = create_resource(&store, SIREN_MONTPELLIER, "menus", None);
+    let columns = [
+        ColumnDef::new("jour", ColumnType::Date),
+        ColumnDef::new("plat", ColumnType::Text),
+    ];
+    let rows: Vec<Vec<Value>> = (1..=31)
+        .map(|day| {
+            vec![
+                Value::Date(jiff::civil::date(2026, 1, day)),
+                Value::from(format!("plat {day}")),
+            ]
+        })
+        .collect();
+    let version = publish(&store, &resource, b"janvier", &columns, &rows);
+    let mut streamed = Vec::new();
+    let count = store
+        .stream_records(version.id, &model::query::Query::default(), |row| {
+            streamed.push(row.to_vec());
+            Ok::<(), store::records::RecordsError>(())
+        })
+        .unwrap();
+    assert_eq!((count, &streamed), (31, &rows));
+    let first_five = model::query::Query {
+        limit: Some(5),
+        ..model::query::Query::default()
+    };
+    let count = store
+        .stream_records(version.id, &first_five, |_| {
+            Ok::<(), store::records::RecordsError>(())
+        })
+        .unwrap();
+    assert_eq!(count, 5);
+    // Anything else needs the records compiler, which speaks SQLite only for now: said plainly.
+    let filtered = model::query::Query {
+        filter: Some(model::query::parse_where("plat = 'plat 3'").unwrap()),
+        ..model::query::Query::default()
+    };
+    let error = store
+        .stream_records(version.id, &filtered, |_| {
+            Ok::<(), store::records::RecordsError>(())
+        })
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("pas encore disponibles avec PostgreSQL"),
+        "{error}"
+    );
+}
