@@ -48,6 +48,7 @@ fn publications_survive_sigkill() {
     kill_and_check(dir.path(), None, ROUNDS, 150);
 }
 
+#[cfg(feature = "postgres")]
 #[test]
 fn publications_survive_sigkill_on_postgres() {
     let Some(database) = store::conformance::TestDatabase::create() else {
@@ -95,8 +96,9 @@ fn kill_and_check(dir: &Path, database_url: Option<&str>, rounds: usize, min_lif
         child.kill().unwrap(); // SIGKILL on Unix.
         child.wait().unwrap();
         interrupted_loads += match database_url {
+            #[cfg(feature = "postgres")]
             Some(url) => postgres_leftovers(url),
-            None => leftovers(dir),
+            _ => leftovers(dir),
         };
         check_invariants(&open_store(dir, database_url), dir, round);
     }
@@ -134,6 +136,7 @@ fn leftovers(dir: &Path) -> usize {
 }
 
 /// The same as [`leftovers`], in a PostgreSQL database.
+#[cfg(feature = "postgres")]
 fn postgres_leftovers(url: &str) -> usize {
     let url = url.to_owned();
     // The synchronous client is used on a thread of its own, as the store does when dropping.

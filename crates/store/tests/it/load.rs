@@ -5,7 +5,9 @@ use model::{ColumnDef, ColumnType, Value};
 use store::conformance::{SIREN_MONTPELLIER, create_resource, new_version};
 use store::{Error, Store, VersionStart, referentials};
 
-use crate::common::{StoreFactory, temp_store};
+#[cfg(feature = "postgres")]
+use crate::common::StoreFactory;
+use crate::common::temp_store;
 
 #[test]
 fn bundled_referentials_import_and_answer_lookups() {
@@ -13,6 +15,7 @@ fn bundled_referentials_import_and_answer_lookups() {
     import_and_look_up_referentials(&store);
 }
 
+#[cfg(feature = "postgres")]
 #[test]
 fn bundled_referentials_on_postgres() {
     let factory = StoreFactory::new();
@@ -142,6 +145,7 @@ fn load_benchmark() {
 }
 
 /// The same load on PostgreSQL (`COPY`, then the indexes and the GIN full-text index).
+#[cfg(feature = "postgres")]
 #[test]
 #[ignore = "benchmark: run manually in release mode"]
 fn load_benchmark_postgres() {
