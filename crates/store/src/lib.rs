@@ -736,6 +736,12 @@ impl Store {
         Ok(problems)
     }
 
+    /// For `records` (same crate): whether the engine is SQLite, the dialect the records
+    /// compiler emits.
+    pub(crate) fn speaks_sqlite(&self) -> bool {
+        matches!(self.inner.engine, Engine::Sqlite(_))
+    }
+
     /// For `records` (same crate): runs `f` on a read connection of the SQLite engine.
     #[allow(dead_code)]
     pub(crate) fn with_sqlite_reader<T>(

@@ -1,5 +1,5 @@
 //! Crash recovery at open, and the consistency check behind `socle check`, on PostgreSQL.
-//! The same checks and messages as `sqlite/maintenance.rs`.
+//! The same checks as `sqlite/maintenance.rs`, judged by its engine-neutral functions.
 
 use std::collections::HashSet;
 
@@ -11,9 +11,12 @@ use super::catalogue::query_all;
 use super::codec::get;
 use super::versions::table_exists;
 use crate::error::Result;
-use crate::sqlite::maintenance::{VersionTable, parse_version_table};
+use crate::sqlite::maintenance::{
+    LIVE_VERSIONS_SQL, LiveVersionFacts, VersionTable, live_version_problems,
+    missing_superseded_table_problem, orphan_problems, parse_version_table, stray_version_problem,
+};
 use crate::sqlite::{ROW_COLUMN, quote_identifier, rows_table_name};
-use crate::{Problem, ProblemKind, Retention};
+use crate::{Problem, Retention};
 
 fn version_tables(db: &mut impl GenericClient) -> Result<Vec<VersionTable>> {
     let names: Vec<String> = query_all(
@@ -91,63 +94,39 @@ impl PgEngine {
     }
 }
 
-fn problem(kind: ProblemKind, message: String) -> Problem {
-    Problem { kind, message }
-}
-
 /// Each live version is published, has its table, its declared row count and an open period.
 fn check_live_versions(db: &mut impl GenericClient, problems: &mut Vec<Problem>) -> Result<()> {
-    let live: Vec<(i64, i64, String, Option<i64>, i64)> = query_all(
-        db,
-        "SELECT r.resource_id, v.version_id, v.status, v.row_count,
-                (SELECT count(*) FROM live_period p WHERE p.resource_id = r.resource_id AND p.version_id = v.version_id AND p.live_until IS NULL)
-         FROM resource r JOIN version v ON v.version_id = r.live_version_id",
-        &[],
-        |row| Ok((get(row, 0)?, get(row, 1)?, get(row, 2)?, get(row, 3)?, get(row, 4)?)),
-    )?;
+    let live: Vec<(i64, i64, String, Option<i64>, i64)> =
+        query_all(db, LIVE_VERSIONS_SQL, &[], |row| {
+            Ok((
+                get(row, 0)?,
+                get(row, 1)?,
+                get(row, 2)?,
+                get(row, 3)?,
+                get(row, 4)?,
+            ))
+        })?;
     for (resource, version, status, row_count, open_periods) in live {
-        if status != "published" {
-            problems.push(problem(
-                ProblemKind::InconsistentLivePointer,
-                format!(
-                    "ressource {resource} : la version en ligne {version} a le statut « {status} »"
-                ),
-            ));
-        }
-        if open_periods != 1 {
-            problems.push(problem(
-                ProblemKind::InconsistentLivePointer,
-                format!("ressource {resource} : la période de mise en ligne de la version {version} n'est pas ouverte"),
-            ));
-        }
         let table = rows_table_name(VersionId(version));
-        if !table_exists(db, &table)? {
-            problems.push(problem(
-                ProblemKind::MissingTable,
-                format!("ressource {resource} : la table de la version en ligne {version} manque"),
-            ));
-            continue;
-        }
-        let actual: i64 = get(
-            &db.query_one(
-                &format!(
-                    "SELECT count({}) FROM {}",
-                    quote_identifier(ROW_COLUMN),
-                    quote_identifier(&table)
-                ),
-                &[],
-            )?,
-            0,
-        )?;
-        if Some(actual) != row_count {
-            problems.push(problem(
-                ProblemKind::RowCountMismatch,
-                format!(
-                    "version {version} : {actual} lignes en table, {} annoncées",
-                    row_count.map_or("aucune".to_owned(), |n| n.to_string())
-                ),
-            ));
-        }
+        let actual_rows = if table_exists(db, &table)? {
+            let count_sql = format!(
+                "SELECT count({}) FROM {}",
+                quote_identifier(ROW_COLUMN),
+                quote_identifier(&table)
+            );
+            Some(get(&db.query_one(&count_sql, &[])?, 0)?)
+        } else {
+            None
+        };
+        let facts = LiveVersionFacts {
+            resource,
+            version,
+            status,
+            row_count,
+            open_periods,
+            actual_rows,
+        };
+        live_version_problems(&facts, problems);
     }
     let stray: Vec<(i64, i64)> = query_all(
         db,
@@ -157,12 +136,7 @@ fn check_live_versions(db: &mut impl GenericClient, problems: &mut Vec<Problem>)
         |row| Ok((get(row, 0)?, get(row, 1)?)),
     )?;
     for (version, resource) in stray {
-        problems.push(problem(
-            ProblemKind::InconsistentLivePointer,
-            format!(
-                "version {version} : marquée publiée mais la ressource {resource} en sert une autre"
-            ),
-        ));
+        problems.push(stray_version_problem(version, resource));
     }
     Ok(())
 }
@@ -178,10 +152,7 @@ fn check_kept_versions(
     }
     for version in versions_with_status(db, &["superseded"])? {
         if !table_exists(db, &rows_table_name(VersionId(version)))? {
-            problems.push(problem(
-                ProblemKind::MissingTable,
-                format!("version {version} : la table de cette version remplacée manque"),
-            ));
+            problems.push(missing_superseded_table_problem(version));
         }
     }
     Ok(())
@@ -190,26 +161,6 @@ fn check_kept_versions(
 fn check_orphans(db: &mut impl GenericClient, problems: &mut Vec<Problem>) -> Result<()> {
     let committed = versions_with_status(db, &["published", "superseded"])?;
     let pending = versions_with_status(db, &["pending"])?;
-    for table in version_tables(db)? {
-        let owned = if table.staging {
-            pending.contains(&table.version.0)
-        } else {
-            committed.contains(&table.version.0)
-        };
-        if !owned {
-            problems.push(problem(
-                ProblemKind::OrphanTable,
-                format!("table orpheline « {} »", table.name),
-            ));
-        }
-    }
-    let mut pending: Vec<i64> = pending.into_iter().collect();
-    pending.sort_unstable();
-    for version in pending {
-        problems.push(problem(
-            ProblemKind::PendingVersion,
-            format!("version {version} : chargement en cours ou interrompu (nettoyée à la prochaine ouverture exclusive)"),
-        ));
-    }
+    orphan_problems(&version_tables(db)?, &committed, &pending, problems);
     Ok(())
 }

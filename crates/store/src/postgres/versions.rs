@@ -44,6 +44,9 @@ use crate::{LiveSource, Retention};
 /// PostgreSQL's limit is 1600 columns per table, one of which is `_row`.
 const MAX_COLUMNS: usize = 1599;
 
+/// `maintenance_work_mem` while building a version's indexes.
+const INDEX_BUILD_MEMORY: &str = "256MB";
+
 /// Bytes of `COPY` text buffered before they are sent.
 const COPY_BUFFER: usize = 1 << 20;
 
@@ -468,7 +471,11 @@ impl PgEngine {
                 0,
             )?;
             if !exists {
-                tx.batch_execute(statement)?;
+                // Index builds sort in memory up to this much instead of spilling to disk at
+                // the 64 MB default; only for this transaction.
+                tx.batch_execute(&format!(
+                    "SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'; {statement}"
+                ))?;
             }
             Ok(true)
         });

@@ -395,6 +395,9 @@ impl Store {
     {
         let described = self.version_table(version)?;
         let columns = described.output_fields(query)?;
+        if !self.speaks_sqlite() && is_whole_table(query) {
+            return self.stream_whole_table(version, query.limit, visit);
+        }
         let infos = described.infos();
         let table = Table {
             sql_name: &described.sql_name,
@@ -427,6 +430,48 @@ impl Store {
         outcome
     }
 
+    /// Every row of a version in file order, up to `limit`: what an export without any query
+    /// reads, served by the engine's own row scan (the only export PostgreSQL has until the
+    /// records compiler speaks its dialect).
+    fn stream_whole_table<E>(
+        &self,
+        version: VersionId,
+        limit: Option<u64>,
+        mut visit: impl FnMut(&[Value]) -> Result<(), E>,
+    ) -> Result<u64, E>
+    where
+        E: From<RecordsError>,
+    {
+        /// Ends the scan once `limit` rows were visited, or carries the visitor's error.
+        enum Stop<E> {
+            Limit,
+            Visitor(E),
+            Store(Error),
+        }
+        impl<E> From<Error> for Stop<E> {
+            fn from(error: Error) -> Self {
+                Stop::Store(error)
+            }
+        }
+        let mut visited = 0u64;
+        let scanned = self.for_each_row(version, |row| {
+            if limit.is_some_and(|limit| visited >= limit) {
+                return Err(Stop::Limit);
+            }
+            visit(row).map_err(Stop::Visitor)?;
+            visited += 1;
+            Ok(())
+        });
+        match scanned {
+            Ok(()) | Err(Stop::Limit) => Ok(visited),
+            Err(Stop::Visitor(error)) => Err(error),
+            Err(Stop::Store(Error::NotFound(_))) => {
+                Err(RecordsError::VersionNotFound(version).into())
+            }
+            Err(Stop::Store(error)) => Err(RecordsError::from(error).into()),
+        }
+    }
+
     /// The table of a version, if its rows are queryable.
     fn version_table(&self, version: VersionId) -> Result<VersionTable, RecordsError> {
         let defs = self
@@ -457,6 +502,16 @@ impl Store {
         })?;
         outcome.unwrap_or_else(|| Err(Error::Corrupt("lecture interrompue".to_owned()).into()))
     }
+}
+
+/// A query that reads every column of every row in file order (an export with no parameters).
+fn is_whole_table(query: &Query) -> bool {
+    query.filter.is_none()
+        && query.select.is_empty()
+        && query.group_by.is_empty()
+        && query.order_by.is_empty()
+        && query.offset == 0
+        && query.cursor.is_none()
 }
 
 /// A superseded version whose rows were dropped has columns but no table.

@@ -129,57 +129,146 @@ fn problem(kind: ProblemKind, message: String) -> Problem {
     Problem { kind, message }
 }
 
+/// What the check reads about one live version; both engines judge it with
+/// [`live_version_problems`].
+pub(crate) struct LiveVersionFacts {
+    pub(crate) resource: i64,
+    pub(crate) version: i64,
+    pub(crate) status: String,
+    pub(crate) row_count: Option<i64>,
+    /// Open live periods of this version (exactly one expected).
+    pub(crate) open_periods: i64,
+    /// Rows in its table; `None` when the table is missing.
+    pub(crate) actual_rows: Option<i64>,
+}
+
+/// The live-pointer query of the check, the same on both engines.
+pub(crate) const LIVE_VERSIONS_SQL: &str = "SELECT r.resource_id, v.version_id, v.status, v.row_count,
+        (SELECT count(*) FROM live_period p WHERE p.resource_id = r.resource_id AND p.version_id = v.version_id AND p.live_until IS NULL)
+ FROM resource r JOIN version v ON v.version_id = r.live_version_id";
+
+/// A live version must be published, have an open live period, its table and its row count.
+pub(crate) fn live_version_problems(facts: &LiveVersionFacts, problems: &mut Vec<Problem>) {
+    let LiveVersionFacts {
+        resource, version, ..
+    } = facts;
+    if facts.status != "published" {
+        problems.push(problem(
+            ProblemKind::InconsistentLivePointer,
+            format!(
+                "ressource {resource} : la version en ligne {version} a le statut « {} »",
+                facts.status
+            ),
+        ));
+    }
+    if facts.open_periods != 1 {
+        problems.push(problem(
+            ProblemKind::InconsistentLivePointer,
+            format!("ressource {resource} : la période de mise en ligne de la version {version} n'est pas ouverte"),
+        ));
+    }
+    let Some(actual) = facts.actual_rows else {
+        problems.push(problem(
+            ProblemKind::MissingTable,
+            format!("ressource {resource} : la table de la version en ligne {version} manque"),
+        ));
+        return;
+    };
+    if Some(actual) != facts.row_count {
+        problems.push(problem(
+            ProblemKind::RowCountMismatch,
+            format!(
+                "version {version} : {actual} lignes en table, {} annoncées",
+                facts
+                    .row_count
+                    .map_or("aucune".to_owned(), |n| n.to_string())
+            ),
+        ));
+    }
+}
+
+/// A version marked published that its resource does not serve.
+pub(crate) fn stray_version_problem(version: i64, resource: i64) -> Problem {
+    problem(
+        ProblemKind::InconsistentLivePointer,
+        format!(
+            "version {version} : marquée publiée mais la ressource {resource} en sert une autre"
+        ),
+    )
+}
+
+/// A superseded version whose table should have been kept.
+pub(crate) fn missing_superseded_table_problem(version: i64) -> Problem {
+    problem(
+        ProblemKind::MissingTable,
+        format!("version {version} : la table de cette version remplacée manque"),
+    )
+}
+
+/// Tables no version owns, and versions still pending.
+pub(crate) fn orphan_problems(
+    tables: &[VersionTable],
+    committed: &std::collections::HashSet<i64>,
+    pending: &std::collections::HashSet<i64>,
+    problems: &mut Vec<Problem>,
+) {
+    for table in tables {
+        let owned = if table.staging {
+            pending.contains(&table.version.0)
+        } else {
+            committed.contains(&table.version.0)
+        };
+        if !owned {
+            problems.push(problem(
+                ProblemKind::OrphanTable,
+                format!("table orpheline « {} »", table.name),
+            ));
+        }
+    }
+    for version in pending {
+        problems.push(problem(
+            ProblemKind::PendingVersion,
+            format!("version {version} : chargement en cours ou interrompu (nettoyée à la prochaine ouverture exclusive)"),
+        ));
+    }
+}
+
 /// Each live version is published, has its table, its declared row count and an open live period.
 fn check_live_versions(connection: &Connection, problems: &mut Vec<Problem>) -> Result<()> {
-    let live: Vec<(i64, i64, String, Option<i64>, i64)> = query_all(
-        connection,
-        "SELECT r.resource_id, v.version_id, v.status, v.row_count,
-                (SELECT count(*) FROM live_period p WHERE p.resource_id = r.resource_id AND p.version_id = v.version_id AND p.live_until IS NULL)
-         FROM resource r JOIN version v ON v.version_id = r.live_version_id",
-        [],
-        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
-    )?;
+    let live: Vec<(i64, i64, String, Option<i64>, i64)> =
+        query_all(connection, LIVE_VERSIONS_SQL, [], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        })?;
     for (resource, version, status, row_count, open_periods) in live {
-        if status != "published" {
-            problems.push(problem(
-                ProblemKind::InconsistentLivePointer,
-                format!(
-                    "ressource {resource} : la version en ligne {version} a le statut « {status} »"
-                ),
-            ));
-        }
-        if open_periods != 1 {
-            problems.push(problem(
-                ProblemKind::InconsistentLivePointer,
-                format!("ressource {resource} : la période de mise en ligne de la version {version} n'est pas ouverte"),
-            ));
-        }
         let table = rows_table_name(VersionId(version));
-        if !table_exists(connection, &table)? {
-            problems.push(problem(
-                ProblemKind::MissingTable,
-                format!("ressource {resource} : la table de la version en ligne {version} manque"),
-            ));
-            continue;
-        }
-        let actual: i64 = connection.query_row(
-            &format!(
-                "SELECT count({}) FROM {}",
-                quote_identifier(ROW_COLUMN),
-                quote_identifier(&table)
-            ),
-            [],
-            |row| row.get(0),
-        )?;
-        if Some(actual) != row_count {
-            problems.push(problem(
-                ProblemKind::RowCountMismatch,
-                format!(
-                    "version {version} : {actual} lignes en table, {} annoncées",
-                    row_count.map_or("aucune".to_owned(), |n| n.to_string())
+        let actual_rows = if table_exists(connection, &table)? {
+            Some(connection.query_row(
+                &format!(
+                    "SELECT count({}) FROM {}",
+                    quote_identifier(ROW_COLUMN),
+                    quote_identifier(&table)
                 ),
-            ));
-        }
+                [],
+                |row| row.get(0),
+            )?)
+        } else {
+            None
+        };
+        let facts = LiveVersionFacts {
+            resource,
+            version,
+            status,
+            row_count,
+            open_periods,
+            actual_rows,
+        };
+        live_version_problems(&facts, problems);
     }
     let stray: Vec<(i64, i64)> = query_all(
         connection,
@@ -189,12 +278,7 @@ fn check_live_versions(connection: &Connection, problems: &mut Vec<Problem>) -> 
         |row| Ok((row.get(0)?, row.get(1)?)),
     )?;
     for (version, resource) in stray {
-        problems.push(problem(
-            ProblemKind::InconsistentLivePointer,
-            format!(
-                "version {version} : marquée publiée mais la ressource {resource} en sert une autre"
-            ),
-        ));
+        problems.push(stray_version_problem(version, resource));
     }
     Ok(())
 }
@@ -216,10 +300,7 @@ fn check_kept_versions(
     )?;
     for version in superseded {
         if !table_exists(connection, &rows_table_name(VersionId(version)))? {
-            problems.push(problem(
-                ProblemKind::MissingTable,
-                format!("version {version} : la table de cette version remplacée manque"),
-            ));
+            problems.push(missing_superseded_table_problem(version));
         }
     }
     Ok(())

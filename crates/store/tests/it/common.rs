@@ -1,6 +1,7 @@
 use std::cell::RefCell;
 
 use store::Store;
+#[cfg(feature = "postgres")]
 use store::conformance::TestDatabase;
 use tempfile::TempDir;
 
@@ -15,6 +16,7 @@ pub fn temp_store() -> (Store, TempDir) {
 /// factory.
 pub struct StoreFactory {
     dirs: RefCell<Vec<TempDir>>,
+    #[cfg(feature = "postgres")]
     databases: RefCell<Vec<TestDatabase>>,
 }
 
@@ -22,6 +24,7 @@ impl StoreFactory {
     pub fn new() -> Self {
         StoreFactory {
             dirs: RefCell::new(Vec::new()),
+            #[cfg(feature = "postgres")]
             databases: RefCell::new(Vec::new()),
         }
     }
@@ -32,6 +35,7 @@ impl StoreFactory {
         store
     }
 
+    #[cfg(feature = "postgres")]
     /// Whether PostgreSQL can be used (warns loudly, or fails under CI, when it cannot).
     pub fn postgres_reachable(&self) -> bool {
         match TestDatabase::create() {
@@ -43,6 +47,7 @@ impl StoreFactory {
         }
     }
 
+    #[cfg(feature = "postgres")]
     /// A store on a new PostgreSQL database of its own (blobs in a temporary directory).
     pub fn make_postgres(&self) -> Store {
         let database = TestDatabase::create().expect("PostgreSQL was reachable a moment ago");

@@ -6,6 +6,7 @@ fn sqlite_passes_the_conformance_suite() {
     store::conformance::run_all(|| factory.make());
 }
 
+#[cfg(feature = "postgres")]
 #[test]
 fn postgres_passes_the_conformance_suite() {
     let factory = StoreFactory::new();

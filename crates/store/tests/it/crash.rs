@@ -14,9 +14,11 @@ use model::{
     ColumnDef, ColumnType, IndexState, Resource, Siren, Slug, Value, VersionId, VersionStatus,
 };
 use store::conformance::{SIREN_MONTPELLIER, create_resource, new_resource, new_version};
-use store::{Error, Store, VersionStart};
+use store::{DatabaseUrl, Error, Store, StoreOptions, VersionStart};
 
 const CHILD_ENV: &str = "SOCLE_STORE_CRASH_CHILD";
+/// The child's database when it is PostgreSQL (unset: SQLite in the directory).
+const DATABASE_ENV: &str = "SOCLE_STORE_CRASH_DATABASE";
 const ROUNDS: usize = 16;
 const RESOURCES: usize = 2;
 /// Versions the child committed, one `<version id> <row count>` line each, written after
@@ -45,31 +47,66 @@ impl Random {
 #[test]
 fn publications_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
+    kill_and_check(dir.path(), None, ROUNDS, 150);
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn publications_survive_sigkill_on_postgres() {
+    let Some(database) = store::conformance::TestDatabase::create() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // Opening and committing cost more round trips on PostgreSQL: the child lives longer.
+    kill_and_check(dir.path(), Some(&database.url), ROUNDS / 2, 1200);
+}
+
+/// The store of `dir`, on the PostgreSQL database `database_url` names if any.
+fn open_store(dir: &Path, database_url: Option<&str>) -> Store {
+    let options = StoreOptions {
+        database_url: database_url.map(|url| DatabaseUrl::Postgres(url.to_owned())),
+        ..StoreOptions::default()
+    };
+    Store::open_with(dir, options).unwrap()
+}
+
+/// Kills a publishing child `rounds` times, at least `min_life_ms` after its start, checking
+/// the store's invariants after each kill.
+fn kill_and_check(dir: &Path, database_url: Option<&str>, rounds: usize, min_life_ms: u64) {
     let exe = std::env::current_exe().unwrap();
     let mut random = Random::seeded();
     let mut interrupted_loads = 0;
-    for round in 0..ROUNDS {
-        let mut child = Command::new(&exe)
+    for round in 0..rounds {
+        let mut command = Command::new(&exe);
+        command
             .args([
                 "crash::crash_child",
                 "--exact",
                 "--ignored",
                 "--test-threads=1",
             ])
-            .env(CHILD_ENV, dir.path())
+            .env(CHILD_ENV, dir);
+        if let Some(url) = database_url {
+            command.env(DATABASE_ENV, url);
+        }
+        let mut child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(150 + random.below(600)));
+        std::thread::sleep(Duration::from_millis(min_life_ms + random.below(600)));
         child.kill().unwrap(); // SIGKILL on Unix.
         child.wait().unwrap();
-        interrupted_loads += leftovers(dir.path());
-        check_invariants(dir.path(), round);
+        interrupted_loads += match database_url {
+            #[cfg(feature = "postgres")]
+            Some(url) => postgres_leftovers(url),
+            _ => leftovers(dir),
+        };
+        check_invariants(&open_store(dir, database_url), dir, round);
     }
-    let committed = committed_versions(dir.path());
+    let committed = committed_versions(dir);
     println!(
-        "crash: {ROUNDS} kills, {interrupted_loads} leftovers (pending versions, staging tables) cleaned, {} versions committed and intact",
+        "crash: {rounds} kills, {interrupted_loads} leftovers (pending versions, staging tables) cleaned, {} versions committed and intact",
         committed.len()
     );
     assert!(
@@ -101,6 +138,26 @@ fn leftovers(dir: &Path) -> usize {
         + count("SELECT count(*) FROM jobs WHERE state = 'running'")
 }
 
+/// The same as [`leftovers`], in a PostgreSQL database.
+#[cfg(feature = "postgres")]
+fn postgres_leftovers(url: &str) -> usize {
+    let url = url.to_owned();
+    // The synchronous client is used on a thread of its own, as the store does when dropping.
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let count = |client: &mut postgres::Client, sql: &str| {
+            client.query_one(sql, &[]).unwrap().get::<_, i64>(0) as usize
+        };
+        count(&mut client, "SELECT count(*) FROM version WHERE status = 'pending'")
+            + count(
+                &mut client,
+                "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'staging\\_v%'",
+            )
+    })
+    .join()
+    .unwrap()
+}
+
 fn committed_versions(dir: &Path) -> Vec<(VersionId, u64)> {
     let log = std::fs::read_to_string(dir.join(COMMITTED_LOG)).unwrap_or_default();
     log.lines()
@@ -111,8 +168,7 @@ fn committed_versions(dir: &Path) -> Vec<(VersionId, u64)> {
         .collect()
 }
 
-fn check_invariants(dir: &Path, round: usize) {
-    let store = Store::open(dir).unwrap();
+fn check_invariants(store: &Store, dir: &Path, round: usize) {
     // Orphans are gone, every live table has its declared row count, every blob hashes right.
     let problems = store.check().unwrap();
     assert!(problems.is_empty(), "round {round}: {problems:#?}");
@@ -183,11 +239,12 @@ fn crash_child() {
     let Some(dir) = std::env::var_os(CHILD_ENV) else {
         return;
     };
-    publish_forever(Path::new(&dir));
+    let database_url = std::env::var(DATABASE_ENV).ok();
+    publish_forever(Path::new(&dir), database_url.as_deref());
 }
 
-fn publish_forever(dir: &Path) {
-    let store = Store::open(dir).unwrap();
+fn publish_forever(dir: &Path, database_url: Option<&str>) {
+    let store = open_store(dir, database_url);
     let resources = ensure_resources(&store);
     let columns = vec![
         ColumnDef::new("n", ColumnType::Integer),

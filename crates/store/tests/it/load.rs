@@ -3,13 +3,28 @@ use std::time::Instant;
 use jiff::civil::date;
 use model::{ColumnDef, ColumnType, Value};
 use store::conformance::{SIREN_MONTPELLIER, create_resource, new_version};
-use store::{Error, VersionStart, referentials};
+use store::{Error, Store, VersionStart, referentials};
 
+#[cfg(feature = "postgres")]
+use crate::common::StoreFactory;
 use crate::common::temp_store;
 
 #[test]
 fn bundled_referentials_import_and_answer_lookups() {
     let (store, _dir) = temp_store();
+    import_and_look_up_referentials(&store);
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn bundled_referentials_on_postgres() {
+    let factory = StoreFactory::new();
+    if factory.postgres_reachable() {
+        import_and_look_up_referentials(&factory.make_postgres());
+    }
+}
+
+fn import_and_look_up_referentials(store: &Store) {
     let counts = store
         .import_referentials(&referentials::bundled().unwrap())
         .unwrap();
@@ -126,6 +141,22 @@ fn cpu_seconds() -> f64 {
 #[ignore = "benchmark: run manually in release mode"]
 fn load_benchmark() {
     let (store, _dir) = temp_store();
+    measure_load(&store, "SQLite");
+}
+
+/// The same load on PostgreSQL (`COPY`, then the indexes and the GIN full-text index).
+#[cfg(feature = "postgres")]
+#[test]
+#[ignore = "benchmark: run manually in release mode"]
+fn load_benchmark_postgres() {
+    let factory = StoreFactory::new();
+    if factory.postgres_reachable() {
+        measure_load(&factory.make_postgres(), "PostgreSQL");
+    }
+}
+
+fn measure_load(store: &Store, engine: &str) {
+    let store = store.clone();
     let resource = create_resource(&store, SIREN_MONTPELLIER, "bench", None);
     let columns = bench_columns();
     let new = new_version(&store, &resource, b"benchmark");
@@ -160,7 +191,7 @@ fn load_benchmark() {
     let read_seconds = started.elapsed().as_secs_f64();
     assert_eq!(n_read, BENCH_ROWS);
     println!(
-        "load_benchmark: {BENCH_ROWS} rows x 16 columns\n\
+        "load_benchmark ({engine}): {BENCH_ROWS} rows x 16 columns\n\
          insert: {insert_seconds:.2} s wall, {insert_cpu:.2} s CPU ({:.0} rows/s wall, {:.0} rows/s per CPU second)\n\
          commit (15 indexes + FTS over 5 text columns + flip): {commit_seconds:.2} s wall, {commit_cpu:.2} s CPU\n\
          end to end: {:.0} rows/s wall, {:.0} rows/s per CPU second\n\

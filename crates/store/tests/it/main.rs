@@ -9,4 +9,5 @@ mod crash;
 /// Bundled referentials imported into a real store, plus the load benchmark (ignored).
 mod load;
 /// What only the PostgreSQL engine has: tokio's blocking pool, several processes on one database.
+#[cfg(feature = "postgres")]
 mod postgres;
