@@ -136,6 +136,8 @@ fn french_full_text_index_folds_accents_and_stems() {
         ],
     ];
     let version = publish(&store, &resource, b"equipements", &columns, &rows);
+    // The indexes, full-text included, are built by the job that follows the publication.
+    assert_eq!(store.run_waiting_jobs(&mut |_, _| {}).unwrap(), 1);
     let url = database.url.clone();
     let table = format!("rows_v{}", version.id.0);
     // Queried raw: the records engine does not speak PostgreSQL yet, but the index is there.
