@@ -59,6 +59,18 @@ pub struct Job {
     pub attempt: u32,
 }
 
+impl Job {
+    /// Where a failed attempt leaves the job: queued again, or failed for good after the last
+    /// allowed attempt. One rule for both engines.
+    pub(crate) fn state_after_failure(&self) -> JobState {
+        if self.attempt >= MAX_JOB_ATTEMPTS {
+            JobState::Failed
+        } else {
+            JobState::Queued
+        }
+    }
+}
+
 /// Where a job is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobState {

@@ -99,11 +99,7 @@ impl SqliteEngine {
     }
 
     pub(crate) fn fail_job(&self, job: &Job, error: &str) -> Result<JobState> {
-        let state = if job.attempt >= MAX_JOB_ATTEMPTS {
-            JobState::Failed
-        } else {
-            JobState::Queued
-        };
+        let state = job.state_after_failure();
         self.transaction(|tx| {
             let finished = (state == JobState::Failed).then(|| timestamp_text(now()));
             let changed = tx.execute(
