@@ -47,7 +47,7 @@ impl Random {
 #[test]
 fn publications_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
-    kill_and_check(dir.path(), None, ROUNDS, 150);
+    kill_and_check(dir.path(), None, ROUNDS, 150..750);
 }
 
 #[cfg(feature = "postgres")]
@@ -57,8 +57,9 @@ fn publications_survive_sigkill_on_postgres() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    // Opening and committing cost more round trips on PostgreSQL: the child lives longer.
-    kill_and_check(dir.path(), Some(&database.url), ROUNDS / 2, 1200);
+    // The child's life on PostgreSQL varies more with the machine's load (connections, round
+    // trips): kills are spread over a wide window so that some land inside a load.
+    kill_and_check(dir.path(), Some(&database.url), ROUNDS, 300..2100);
 }
 
 /// The store of `dir`, on the PostgreSQL database `database_url` names if any.
@@ -70,9 +71,14 @@ fn open_store(dir: &Path, database_url: Option<&str>) -> Store {
     Store::open_with(dir, options).unwrap()
 }
 
-/// Kills a publishing child `rounds` times, at least `min_life_ms` after its start, checking
-/// the store's invariants after each kill.
-fn kill_and_check(dir: &Path, database_url: Option<&str>, rounds: usize, min_life_ms: u64) {
+/// Kills a publishing child `rounds` times, at a random moment within `life_ms` after its
+/// start, checking the store's invariants after each kill.
+fn kill_and_check(
+    dir: &Path,
+    database_url: Option<&str>,
+    rounds: usize,
+    life_ms: std::ops::Range<u64>,
+) {
     let exe = std::env::current_exe().unwrap();
     let mut random = Random::seeded();
     let mut interrupted_loads = 0;
@@ -94,7 +100,8 @@ fn kill_and_check(dir: &Path, database_url: Option<&str>, rounds: usize, min_lif
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(min_life_ms + random.below(600)));
+        let life = life_ms.start + random.below(life_ms.end - life_ms.start);
+        std::thread::sleep(Duration::from_millis(life));
         child.kill().unwrap(); // SIGKILL on Unix.
         child.wait().unwrap();
         interrupted_loads += match database_url {
