@@ -24,7 +24,9 @@ use tableschema::{DescriptorWarning, FieldType, Lang, Plan, Report, Schema};
 use crate::bundled;
 use crate::error::{Error, Result};
 use crate::infer::Inference;
-use crate::validation::{SchemaLabel, Validation, add_encoding_errors, report_json};
+use crate::validation::{
+    SchemaLabel, Validation, add_encoding_errors, failure_report, stored_report,
+};
 
 /// Rows sent to the store per transaction: large enough to amortise the commit, small enough
 /// to keep memory flat.
@@ -58,8 +60,18 @@ pub enum Outcome {
 pub struct Publication {
     pub version: Version,
     pub outcome: Outcome,
-    /// The stored report (JSON, French messages), when the file was read.
+    /// The stored report (JSON, French messages with their English side), when the file was
+    /// read: show it through [`Publication::report_in`].
     pub report: Option<serde_json::Value>,
+}
+
+impl Publication {
+    /// The report as users read it, messages in `lang`.
+    pub fn report_in(&self, lang: Lang) -> Option<serde_json::Value> {
+        self.report
+            .clone()
+            .map(|report| crate::validation::localized_report(report, lang))
+    }
 }
 
 /// The schema a resource's files are checked against.
@@ -135,7 +147,7 @@ pub(crate) fn publish(
     let (part, encoding_errors) = match loaded {
         Ok(found) => found,
         Err(LoadFailure::Read(error)) => {
-            let report = failure_report(&error.message_fr());
+            let report = failure_report(&error.message_fr(), &error.to_string());
             return Ok(rejected(
                 store.reject_version(load, &report.to_string())?,
                 report,
@@ -312,7 +324,7 @@ fn finish(
         header,
         report,
     };
-    let mut json = report_json(&validation, &checked.label, &checked.warnings, Lang::Fr);
+    let mut json = stored_report(&validation, &checked.label, &checked.warnings);
     // The wizard's fixes, with the original file's address, are kept in the report.
     if let (Some(corrections), Some(object)) = (corrections, json.as_object_mut()) {
         object.insert("corrections".to_owned(), corrections.clone());
@@ -692,18 +704,8 @@ fn read_options(request: &PublishRequest) -> ingest::Options {
     read
 }
 
-/// A report for a file that could not be read as a table at all.
-fn failure_report(message_fr: &str) -> serde_json::Value {
-    json!({
-        "valid": false,
-        "stats": { "rows": 0, "fields": 0, "errors": 1, "warnings": 0 },
-        "errors": [{ "type": "source-error", "rowNumber": null, "fieldNumber": null, "fieldName": null, "cell": null, "message": message_fr }],
-        "warnings": [],
-    })
-}
-
 fn record_unreadable(store: &Store, new: &NewVersion, error: &IngestError) -> Result<Publication> {
-    let report = failure_report(&error.message_fr());
+    let report = failure_report(&error.message_fr(), &error.to_string());
     Ok(rejected(
         store.record_rejected_version(new, &report.to_string())?,
         report,
@@ -711,7 +713,7 @@ fn record_unreadable(store: &Store, new: &NewVersion, error: &IngestError) -> Re
 }
 
 fn record_broken(store: &Store, new: &NewVersion, error: &ReadError) -> Result<Publication> {
-    let report = failure_report(&error.message_fr());
+    let report = failure_report(&error.message_fr(), &error.to_string());
     Ok(rejected(
         store.record_rejected_version(new, &report.to_string())?,
         report,

@@ -448,3 +448,135 @@ pub fn report_json(
     report["stats"]["warnings"] = json!(report["warnings"].as_array().map_or(0, Vec::len));
     report
 }
+
+/// Key of each stored error's English message, and of the stored English warnings: versions keep
+/// one report carrying both languages, and [`localized_report`] serves the one asked for.
+const MESSAGE_EN: &str = "message_en";
+const WARNINGS_EN: &str = "warnings_en";
+
+/// The report a version keeps: [`report_json`] in French, each error also carrying its English
+/// message, so that a report stored once can be served in either language.
+pub fn stored_report(
+    validation: &Validation,
+    schema: &SchemaLabel,
+    warnings: &[DescriptorWarning],
+) -> serde_json::Value {
+    let mut report = report_json(validation, schema, warnings, Lang::Fr);
+    let english = report_json(validation, schema, warnings, Lang::En);
+    add_english(&mut report, &english);
+    report
+}
+
+/// Copies the messages of `english` (a report of the same findings) into `report` as the
+/// English side of a stored report.
+fn add_english(report: &mut serde_json::Value, english: &serde_json::Value) {
+    let english_errors = english["errors"].as_array().into_iter().flatten();
+    if let Some(errors) = report["errors"].as_array_mut() {
+        for (error, english_error) in errors.iter_mut().zip(english_errors) {
+            error[MESSAGE_EN] = english_error["message"].clone();
+        }
+    }
+    report[WARNINGS_EN] = english["warnings"].clone();
+}
+
+/// A stored report as users read it: messages in `lang`, the other language's removed. Reports
+/// stored before they carried English keep their French messages.
+pub fn localized_report(mut stored: serde_json::Value, lang: Lang) -> serde_json::Value {
+    let Some(report) = stored.as_object_mut() else {
+        return stored;
+    };
+    let english_warnings = report.remove(WARNINGS_EN);
+    if let Some(errors) = report.get_mut("errors").and_then(|e| e.as_array_mut()) {
+        for error in errors.iter_mut().filter_map(|error| error.as_object_mut()) {
+            let english = error.remove(MESSAGE_EN);
+            if let (Lang::En, Some(english)) = (lang, english) {
+                error.insert("message".to_owned(), english);
+            }
+        }
+    }
+    if let (Lang::En, Some(warnings)) = (lang, english_warnings) {
+        report.insert("warnings".to_owned(), warnings);
+    }
+    stored
+}
+
+/// The report of a file that could not be read as a table at all, in stored form.
+pub fn failure_report(message_fr: &str, message_en: &str) -> serde_json::Value {
+    json!({
+        "valid": false,
+        "stats": { "rows": 0, "fields": 0, "errors": 1, "warnings": 0 },
+        "errors": [{
+            "type": "source-error", "rowNumber": null, "fieldNumber": null, "fieldName": null,
+            "cell": null, "message": message_fr, MESSAGE_EN: message_en,
+        }],
+        "warnings": [],
+        WARNINGS_EN: [],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A schema with a descriptor warning (an unknown key) and a file with a type error, a
+    /// constraint error and a missing cell, so that every kind of message is in the report.
+    fn validation_with_findings() -> (Validation, Vec<DescriptorWarning>) {
+        let descriptor = json!({
+            "fields": [
+                {"name": "date", "type": "date"},
+                {"name": "montant", "type": "number", "constraints": {"minimum": 0, "pattern:": "x"}},
+            ],
+        });
+        let (schema, warnings) = Schema::from_json(&descriptor).expect("a usable schema");
+        assert!(!warnings.is_empty(), "the typo'd key is reported");
+        let file = "date,montant\n2024-01-02,12\nhier,-3\n2024-01-03\n";
+        let validation = validate(file.as_bytes(), &mut &schema, &ValidateOptions::default())
+            .expect("the file can be read");
+        assert!(
+            validation.report.errors.len() >= 3,
+            "{:?}",
+            validation.report
+        );
+        (validation, warnings)
+    }
+
+    #[test]
+    fn a_stored_report_reads_back_in_each_language_as_if_made_in_it() {
+        let (validation, warnings) = validation_with_findings();
+        let label = SchemaLabel::default();
+        let stored = stored_report(&validation, &label, &warnings);
+        for lang in [Lang::Fr, Lang::En] {
+            assert_eq!(
+                localized_report(stored.clone(), lang),
+                report_json(&validation, &label, &warnings, lang),
+                "{lang:?}"
+            );
+        }
+        // Both languages really differ, so the comparison above could fail.
+        assert_ne!(
+            report_json(&validation, &label, &warnings, Lang::Fr)["errors"],
+            report_json(&validation, &label, &warnings, Lang::En)["errors"]
+        );
+    }
+
+    #[test]
+    fn reports_stored_in_french_only_stay_in_french() {
+        let (validation, warnings) = validation_with_findings();
+        let label = SchemaLabel::default();
+        let french = report_json(&validation, &label, &warnings, Lang::Fr);
+        assert_eq!(localized_report(french.clone(), Lang::En), french);
+    }
+
+    #[test]
+    fn failure_reports_carry_both_languages() {
+        let stored = failure_report("fichier vide", "empty file");
+        assert_eq!(
+            localized_report(stored.clone(), Lang::Fr)["errors"][0]["message"],
+            "fichier vide"
+        );
+        let english = localized_report(stored, Lang::En);
+        assert_eq!(english["errors"][0]["message"], "empty file");
+        assert!(english.get(WARNINGS_EN).is_none());
+        assert!(english["errors"][0].get(MESSAGE_EN).is_none());
+    }
+}

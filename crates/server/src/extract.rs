@@ -20,6 +20,14 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The validator's and the catalogue's language value for the same choice.
+    pub fn messages(self) -> tableschema::Lang {
+        match self {
+            Lang::Fr => tableschema::Lang::Fr,
+            Lang::En => tableschema::Lang::En,
+        }
+    }
+
     /// Picks French or English from an `Accept-Language` header (quality values honoured;
     /// other languages ignored; French when nothing decides).
     pub fn from_headers(headers: &HeaderMap) -> Lang {

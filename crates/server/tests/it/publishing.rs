@@ -97,6 +97,40 @@ async fn strict_resources_reject_broken_files_with_their_report() {
     let report = report.json();
     assert_eq!(report["valid"], false);
     assert!(report.to_string().contains("pas une date"), "{report}");
+    assert!(!report.to_string().contains("message_en"), "{report}");
+    // The same stored report in English, on request.
+    let english = api
+        .send(
+            request(
+                Method::GET,
+                &format!("/api/v1/versions/{rejected_id}/report"),
+                None,
+            )
+            .header(header::ACCEPT_LANGUAGE, "en-GB,en;q=0.9,fr;q=0.5")
+            .body(Body::empty())
+            .unwrap(),
+        )
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    let french_errors = report["errors"].as_array().unwrap();
+    let english_errors = english["errors"].as_array().unwrap();
+    assert_eq!(french_errors.len(), english_errors.len());
+    for (french, english) in french_errors.iter().zip(english_errors) {
+        assert_eq!(french["type"], english["type"]);
+        assert_eq!(french["rowNumber"], english["rowNumber"]);
+        assert_ne!(french["message"], english["message"]);
+    }
+    assert!(english.to_string().contains("expected form"), "{english}");
+    assert!(
+        english["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("belongs under"),
+        "{english}"
+    );
+    assert_ne!(english["warnings"], report["warnings"]);
+    assert!(!english.to_string().contains("message_en"), "{english}");
     // Its file is for members only.
     let stranger = api
         .get(&format!("/api/v1/versions/{rejected_id}/original"), None)

@@ -43,7 +43,7 @@ pub fn run(data: &Path, args: &PublishArgs) -> anyhow::Result<Outcome> {
         progress.wrap_read(BufReader::new(file)),
     )?;
     progress.finish_and_clear();
-    if let Some(report) = &publication.report {
+    if let Some(report) = &publication.report_in(Lang::Fr) {
         match args.format {
             ReportFormat::Human => println!("{}\n", render_human(report, Lang::Fr)),
             ReportFormat::Json => println!("{}", render_json(report)),

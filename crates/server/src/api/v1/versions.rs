@@ -13,6 +13,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
+use catalogue::validation::localized_report;
 use catalogue::{Outcome, PublishRequest};
 use http_body_util::BodyExt;
 use model::{VersionOrigin, VersionStatus};
@@ -24,7 +25,7 @@ use super::common::{self, Viewer, visible_resource, visible_version};
 use super::types;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, Lang};
 use crate::limits::timeout;
 use crate::spool::Spool;
 use crate::state::AppState;
@@ -111,6 +112,7 @@ pub(crate) async fn list_versions(
 pub(crate) async fn publish_version(
     State(state): State<AppState>,
     caller: Caller,
+    lang: Lang,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(options): ApiQuery<types::UploadOptions>,
     request: Request,
@@ -174,7 +176,7 @@ pub(crate) async fn publish_version(
         Json(types::Publication {
             outcome: outcome.to_owned(),
             version: common::version(&publication.version),
-            report: publication.report,
+            report: publication.report_in(lang.messages()),
         }),
     ))
 }
@@ -351,7 +353,8 @@ pub(crate) async fn show_version(
     Ok(Json(common::version(&version)))
 }
 
-/// The validation report of a version (Frictionless-like JSON, messages in French).
+/// The validation report of a version (Frictionless-like JSON, messages in French, or in English
+/// by `Accept-Language`).
 #[utoipa::path(
     get,
     path = "/api/v1/versions/{id}/report",
@@ -365,6 +368,7 @@ pub(crate) async fn show_version(
 pub(crate) async fn version_report(
     State(state): State<AppState>,
     caller: Caller,
+    lang: Lang,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Response> {
     let (version, _) = state
@@ -379,12 +383,8 @@ pub(crate) async fn version_report(
             format!("version {id} has no validation report"),
         ));
     };
-    let mut response = Response::new(Body::from(text));
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    Ok(response)
+    let stored: serde_json::Value = serde_json::from_str(&text).map_err(ApiError::internal)?;
+    Ok(Json(localized_report(stored, lang.messages())).into_response())
 }
 
 /// The original file of a version, byte for byte, with its name and media type. Files of
