@@ -26,4 +26,4 @@ pub use access::Actor;
 pub use accounts::{OpenedSession, SessionPolicy, SignedIn};
 pub use error::{Error, Result};
 pub use publish::{Outcome, Publication, PublishRequest};
-pub use service::{Catalogue, new_dataset_from};
+pub use service::{Catalogue, new_dataset_from, new_organisation_from, new_resource_from};

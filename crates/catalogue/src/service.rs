@@ -61,6 +61,30 @@ impl Catalogue {
         Ok(self.store.create_organisation(new)?)
     }
 
+    /// Changes an organisation's name, kind, territory, contact or logo (its administrators, or
+    /// an instance administrator). The SIREN identifies it and never changes.
+    pub fn update_organisation(
+        &self,
+        actor: &Actor,
+        organisation: &Organisation,
+        new: &NewOrganisation,
+    ) -> Result<Organisation> {
+        require_role(
+            &self.store,
+            actor,
+            organisation.id,
+            Role::Admin,
+            "la modification d'une organisation",
+        )?;
+        if new.siren != organisation.siren {
+            return Err(Error::Invalid(format!(
+                "le SIREN d'une organisation ne change pas (celle-ci est {})",
+                organisation.siren
+            )));
+        }
+        Ok(self.store.update_organisation(organisation.id, new)?)
+    }
+
     /// An organisation by SIREN.
     pub fn organisation_by_siren(&self, siren: &Siren) -> Result<Organisation> {
         self.store
@@ -182,11 +206,27 @@ impl Catalogue {
             Role::Editor,
             "l'ajout d'une ressource",
         )?;
-        if let Some(schema) = &new.schema {
-            crate::bundled::find(&format!("{}@{}", schema.name, schema.version))
-                .map_err(|error| Error::Invalid(error.message_fr()))?;
-        }
+        check_declared_schema(new)?;
         Ok(self.store.create_resource(new)?)
+    }
+
+    /// Changes a resource's title, description, format, declared schema, remote URL or policy
+    /// (editors of its dataset's publisher). It stays in its dataset, and its versions and live
+    /// version are untouched: a new schema applies to the next publication.
+    pub fn update_resource(
+        &self,
+        actor: &Actor,
+        resource: &Resource,
+        new: &NewResource,
+    ) -> Result<Resource> {
+        self.require_resource_editor(actor, resource, "la modification d'une ressource")?;
+        if new.dataset != resource.dataset {
+            return Err(Error::Invalid(
+                "une ressource ne change pas de jeu de données".to_owned(),
+            ));
+        }
+        check_declared_schema(new)?;
+        Ok(self.store.update_resource(resource.id, new)?)
     }
 
     /// A resource by id.
@@ -232,15 +272,19 @@ impl Catalogue {
     /// file, so that nobody fills the disk with files they could never publish).
     pub fn check_can_publish(&self, actor: &Actor, resource: ResourceId) -> Result<Resource> {
         let resource = self.resource(resource)?;
-        let dataset = self.dataset(resource.dataset)?;
-        require_role(
-            &self.store,
-            actor,
-            dataset.publisher,
-            Role::Editor,
-            "la publication",
-        )?;
+        self.require_resource_editor(actor, &resource, "la publication")?;
         Ok(resource)
+    }
+
+    /// Refuses unless `actor` is an editor of the publisher of the resource's dataset.
+    fn require_resource_editor(
+        &self,
+        actor: &Actor,
+        resource: &Resource,
+        action: &str,
+    ) -> Result<()> {
+        let dataset = self.dataset(resource.dataset)?;
+        require_role(&self.store, actor, dataset.publisher, Role::Editor, action)
     }
 
     fn publish_checked(
@@ -274,6 +318,40 @@ impl Catalogue {
     /// what a permitted write started. `progress` hears each step.
     pub fn run_waiting_jobs(&self, progress: &mut dyn FnMut(&store::Job, &str)) -> Result<usize> {
         Ok(self.store.run_waiting_jobs(progress)?)
+    }
+}
+
+/// A declared schema must be a bundled one, at an exact version.
+fn check_declared_schema(new: &NewResource) -> Result<()> {
+    if let Some(schema) = &new.schema {
+        crate::bundled::find(&format!("{}@{}", schema.name, schema.version))
+            .map_err(|error| Error::Invalid(error.message_fr()))?;
+    }
+    Ok(())
+}
+
+/// What updating `resource` with nothing changed would send.
+pub fn new_resource_from(resource: &Resource) -> NewResource {
+    NewResource {
+        dataset: resource.dataset,
+        title: resource.title.clone(),
+        description: resource.description.clone(),
+        format: resource.format.clone(),
+        schema: resource.schema.clone(),
+        remote_url: resource.remote_url.clone(),
+        policy: resource.policy,
+    }
+}
+
+/// What updating `organisation` with nothing changed would send.
+pub fn new_organisation_from(organisation: &Organisation) -> NewOrganisation {
+    NewOrganisation {
+        siren: organisation.siren.clone(),
+        name: organisation.name.clone(),
+        kind: organisation.kind,
+        territory: organisation.territory.clone(),
+        contact_email: organisation.contact_email.clone(),
+        logo_url: organisation.logo_url.clone(),
     }
 }
 

@@ -59,6 +59,16 @@ fn a_user_without_role_can_write_nothing() {
     assert_forbidden(catalogue.add_resource(&stranger, &new_resource(&scratch.dataset, None)));
     assert_forbidden(catalogue.publish(&stranger, &request(&resource), valid_menus().as_slice()));
     assert_forbidden(catalogue.import_referentials(&stranger));
+    assert_forbidden(catalogue.update_organisation(
+        &stranger,
+        &scratch.organisation,
+        &catalogue::new_organisation_from(&scratch.organisation),
+    ));
+    assert_forbidden(catalogue.update_resource(
+        &stranger,
+        &resource,
+        &catalogue::new_resource_from(&resource),
+    ));
     let Actor::User(stranger_user) = &stranger else {
         unreachable!()
     };
@@ -108,6 +118,52 @@ fn an_editor_publishes_but_cannot_manage_members() {
         editor_user,
         &scratch.organisation,
         Some(Role::Admin),
+    ));
+    // An editor changes resources, not the organisation itself.
+    let mut renamed = catalogue::new_resource_from(&resource);
+    renamed.title = "Menus (renommés)".to_owned();
+    let updated = scratch
+        .catalogue
+        .update_resource(&editor, &resource, &renamed)
+        .unwrap();
+    assert_eq!(updated.title, "Menus (renommés)");
+    assert_eq!(updated.live_version, Some(publication.version.id));
+    assert_forbidden(scratch.catalogue.update_organisation(
+        &editor,
+        &scratch.organisation,
+        &catalogue::new_organisation_from(&scratch.organisation),
+    ));
+}
+
+#[test]
+fn an_organisation_administrator_updates_it_but_never_its_siren() {
+    let scratch = scratch();
+    let admin = user(&scratch, "dsi@example.org");
+    let Actor::User(admin_user) = &admin else {
+        unreachable!()
+    };
+    scratch
+        .catalogue
+        .grant(
+            &Actor::Operator,
+            admin_user,
+            &scratch.organisation,
+            Some(Role::Admin),
+        )
+        .unwrap();
+    let mut new = catalogue::new_organisation_from(&scratch.organisation);
+    new.name = "Nouveau nom".to_owned();
+    let updated = scratch
+        .catalogue
+        .update_organisation(&admin, &scratch.organisation, &new)
+        .unwrap();
+    assert_eq!(updated.name, "Nouveau nom");
+    new.siren = model::Siren::parse(SIREN_OCCITANIE).unwrap();
+    assert!(matches!(
+        scratch
+            .catalogue
+            .update_organisation(&admin, &scratch.organisation, &new),
+        Err(Error::Invalid(_))
     ));
 }
 

@@ -747,3 +747,155 @@ async fn expired_tokens_are_refused() {
         bad_scheme.message()
     );
 }
+
+#[tokio::test]
+async fn organisations_are_updated_by_their_administrators() {
+    let api = api();
+    let path = format!("/api/v1/organisations/{SIREN_MONTPELLIER}");
+    let changes = json!({"name": "Ville de Montpellier (mairie)", "contact_email": "opendata@montpellier.fr"});
+    // An editor is not an administrator of the organisation.
+    assert_patch_refused(
+        &api,
+        &path,
+        &[None, Some(api.editor.as_str()), Some(api.outsider.as_str())],
+        &changes,
+    )
+    .await;
+    let updated = api
+        .json(Method::PATCH, &path, Some(&api.admin), changes)
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(updated["name"], "Ville de Montpellier (mairie)");
+    assert_eq!(updated["contact_email"], "opendata@montpellier.fr");
+    assert_eq!(updated["kind"], "commune", "fields not sent stay");
+    assert_eq!(updated["siren"], SIREN_MONTPELLIER);
+    let shown = api.get(&path, None).await.expect(StatusCode::OK).json();
+    assert_eq!(shown, updated);
+    // A blank optional field clears it; a bad kind or territory is explained.
+    let cleared = api
+        .json(
+            Method::PATCH,
+            &path,
+            Some(&api.admin),
+            json!({"contact_email": " "}),
+        )
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(cleared["contact_email"], serde_json::Value::Null);
+    for bad in [
+        json!({"kind": "royaume"}),
+        json!({"territory": "commune:ABC"}),
+        json!({"name": ""}),
+        json!({"siren": SIREN_OCCITANIE}),
+    ] {
+        let refused = api
+            .json(Method::PATCH, &path, Some(&api.admin), bad.clone())
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{bad}: {}",
+            refused.message()
+        );
+    }
+    let unknown = api
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/organisations/{SIREN_OCCITANIE}"),
+            Some(&api.admin),
+            json!({"name": "x"}),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn resources_are_updated_by_their_publishers_editors() {
+    let api = api();
+    let published = api
+        .upload(
+            api.resource,
+            Some(&api.editor),
+            "marchés.csv",
+            crate::support::MARCHES,
+        )
+        .await
+        .expect(StatusCode::CREATED)
+        .json();
+    let path = format!("/api/v1/resources/{}", api.resource);
+    let changes = json!({"title": "Marchés publics 2017", "policy": "lenient", "remote_url": "https://example.org/marches.csv"});
+    assert_patch_refused(&api, &path, &[None, Some(api.outsider.as_str())], &changes).await;
+    let updated = api
+        .json(Method::PATCH, &path, Some(&api.editor), changes)
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(updated["title"], "Marchés publics 2017");
+    assert_eq!(updated["policy"], "lenient");
+    assert_eq!(updated["remote_url"], "https://example.org/marches.csv");
+    assert_eq!(
+        updated["schema"]["name"], "scdl-marches-publics",
+        "fields not sent stay"
+    );
+    assert_eq!(
+        updated["live_version"], published["version"]["id"],
+        "versions are untouched"
+    );
+    // The schema can be dropped, and only a bundled one declared.
+    let unknown = api
+        .json(
+            Method::PATCH,
+            &path,
+            Some(&api.editor),
+            json!({"schema": "pas-un-schema"}),
+        )
+        .await;
+    assert_eq!(
+        unknown.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        unknown.message()
+    );
+    let without = api
+        .json(
+            Method::PATCH,
+            &path,
+            Some(&api.editor),
+            json!({"schema": "", "remote_url": ""}),
+        )
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(without["schema"], serde_json::Value::Null);
+    assert_eq!(without["remote_url"], serde_json::Value::Null);
+    let shown = api.get(&path, None).await.expect(StatusCode::OK).json();
+    assert_eq!(shown, without);
+    let unknown_field = api
+        .json(
+            Method::PATCH,
+            &path,
+            Some(&api.editor),
+            json!({"dataset_id": 7}),
+        )
+        .await;
+    assert_eq!(unknown_field.status, StatusCode::BAD_REQUEST);
+}
+
+/// Each token (or none) is refused the change: 401 without a token, 403 without the role.
+async fn assert_patch_refused(
+    api: &crate::support::Api,
+    path: &str,
+    tokens: &[Option<&str>],
+    changes: &serde_json::Value,
+) {
+    for token in tokens {
+        let refused = api.json(Method::PATCH, path, *token, changes.clone()).await;
+        let expected = match token {
+            None => StatusCode::UNAUTHORIZED,
+            Some(_) => StatusCode::FORBIDDEN,
+        };
+        assert_eq!(refused.status, expected, "{token:?}: {}", refused.message());
+    }
+}

@@ -353,6 +353,25 @@ pub(crate) fn parse_optional<T>(
         .transpose()
 }
 
+/// An optional field of a change request: absent leaves it (`None`), blank clears it
+/// (`Some(None)`), anything else is parsed (`Some(Some(value))`).
+pub(crate) fn cleared_or_set<T>(
+    text: Option<&str>,
+    parse: impl Fn(&str) -> Result<T, model::ParseError>,
+) -> ApiResult<Option<Option<T>>> {
+    match text.map(str::trim) {
+        None => Ok(None),
+        Some("") => Ok(Some(None)),
+        Some(text) => Ok(Some(Some(parse(text)?))),
+    }
+}
+
+/// A free-text optional field: blank means none.
+pub(crate) fn non_blank(text: String) -> Option<String> {
+    let trimmed = text.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,9 @@ use model::{OrganisationKind, Siren, TerritoryCode};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::common::{self, paginate, parse_optional, search_score, search_terms};
+use super::common::{
+    self, cleared_or_set, non_blank, paginate, parse_optional, search_score, search_terms,
+};
 use super::types;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
@@ -16,7 +18,7 @@ use crate::state::AppState;
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_organisations, create_organisation))
-        .routes(routes!(show_organisation))
+        .routes(routes!(show_organisation, update_organisation))
 }
 
 /// Lists organisations, by name.
@@ -88,6 +90,63 @@ pub(crate) async fn show_organisation(
         .await?
         .ok_or_else(not_found)?;
     Ok(Json(common::organisation(&organisation)))
+}
+
+/// Changes an organisation: only the fields sent change (its administrators, or an instance
+/// administrator). The SIREN never changes.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/organisations/{siren}",
+    tag = "organisations",
+    params(("siren" = String, Path, description = "SIREN (9 chiffres)")),
+    request_body = types::OrganisationChanges,
+    security(("token" = [])),
+    responses(
+        (status = 200, body = types::Organisation),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    )
+)]
+pub(crate) async fn update_organisation(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(siren): ApiPath<String>,
+    ApiJson(changes): ApiJson<types::OrganisationChanges>,
+) -> ApiResult<Json<types::Organisation>> {
+    let actor = caller.require()?.clone();
+    let siren = Siren::parse(&siren)?;
+    let name = changes
+        .name
+        .as_deref()
+        .map(|name| required_text(name, "name"))
+        .transpose()?;
+    let kind = parse_optional(changes.kind.as_deref(), OrganisationKind::parse)?;
+    let territory = cleared_or_set(changes.territory.as_deref(), TerritoryCode::parse)?;
+    let updated = state
+        .blocking(move |catalogue| {
+            let organisation = catalogue.organisation_by_siren(&siren)?;
+            let mut new = catalogue::new_organisation_from(&organisation);
+            if let Some(name) = name {
+                new.name = name;
+            }
+            if let Some(kind) = kind {
+                new.kind = kind;
+            }
+            if let Some(territory) = territory {
+                new.territory = territory;
+            }
+            if let Some(email) = changes.contact_email {
+                new.contact_email = non_blank(email);
+            }
+            if let Some(logo) = changes.logo_url {
+                new.logo_url = non_blank(logo);
+            }
+            Ok(catalogue.update_organisation(&actor, &organisation, &new)?)
+        })
+        .await?;
+    Ok(Json(common::organisation(&updated)))
 }
 
 /// Creates an organisation (instance administrators).

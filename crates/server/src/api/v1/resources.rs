@@ -7,7 +7,7 @@ use model::PublicationPolicy;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::common::{self, Viewer, dataset_by_slug, parse_optional, visible_resource};
+use super::common::{self, Viewer, dataset_by_slug, non_blank, parse_optional, visible_resource};
 use super::organisations::required_text;
 use super::types;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -17,7 +17,7 @@ use crate::state::AppState;
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_resources, create_resource))
-        .routes(routes!(show_resource))
+        .routes(routes!(show_resource, update_resource))
 }
 
 /// Lists a dataset's resources.
@@ -71,23 +71,13 @@ pub(crate) async fn create_resource(
 ) -> ApiResult<(StatusCode, Json<types::Resource>)> {
     let actor = caller.require()?.clone();
     let title = required_text(&body.title, "title")?;
-    let schema = body
-        .schema
-        .as_deref()
-        .map(|reference| {
-            catalogue::bundled::find(reference)
-                .map(catalogue::publish::schema_ref)
-                .map_err(|error| {
-                    ApiError::bad_request(error.message_fr(), format!("invalid schema: {error}"))
-                })
-        })
-        .transpose()?;
+    let schema = body.schema.as_deref().map(bundled_schema).transpose()?;
     let policy = parse_optional(body.policy.as_deref(), PublicationPolicy::parse)?
         .unwrap_or(PublicationPolicy::Strict);
     let format = body
         .format
-        .map(|format| format.trim().to_lowercase())
-        .filter(|format| !format.is_empty())
+        .as_deref()
+        .and_then(format_name)
         .unwrap_or_else(|| "csv".to_owned());
     let resource = state
         .blocking(move |catalogue| {
@@ -132,4 +122,84 @@ pub(crate) async fn show_resource(
         })
         .await?;
     Ok(Json(common::resource(&resource)))
+}
+
+/// Changes a resource: only the fields sent change (editors of its dataset's publisher). Its
+/// versions stay as they are; a new schema or policy applies to the next publication.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/resources/{id}",
+    tag = "resources",
+    params(("id" = i64, Path, description = "Identifiant de la ressource")),
+    request_body = types::ResourceChanges,
+    security(("token" = [])),
+    responses(
+        (status = 200, body = types::Resource),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    )
+)]
+pub(crate) async fn update_resource(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(changes): ApiJson<types::ResourceChanges>,
+) -> ApiResult<Json<types::Resource>> {
+    let actor = caller.require()?.clone();
+    let title = changes
+        .title
+        .as_deref()
+        .map(|title| required_text(title, "title"))
+        .transpose()?;
+    let schema = match changes.schema.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(reference) => Some(Some(bundled_schema(reference)?)),
+    };
+    let policy = parse_optional(changes.policy.as_deref(), PublicationPolicy::parse)?;
+    let format = changes.format.as_deref().and_then(format_name);
+    let updated = state
+        .blocking(move |catalogue| {
+            let viewer = Viewer::of(&caller, catalogue)?;
+            let (resource, _) = visible_resource(catalogue, &viewer, id)?;
+            let mut new = catalogue::new_resource_from(&resource);
+            if let Some(title) = title {
+                new.title = title;
+            }
+            if let Some(description) = changes.description {
+                new.description = description;
+            }
+            if let Some(format) = format {
+                new.format = format;
+            }
+            if let Some(schema) = schema {
+                new.schema = schema;
+            }
+            if let Some(remote_url) = changes.remote_url {
+                new.remote_url = non_blank(remote_url);
+            }
+            if let Some(policy) = policy {
+                new.policy = policy;
+            }
+            Ok(catalogue.update_resource(&actor, &resource, &new)?)
+        })
+        .await?;
+    Ok(Json(common::resource(&updated)))
+}
+
+/// A bundled schema named `name` or `name@version`: unknown is the caller's mistake (400).
+fn bundled_schema(reference: &str) -> ApiResult<model::SchemaRef> {
+    catalogue::bundled::find(reference)
+        .map(catalogue::publish::schema_ref)
+        .map_err(|error| {
+            ApiError::bad_request(error.message_fr(), format!("invalid schema: {error}"))
+        })
+}
+
+/// A format name as stored: lower case; blank means none given.
+fn format_name(format: &str) -> Option<String> {
+    let format = format.trim().to_lowercase();
+    (!format.is_empty()).then_some(format)
 }

@@ -77,6 +77,19 @@ pub struct NewOrganisation {
     pub logo_url: Option<String>,
 }
 
+/// Changes to an organisation: only the fields present change; an empty string clears an
+/// optional field. The SIREN never changes.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationChanges {
+    pub name: Option<String>,
+    /// `commune`, `epci`, `departement`, `region`, `etat`, `syndicat-mixte` or `autre`.
+    pub kind: Option<String>,
+    pub territory: Option<String>,
+    pub contact_email: Option<String>,
+    pub logo_url: Option<String>,
+}
+
 // ---- Datasets ----
 
 /// A dataset, as listed.
@@ -228,6 +241,22 @@ pub struct NewResource {
     /// A bundled schema: `name` (its bundled version) or `name@version`.
     pub schema: Option<String>,
     /// `strict` (default) or `lenient`.
+    pub policy: Option<String>,
+}
+
+/// Changes to a resource: only the fields present change; an empty string clears `schema` or
+/// `remote_url`. A new schema applies to the next publication.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceChanges {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub format: Option<String>,
+    /// A bundled schema: `name` (its bundled version) or `name@version`; `""` declares none.
+    pub schema: Option<String>,
+    /// Where the resource's files come from (`POST …/versions` with `{}` fetches it).
+    pub remote_url: Option<String>,
+    /// `strict` or `lenient`.
     pub policy: Option<String>,
 }
 
