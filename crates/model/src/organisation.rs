@@ -59,4 +59,6 @@ pub struct Organisation {
     pub logo_url: Option<String>,
     pub created_at: Timestamp,
     pub modified_at: Timestamp,
+    /// Set when archived: still readable with its history, but no longer current (no new dataset is created for it).
+    pub archived_at: Option<Timestamp>,
 }

@@ -99,6 +99,8 @@ pub struct Resource {
     pub live_version: Option<VersionId>,
     pub created_at: Timestamp,
     pub modified_at: Timestamp,
+    /// Set when archived: still readable with its history, but no longer current (it takes no new publication).
+    pub archived_at: Option<Timestamp>,
 }
 
 #[cfg(test)]

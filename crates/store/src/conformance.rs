@@ -261,6 +261,24 @@ pub fn organisations_crud(store: &Store) {
     );
     assert_eq!(updated.created_at, created.created_at);
     assert!(updated.modified_at >= created.modified_at);
+    assert_eq!(updated.archived_at, None);
+
+    let archived = store.archive_organisation(created.id).unwrap();
+    let archived_at = archived.archived_at.expect("archived");
+    assert_eq!(
+        archived.name, "Montpellier",
+        "archiving changes nothing else"
+    );
+    assert_eq!(
+        store.organisation(created.id).unwrap(),
+        Some(archived.clone())
+    );
+    let again = store.archive_organisation(created.id).unwrap();
+    assert_eq!(
+        again.archived_at,
+        Some(archived_at),
+        "the first archiving time stays"
+    );
 
     let other = store
         .create_organisation(&new_organisation(SIREN_OCCITANIE, "Région Occitanie"))
@@ -443,6 +461,19 @@ pub fn resources_crud(store: &Store) {
             .unwrap()
             .is_empty()
     );
+
+    assert_eq!(updated.archived_at, None);
+    let archived = store.archive_resource(resource.id).unwrap();
+    assert!(archived.archived_at.is_some());
+    assert_eq!(
+        archived.title, "Menus 2025",
+        "archiving changes nothing else"
+    );
+    assert_eq!(store.resource(resource.id).unwrap(), Some(archived));
+    assert!(matches!(
+        store.archive_resource(model::ResourceId(9999)),
+        Err(Error::NotFound(_))
+    ));
 
     changes.dataset = model::DatasetId(9999);
     assert!(matches!(

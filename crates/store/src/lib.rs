@@ -317,6 +317,11 @@ impl Store {
         dispatch!(self, engine => engine.create_organisation(new))
     }
 
+    /// Archives an organisation: readable with its datasets, but no longer current.
+    pub fn archive_organisation(&self, id: OrganisationId) -> Result<Organisation> {
+        dispatch!(self, engine => engine.archive_organisation(id))
+    }
+
     /// Replaces every field. Fails with [`Error::NotFound`] or [`Error::Conflict`].
     pub fn update_organisation(
         &self,
@@ -383,6 +388,11 @@ impl Store {
 
     pub fn create_resource(&self, new: &NewResource) -> Result<Resource> {
         dispatch!(self, engine => engine.create_resource(new))
+    }
+
+    /// Archives a resource: readable with its versions, but no longer current.
+    pub fn archive_resource(&self, id: ResourceId) -> Result<Resource> {
+        dispatch!(self, engine => engine.archive_resource(id))
     }
 
     /// Replaces the metadata; the live version only moves by publishing.

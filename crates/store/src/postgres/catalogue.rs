@@ -33,7 +33,8 @@ const USER_CONFLICTS: &[(&str, &str)] = &[(
 )];
 const TOKEN_CONFLICTS: &[(&str, &str)] = &[("api_token_token_hash_key", "ce jeton existe déjà")];
 
-const ORGANISATION_COLUMNS: &str = "organisation_id, siren, name, kind, territory, contact_email, logo_url, created_at, modified_at";
+const ORGANISATION_COLUMNS: &str = "organisation_id, siren, name, kind, territory, contact_email, logo_url, created_at, modified_at, \
+     archived_at";
 
 fn organisation_from_row(row: &Row) -> Result<Organisation> {
     Ok(Organisation {
@@ -46,6 +47,7 @@ fn organisation_from_row(row: &Row) -> Result<Organisation> {
         logo_url: get(row, 6)?,
         created_at: parsed(row, 7, parse_timestamp)?,
         modified_at: parsed(row, 8, parse_timestamp)?,
+        archived_at: parsed_opt(row, 9, parse_timestamp)?,
     })
 }
 
@@ -76,7 +78,7 @@ fn dataset_from_row(row: &Row) -> Result<Dataset> {
 }
 
 const RESOURCE_COLUMNS: &str = "resource_id, dataset_id, title, description, format, schema_name, schema_version, \
-     remote_url, policy, live_version_id, created_at, modified_at";
+     remote_url, policy, live_version_id, created_at, modified_at, archived_at";
 
 fn resource_from_row(row: &Row) -> Result<Resource> {
     let schema_name: Option<String> = get(row, 5)?;
@@ -95,6 +97,7 @@ fn resource_from_row(row: &Row) -> Result<Resource> {
         live_version: get::<Option<i64>>(row, 9)?.map(VersionId),
         created_at: parsed(row, 10, parse_timestamp)?,
         modified_at: parsed(row, 11, parse_timestamp)?,
+        archived_at: parsed_opt(row, 12, parse_timestamp)?,
     })
 }
 
@@ -267,6 +270,18 @@ impl PgEngine {
                     ],
                 )
                 .map_err(|error| on_constraint(error, ORGANISATION_CONFLICTS))?;
+            expect_changed(changed, || format!("organisation {id}"))?;
+            written(organisation_by_id(tx, id)?, "organisation")
+        })
+    }
+
+    /// Marks an organisation archived (keeping the first archiving time when it already is).
+    pub(crate) fn archive_organisation(&self, id: OrganisationId) -> Result<Organisation> {
+        self.transaction(|tx| {
+            let changed = tx.execute(
+                    "UPDATE organisation SET archived_at = coalesce(archived_at, $2), modified_at = $2 WHERE organisation_id = $1",
+                    &[&id.0, &timestamp_text(now())],
+                )?;
             expect_changed(changed, || format!("organisation {id}"))?;
             written(organisation_by_id(tx, id)?, "organisation")
         })
@@ -484,6 +499,18 @@ impl PgEngine {
                     ],
                 )
                 .map_err(|error| on_constraint(error, &[("FOREIGN KEY", "ce jeu de données n'existe pas")]))?;
+            expect_changed(changed, || format!("ressource {id}"))?;
+            written(resource_by_id(tx, id)?, "ressource")
+        })
+    }
+
+    /// Marks a resource archived (keeping the first archiving time when it already is).
+    pub(crate) fn archive_resource(&self, id: ResourceId) -> Result<Resource> {
+        self.transaction(|tx| {
+            let changed = tx.execute(
+                    "UPDATE resource SET archived_at = coalesce(archived_at, $2), modified_at = $2 WHERE resource_id = $1",
+                    &[&id.0, &timestamp_text(now())],
+                )?;
             expect_changed(changed, || format!("ressource {id}"))?;
             written(resource_by_id(tx, id)?, "ressource")
         })

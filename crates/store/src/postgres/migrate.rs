@@ -28,6 +28,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sessions",
         include_str!("../../migrations/postgres/0004_sessions.sql"),
     ),
+    (
+        5,
+        "archiving",
+        include_str!("../../migrations/postgres/0005_archiving.sql"),
+    ),
 ];
 
 /// Serialises migrations between processes (any constant, distinct from the instance lock).

@@ -28,7 +28,8 @@ const USER_CONFLICTS: &[(&str, &str)] = &[(
 )];
 const TOKEN_CONFLICTS: &[(&str, &str)] = &[("api_token.token_hash", "ce jeton existe déjà")];
 
-const ORGANISATION_COLUMNS: &str = "organisation_id, siren, name, kind, territory, contact_email, logo_url, created_at, modified_at";
+const ORGANISATION_COLUMNS: &str = "organisation_id, siren, name, kind, territory, contact_email, logo_url, created_at, modified_at, \
+     archived_at";
 
 fn organisation_from_row(row: &Row<'_>) -> rusqlite::Result<Organisation> {
     Ok(Organisation {
@@ -41,6 +42,7 @@ fn organisation_from_row(row: &Row<'_>) -> rusqlite::Result<Organisation> {
         logo_url: row.get(6)?,
         created_at: parsed(row, 7, parse_timestamp)?,
         modified_at: parsed(row, 8, parse_timestamp)?,
+        archived_at: parsed_opt(row, 9, parse_timestamp)?,
     })
 }
 
@@ -71,7 +73,7 @@ fn dataset_from_row(row: &Row<'_>) -> rusqlite::Result<Dataset> {
 }
 
 const RESOURCE_COLUMNS: &str = "resource_id, dataset_id, title, description, format, schema_name, schema_version, \
-     remote_url, policy, live_version_id, created_at, modified_at";
+     remote_url, policy, live_version_id, created_at, modified_at, archived_at";
 
 fn resource_from_row(row: &Row<'_>) -> rusqlite::Result<Resource> {
     let schema_name: Option<String> = row.get(5)?;
@@ -90,6 +92,7 @@ fn resource_from_row(row: &Row<'_>) -> rusqlite::Result<Resource> {
         live_version: row.get::<_, Option<i64>>(9)?.map(VersionId),
         created_at: parsed(row, 10, parse_timestamp)?,
         modified_at: parsed(row, 11, parse_timestamp)?,
+        archived_at: parsed_opt(row, 12, parse_timestamp)?,
     })
 }
 
@@ -258,6 +261,18 @@ impl SqliteEngine {
                     ],
                 )
                 .map_err(|error| on_constraint(error, ORGANISATION_CONFLICTS))?;
+            expect_changed(changed, || format!("organisation {id}"))?;
+            written(organisation_by_id(tx, id)?, "organisation")
+        })
+    }
+
+    /// Marks an organisation archived (keeping the first archiving time when it already is).
+    pub(crate) fn archive_organisation(&self, id: OrganisationId) -> Result<Organisation> {
+        self.transaction(|tx| {
+            let changed = tx.execute(
+                    "UPDATE organisation SET archived_at = coalesce(archived_at, ?2), modified_at = ?2 WHERE organisation_id = ?1",
+                    params![id.0, timestamp_text(now())],
+                )?;
             expect_changed(changed, || format!("organisation {id}"))?;
             written(organisation_by_id(tx, id)?, "organisation")
         })
@@ -472,6 +487,18 @@ impl SqliteEngine {
                     ],
                 )
                 .map_err(|error| on_constraint(error, &[("FOREIGN KEY", "ce jeu de données n'existe pas")]))?;
+            expect_changed(changed, || format!("ressource {id}"))?;
+            written(resource_by_id(tx, id)?, "ressource")
+        })
+    }
+
+    /// Marks a resource archived (keeping the first archiving time when it already is).
+    pub(crate) fn archive_resource(&self, id: ResourceId) -> Result<Resource> {
+        self.transaction(|tx| {
+            let changed = tx.execute(
+                    "UPDATE resource SET archived_at = coalesce(archived_at, ?2), modified_at = ?2 WHERE resource_id = ?1",
+                    params![id.0, timestamp_text(now())],
+                )?;
             expect_changed(changed, || format!("ressource {id}"))?;
             written(resource_by_id(tx, id)?, "ressource")
         })

@@ -29,6 +29,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sessions",
         include_str!("../../migrations/sqlite/0004_sessions.sql"),
     ),
+    (
+        5,
+        "archiving",
+        include_str!("../../migrations/sqlite/0005_archiving.sql"),
+    ),
 ];
 
 /// The last migration applied (0 on an empty database).
