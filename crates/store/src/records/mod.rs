@@ -22,13 +22,13 @@
 //!
 //! ```
 //! use model::query::{Query, parse_order_by, parse_where};
-//! use store::records::{ColumnInfo, ColumnKind, Table, compile, register_functions};
+//! use store::records::{ColumnInfo, ColumnKind, Dialect, Table, compile, register_functions};
 //!
 //! let columns = [
 //!     ColumnInfo { name: "commune", sql_name: "c1", ty: ColumnKind::Text },
 //!     ColumnInfo { name: "date", sql_name: "c2", ty: ColumnKind::Date },
 //! ];
-//! let table = Table { sql_name: "r_menus", columns: &columns, full_text: true };
+//! let table = Table { sql_name: "r_menus", columns: &columns, full_text: true, dialect: Dialect::Sqlite };
 //! let conn = rusqlite::Connection::open_in_memory()?;
 //! register_functions(&conn)?;
 //! conn.execute_batch(
@@ -52,6 +52,7 @@
 
 mod compile;
 mod cursor;
+mod dialect;
 mod error;
 mod exec;
 mod filter;
@@ -63,11 +64,13 @@ pub use compile::{
     fts_rebuild_sql,
 };
 pub use cursor::next_cursor;
+pub use dialect::Dialect;
 pub use error::{CompileError, CursorProblem};
 pub use exec::{
     DEFAULT_FACET_LIMIT, DEFAULT_LIMIT, EXACT_COUNT_LIMIT, Facet, MAX_LIMIT, OutputField,
     RecordsError, RecordsOptions, RecordsPage,
 };
+pub(crate) use exec::{RecordsReader, column_kind};
 pub use fold::{FOLD_FUNCTION, fold_text, register_functions};
 pub use table::{ColumnInfo, ColumnKind, Table};
 

@@ -3,6 +3,7 @@
 use model::query::Field;
 use model::text::edit_distance;
 
+use super::dialect::Dialect;
 use super::error::CompileError;
 use super::fold::fold_text;
 
@@ -73,7 +74,10 @@ pub struct Table<'a> {
     pub columns: &'a [ColumnInfo<'a>],
     /// Whether the FTS5 table exists and is complete. Without it, searches scan the text
     /// columns with the same word matching (see [`WORDS_FUNCTION`](super::fold::WORDS_FUNCTION)).
+    /// PostgreSQL ignores it: its search expression is the same with or without its index.
     pub full_text: bool,
+    /// The engine the SQL is written for.
+    pub dialect: Dialect,
 }
 
 impl<'a> Table<'a> {
