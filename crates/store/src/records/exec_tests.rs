@@ -10,7 +10,7 @@ use model::{ColumnDef, ColumnType, Value, VersionId};
 
 use super::{CompileError, RecordsError, RecordsOptions};
 use crate::Store;
-use crate::conformance::{SIREN_MONTPELLIER, create_resource, publish};
+use crate::conformance::{SIREN_MONTPELLIER, TestBackend, TestEngine, create_resource, publish};
 
 const COMMUNES: &[&str] = &["Montpellier", "Béziers", "Sète", "Lunel", "Agde"];
 
@@ -62,16 +62,29 @@ fn rows(count: usize) -> Vec<Vec<Value>> {
         .collect()
 }
 
-fn published(count: usize) -> (tempfile::TempDir, Store, VersionId, Vec<Vec<Value>>) {
+/// A data directory and the engine's backend, kept while the store is used.
+type Fixture = (tempfile::TempDir, TestBackend);
+
+/// A store on `engine`; `None` when PostgreSQL is unreachable outside CI.
+fn open(engine: TestEngine) -> Option<(Fixture, Store)> {
+    let backend = engine.backend()?;
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = Store::open_with(dir.path(), backend.options.clone()).unwrap();
+    Some(((dir, backend), store))
+}
+
+fn published(
+    engine: TestEngine,
+    count: usize,
+) -> Option<(Fixture, Store, VersionId, Vec<Vec<Value>>)> {
+    let (dir, store) = open(engine)?;
     let resource = create_resource(&store, SIREN_MONTPELLIER, "subventions", None);
     let data = rows(count);
     let version = publish(&store, &resource, b"records", &columns(), &data);
     // Indexed, as published versions are once their job ran (counts of indexed filters are
     // exact only then).
     store.run_waiting_jobs(&mut |_, _| {}).unwrap();
-    (dir, store, version.id, data)
+    Some((dir, store, version.id, data))
 }
 
 /// SQLite's order of values of one column: NULL first, then numbers, then text.
@@ -132,9 +145,10 @@ fn assert_same_rows(got: &[Vec<Value>], expected: &[Vec<Value>]) {
 const FILTER: &str = "commune IN ('Agde', 'Sète') AND montant >= 500";
 const ORDER: &str = "date DESC, montant";
 
-#[test]
-fn cursor_pages_and_the_stream_give_the_reference_rows() {
-    let (_dir, store, version, data) = published(3000);
+fn cursor_pages_and_the_stream_give_the_reference_rows(engine: TestEngine) {
+    let Some((_dir, store, version, data)) = published(engine, 3000) else {
+        return;
+    };
     let expected = reference(&data);
     assert!(
         expected.len() > 500,
@@ -185,9 +199,10 @@ fn cursor_pages_and_the_stream_give_the_reference_rows() {
     assert_eq!(page.rows, expected[400..600.min(expected.len())]);
 }
 
-#[test]
-fn counts_are_exact_below_the_limit_and_flagged_estimates_above() {
-    let (_dir, store, version, data) = published(4000);
+fn counts_are_exact_below_the_limit_and_flagged_estimates_above(engine: TestEngine) {
+    let Some((_dir, store, version, data)) = published(engine, 4000) else {
+        return;
+    };
     let truth = data
         .iter()
         .filter(|row| matches!(row[1], Value::Float(m) if m < 700.0))
@@ -235,9 +250,10 @@ fn counts_are_exact_below_the_limit_and_flagged_estimates_above() {
     );
 }
 
-#[test]
-fn filters_no_index_serves_are_sampled_on_big_tables() {
-    let (_dir, store, version, data) = published(4000);
+fn filters_no_index_serves_are_sampled_on_big_tables(engine: TestEngine) {
+    let Some((_dir, store, version, data)) = published(engine, 4000) else {
+        return;
+    };
     let truth = data
         .iter()
         .filter(|row| matches!(&row[0], Value::Text(t) if t.to_lowercase().contains('g')))
@@ -271,9 +287,10 @@ fn filters_no_index_serves_are_sampled_on_big_tables() {
     );
 }
 
-#[test]
-fn facets_count_values_of_matching_rows() {
-    let (_dir, store, version, data) = published(2000);
+fn facets_count_values_of_matching_rows(engine: TestEngine) {
+    let Some((_dir, store, version, data)) = published(engine, 2000) else {
+        return;
+    };
     let mut request = query("montant >= 100", "", 5);
     request.facets = vec!["commune".into(), "nb".into()];
     let page = store.records(version, &request).unwrap();
@@ -295,9 +312,10 @@ fn facets_count_values_of_matching_rows() {
     }
 }
 
-#[test]
-fn grouped_queries_match_the_reference_and_keep_field_types() {
-    let (_dir, store, version, data) = published(1500);
+fn grouped_queries_match_the_reference_and_keep_field_types(engine: TestEngine) {
+    let Some((_dir, store, version, data)) = published(engine, 1500) else {
+        return;
+    };
     let request = Query {
         select: parse_select("commune, count(*) as n, sum(montant) as total, min(heure) as debut, avg(nb) as moyenne").unwrap(),
         group_by: parse_group_by("commune").unwrap(),
@@ -346,9 +364,10 @@ fn grouped_queries_match_the_reference_and_keep_field_types() {
     assert!(page.next_cursor.is_none());
 }
 
-#[test]
-fn errors_are_typed_and_bilingual() {
-    let (_dir, store, version, _) = published(10);
+fn errors_are_typed_and_bilingual(engine: TestEngine) {
+    let Some((_dir, store, version, _)) = published(engine, 10) else {
+        return;
+    };
     let unknown = store
         .records(version, &query("comune = 'Agde'", "", 10))
         .unwrap_err();
@@ -388,9 +407,10 @@ fn errors_are_typed_and_bilingual() {
     );
 }
 
-#[test]
-fn a_stream_stops_when_its_visitor_fails() {
-    let (_dir, store, version, _) = published(500);
+fn a_stream_stops_when_its_visitor_fails(engine: TestEngine) {
+    let Some((_dir, store, version, _)) = published(engine, 500) else {
+        return;
+    };
     let mut seen = 0;
     #[derive(Debug)]
     enum Stop {
@@ -417,10 +437,10 @@ fn a_stream_stops_when_its_visitor_fails() {
     assert_eq!(page.rows.len(), 3);
 }
 
-#[test]
-fn searches_answer_the_same_before_and_after_the_full_text_index() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+fn searches_answer_the_same_before_and_after_the_full_text_index(engine: TestEngine) {
+    let Some((_dir, store)) = open(engine) else {
+        return;
+    };
     let resource = create_resource(&store, SIREN_MONTPELLIER, "objets", None);
     let columns = vec![
         ColumnDef::new("objet", ColumnType::Text),
@@ -488,3 +508,14 @@ fn searches_answer_the_same_before_and_after_the_full_text_index() {
     assert_eq!(scanned[5].len(), 12, "Sète");
     assert_eq!(scanned[6].len(), 2, "Béziers and rugby");
 }
+
+crate::on_every_engine!(
+    cursor_pages_and_the_stream_give_the_reference_rows,
+    counts_are_exact_below_the_limit_and_flagged_estimates_above,
+    filters_no_index_serves_are_sampled_on_big_tables,
+    facets_count_values_of_matching_rows,
+    grouped_queries_match_the_reference_and_keep_field_types,
+    errors_are_typed_and_bilingual,
+    a_stream_stops_when_its_visitor_fails,
+    searches_answer_the_same_before_and_after_the_full_text_index,
+);
