@@ -283,3 +283,34 @@ pub fn percent_encode(text: &str) -> String {
         })
         .collect()
 }
+
+/// Runs store calls made by the test itself (not through the server) off the async thread:
+/// the synchronous PostgreSQL client must not run on one. Needs the multi-threaded runtime
+/// (`#[tokio::test(flavor = "multi_thread")]`, which [`on_every_engine`] uses).
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
+
+/// For each named `async fn name(engine: TestEngine)`, one test per engine (modules
+/// `on_sqlite` and `on_postgres`), on the multi-threaded runtime (see [`blocking`]).
+#[macro_export]
+macro_rules! on_every_engine {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    super::$name(store::conformance::TestEngine::Sqlite).await;
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    super::$name(store::conformance::TestEngine::Postgres).await;
+                }
+            )*
+        }
+    };
+}
