@@ -1,13 +1,15 @@
-//! Records queries compiled to parameterised SQL (SQLite dialect).
+//! Records queries compiled to parameterised SQL, for SQLite or PostgreSQL.
 //!
 //! Input: a [`Query`](model::query::Query) parsed by `model::query`, and the [`Table`] it reads
-//! (SQLite names and [`ColumnKind`]s of its columns). Output: SQL text and its parameters.
+//! (SQL names and [`ColumnKind`]s of its columns, and the [`Dialect`] to write). Output: SQL
+//! text and its parameters.
 //!
-//! Safety: every literal of the query becomes a `?` parameter; every name is looked up in the
+//! Safety: every literal of the query becomes a parameter; every name is looked up in the
 //! table description (an unknown one is an error naming it with close matches) and the SQL
 //! carries the description's quoted `sql_name`, never text from the query. Nothing a reuser
 //! writes can change the structure of the statement.
 //!
+//! - `dialect`: [`Dialect`], what differs between the SQL of the two engines.
 //! - `table`: [`ColumnKind`], [`ColumnInfo`], [`Table`], name suggestions.
 //! - `filter`: `where` → SQL condition; the semantics of NULL, dates, `LIKE` and `search()` are
 //!   documented there.
@@ -16,7 +18,8 @@
 //! - `cursor`: keyset pagination tokens ([`next_cursor`]).
 //! - `exec`: running queries on a published version: [`Store::records`](crate::Store::records)
 //!   (a page, its count and facets) and [`Store::stream_records`](crate::Store::stream_records)
-//!   (every row, constant memory, for exports); [`RecordsError`].
+//!   (every row, constant memory, for exports); [`RecordsError`]; both over either engine's read
+//!   snapshot (`RecordsReader`; PostgreSQL's is in `postgres/records.rs`).
 //! - `compile`: [`compile`] (rows or aggregates), [`count_sql`], [`facet_sql`], and the FTS5
 //!   table `search()` expects ([`fts_create_sql`], [`fts_rebuild_sql`]).
 //!

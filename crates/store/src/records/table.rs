@@ -55,7 +55,7 @@ impl ColumnKind {
 }
 
 /// One column: `name` is what reusers write (the Table Schema field name), `sql_name` the
-/// column's name in SQLite. Only `sql_name` ever reaches SQL text, always quoted.
+/// column's name in the database. Only `sql_name` ever reaches SQL text, always quoted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ColumnInfo<'a> {
     pub name: &'a str,
@@ -63,7 +63,7 @@ pub struct ColumnInfo<'a> {
     pub ty: ColumnKind,
 }
 
-/// A published table: its SQLite name and columns, in display order.
+/// A published table: its SQL name and columns, in display order, and the dialect to write.
 ///
 /// Full-text search (when `full_text`) assumes an FTS5 table named `<sql_name>_fts` whose rowid is the row's rowid,
 /// with one column per `Text` column under the same `sql_name`, tokenised with
