@@ -725,27 +725,27 @@ fn bounded_count(
 
 /// `"sample"("r")`: the row numbers `step, 2 step, …` up to `last`.
 fn sample_rows(sql: &mut Sql, step: u64, last: u64) {
-    let number = |n: u64| SqlValue::Integer(i64::try_from(n).unwrap_or(i64::MAX));
-    match sql.dialect {
-        Dialect::Sqlite => {
-            sql.push("(WITH RECURSIVE \"sample\"(\"r\") AS (SELECT ");
-            sql.param(number(step));
-            sql.push(" UNION ALL SELECT \"r\" + ");
-            sql.param(number(step));
-            sql.push(" FROM \"sample\" WHERE \"r\" + ");
-            sql.param(number(step));
-            sql.push(" <= ");
-            sql.param(number(last));
-            sql.push(") SELECT \"r\" FROM \"sample\") AS \"sample\"");
-        }
-        Dialect::Postgres => {
-            sql.push("generate_series(");
-            sql.param(number(step));
-            sql.push(", ");
-            sql.param(number(last));
-            sql.push(", ");
-            sql.param(number(step));
-            sql.push(") AS \"sample\"(\"r\")");
-        }
+    // Each piece of text is followed by a parameter; the closing text ends the source.
+    let (pieces, closing): (&[(&str, u64)], &str) = match sql.dialect {
+        Dialect::Sqlite => (
+            &[
+                ("(WITH RECURSIVE \"sample\"(\"r\") AS (SELECT ", step),
+                (" UNION ALL SELECT \"r\" + ", step),
+                (" FROM \"sample\" WHERE \"r\" + ", step),
+                (" <= ", last),
+            ],
+            ") SELECT \"r\" FROM \"sample\") AS \"sample\"",
+        ),
+        Dialect::Postgres => (
+            &[("generate_series(", step), (", ", last), (", ", step)],
+            ") AS \"sample\"(\"r\")",
+        ),
+    };
+    for (text, number) in pieces {
+        sql.push(text);
+        sql.param(SqlValue::Integer(
+            i64::try_from(*number).unwrap_or(i64::MAX),
+        ));
     }
+    sql.push(closing);
 }
