@@ -509,6 +509,42 @@ fn searches_answer_the_same_before_and_after_the_full_text_index(engine: TestEng
     assert_eq!(scanned[6].len(), 2, "Béziers and rugby");
 }
 
+/// A lenient publication may keep a cell of another type (PostgreSQL then stores the column as
+/// text): the version stays queryable, equality still finds the well-typed values, and every
+/// cell reads back as it was published.
+fn cells_of_another_type_stay_queryable(engine: TestEngine) {
+    let Some((_dir, store)) = open(engine) else {
+        return;
+    };
+    let resource = create_resource(&store, SIREN_MONTPELLIER, "lenient", None);
+    let columns = vec![
+        ColumnDef::new("nom", ColumnType::Text),
+        ColumnDef::new("nb", ColumnType::Integer),
+        ColumnDef::new("bio", ColumnType::Boolean),
+    ];
+    let data = vec![
+        vec![Value::from("a"), Value::Int(3), Value::Bool(true)],
+        vec![
+            Value::from("b"),
+            Value::from("douze"),
+            Value::from("peut-être"),
+        ],
+        vec![Value::from("c"), Value::Int(7), Value::Bool(false)],
+    ];
+    let version = publish(&store, &resource, b"lenient", &columns, &data).id;
+    store.run_waiting_jobs(&mut |_, _| {}).unwrap();
+    let page = store.records(version, &query("", "", 10)).unwrap();
+    assert_eq!(page.rows, data);
+    let three = store.records(version, &query("nb = 3", "", 10)).unwrap();
+    assert_eq!(three.rows, data[..1]);
+    let sorted = store.records(version, &query("", "nb DESC", 10)).unwrap();
+    assert_eq!(sorted.rows.len(), 3);
+    let found = store
+        .records(version, &query("search(\"douze\") OR nom = 'c'", "", 10))
+        .unwrap();
+    assert!(found.rows.contains(&data[2]), "{:?}", found.rows);
+}
+
 crate::on_every_engine!(
     cursor_pages_and_the_stream_give_the_reference_rows,
     counts_are_exact_below_the_limit_and_flagged_estimates_above,
@@ -518,6 +554,7 @@ crate::on_every_engine!(
     errors_are_typed_and_bilingual,
     a_stream_stops_when_its_visitor_fails,
     searches_answer_the_same_before_and_after_the_full_text_index,
+    cells_of_another_type_stay_queryable,
 );
 
 /// Columns of every kind, with accented and mixed-case text, for the two engines to disagree on
