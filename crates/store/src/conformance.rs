@@ -1299,6 +1299,73 @@ impl Drop for TestDatabase {
     }
 }
 
+/// The engines a test can run on ([`TestEngine::ALL`]: every one compiled in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestEngine {
+    Sqlite,
+    #[cfg(feature = "postgres")]
+    Postgres,
+}
+
+impl TestEngine {
+    pub const ALL: &[TestEngine] = &[
+        TestEngine::Sqlite,
+        #[cfg(feature = "postgres")]
+        TestEngine::Postgres,
+    ];
+
+    /// Options opening a store on this engine (PostgreSQL: a fresh schema, dropped with the
+    /// backend). `None` when PostgreSQL cannot be reached outside CI (after a loud warning).
+    pub fn backend(self) -> Option<TestBackend> {
+        match self {
+            TestEngine::Sqlite => Some(TestBackend {
+                options: crate::StoreOptions::default(),
+                #[cfg(feature = "postgres")]
+                _database: None,
+            }),
+            #[cfg(feature = "postgres")]
+            TestEngine::Postgres => {
+                let database = TestDatabase::create()?;
+                Some(TestBackend {
+                    options: database.options(),
+                    _database: Some(database),
+                })
+            }
+        }
+    }
+}
+
+/// What a test store needs besides its data directory. Keep it until the store is dropped.
+pub struct TestBackend {
+    pub options: crate::StoreOptions,
+    #[cfg(feature = "postgres")]
+    _database: Option<TestDatabase>,
+}
+
+/// Defines, for each named test function taking a [`TestEngine`], one `#[test]` per engine
+/// (modules `on_sqlite` and `on_postgres`).
+#[macro_export]
+macro_rules! on_every_engine {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name($crate::conformance::TestEngine::Sqlite);
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name($crate::conformance::TestEngine::Postgres);
+                }
+            )*
+        }
+    };
+}
+
 /// A publication is live with its indexes `building` and a job queued; the job builds them
 /// (rows and answers unchanged), and finds nothing to do once the table is gone.
 pub fn indexes_built_by_a_job(store: &Store) {

@@ -745,28 +745,6 @@ impl Store {
         }
         Ok(problems)
     }
-
-    /// For `records` (same crate): whether the engine is SQLite, the dialect the records
-    /// compiler emits.
-    pub(crate) fn speaks_sqlite(&self) -> bool {
-        matches!(self.inner.engine, Engine::Sqlite(_))
-    }
-
-    /// For `records` (same crate): runs `f` on a read connection of the SQLite engine.
-    #[allow(dead_code)]
-    pub(crate) fn with_sqlite_reader<T>(
-        &self,
-        f: impl FnOnce(&rusqlite::Connection) -> Result<T>,
-    ) -> Result<T> {
-        match &self.inner.engine {
-            Engine::Sqlite(engine) => engine.read(f),
-            #[cfg(feature = "postgres")]
-            Engine::Postgres(_) => Err(Error::Unsupported(
-                "les requêtes sur les lignes publiées ne sont pas encore disponibles avec PostgreSQL"
-                    .to_owned(),
-            )),
-        }
-    }
 }
 
 /// Loads the rows of one pending version. Holds the resource's publication lock until

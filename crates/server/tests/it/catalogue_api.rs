@@ -4,7 +4,9 @@ use axum::http::{Method, StatusCode};
 use serde_json::json;
 use store::conformance::{SIREN_METROPOLE, SIREN_MONTPELLIER, SIREN_OCCITANIE};
 
-use crate::support::api;
+use store::conformance::TestEngine;
+
+use crate::support::{api_on, blocking};
 
 fn slugs(page: &serde_json::Value) -> Vec<String> {
     page["data"]
@@ -15,9 +17,10 @@ fn slugs(page: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn organisations_list_show_and_search() {
-    let api = api();
+async fn organisations_list_show_and_search(engine: TestEngine) {
+    let Some(api) = api_on(engine) else {
+        return;
+    };
     let page = api
         .get("/api/v1/organisations", None)
         .await
@@ -65,9 +68,10 @@ async fn organisations_list_show_and_search() {
     );
 }
 
-#[tokio::test]
-async fn organisations_are_created_by_instance_administrators_only() {
-    let api = api();
+async fn organisations_are_created_by_instance_administrators_only(engine: TestEngine) {
+    let Some(api) = api_on(engine) else {
+        return;
+    };
     let body = json!({"siren": SIREN_OCCITANIE, "name": "Région Occitanie", "kind": "region", "territory": "region:76"});
     let anonymous = api
         .json(Method::POST, "/api/v1/organisations", None, body.clone())
@@ -128,9 +132,10 @@ async fn organisations_are_created_by_instance_administrators_only() {
     );
 }
 
-#[tokio::test]
-async fn dataset_lists_hide_drafts_from_strangers_and_search_in_french() {
-    let api = api();
+async fn dataset_lists_hide_drafts_from_strangers_and_search_in_french(engine: TestEngine) {
+    let Some(api) = api_on(engine) else {
+        return;
+    };
     let public = api
         .get("/api/v1/datasets", None)
         .await
@@ -230,9 +235,10 @@ async fn dataset_lists_hide_drafts_from_strangers_and_search_in_french() {
     assert_eq!(second["data"].as_array().unwrap().len(), 0);
 }
 
-#[tokio::test]
-async fn bad_list_parameters_are_explained_in_french_or_english() {
-    let api = api();
+async fn bad_list_parameters_are_explained_in_french_or_english(engine: TestEngine) {
+    let Some(api) = api_on(engine) else {
+        return;
+    };
     let french = api
         .get("/api/v1/datasets?page_size=500", None)
         .await
@@ -281,9 +287,10 @@ async fn bad_list_parameters_are_explained_in_french_or_english() {
     assert_eq!(bad_siren.message(), "SIREN invalide : « 12 »");
 }
 
-#[tokio::test]
-async fn dataset_show_includes_resources_and_hides_drafts() {
-    let api = api();
+async fn dataset_show_includes_resources_and_hides_drafts(engine: TestEngine) {
+    let Some(api) = api_on(engine) else {
+        return;
+    };
     let shown = api
         .get("/api/v1/datasets/marches-publics", None)
         .await
@@ -317,9 +324,10 @@ async fn dataset_show_includes_resources_and_hides_drafts() {
         .expect(StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn datasets_are_written_by_their_publishers_editors() {
-    let api = api();
+async fn datasets_are_written_by_their_publishers_editors(engine: TestEngine) {
+    let Some(api) = api_on(engine) else {
+        return;
+    };
     let body = json!({
         "title": "Délibérations du conseil municipal",
         "publisher": SIREN_MONTPELLIER,
@@ -439,9 +447,10 @@ async fn datasets_are_written_by_their_publishers_editors() {
     );
 }
 
-#[tokio::test]
-async fn datasets_are_updated_and_archived() {
-    let api = api();
+async fn datasets_are_updated_and_archived(engine: TestEngine) {
+    let Some(api) = api_on(engine) else {
+        return;
+    };
     let path = "/api/v1/datasets/marches-publics";
     let refused = api
         .json(
@@ -503,9 +512,10 @@ async fn datasets_are_updated_and_archived() {
     .expect(StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn resources_are_listed_created_and_shown() {
-    let api = api();
+async fn resources_are_listed_created_and_shown(engine: TestEngine) {
+    let Some(api) = api_on(engine) else {
+        return;
+    };
     let listed = api
         .get("/api/v1/datasets/marches-publics/resources", None)
         .await
@@ -584,9 +594,10 @@ async fn resources_are_listed_created_and_shown() {
     );
 }
 
-#[tokio::test]
-async fn schemas_list_fields_and_users() {
-    let api = api();
+async fn schemas_list_fields_and_users(engine: TestEngine) {
+    let Some(api) = api_on(engine) else {
+        return;
+    };
     let list = api
         .get("/api/v1/schemas", None)
         .await
@@ -651,9 +662,10 @@ async fn schemas_list_fields_and_users() {
     );
 }
 
-#[tokio::test]
-async fn users_manage_their_own_tokens() {
-    let api = api();
+async fn users_manage_their_own_tokens(engine: TestEngine) {
+    let Some(api) = api_on(engine) else {
+        return;
+    };
     api.get("/api/v1/tokens", None)
         .await
         .expect(StatusCode::UNAUTHORIZED);
@@ -717,16 +729,18 @@ async fn users_manage_their_own_tokens() {
     assert_eq!(zero.message(), "expires_in_days doit valoir au moins 1");
 }
 
-#[tokio::test]
-async fn expired_tokens_are_refused() {
-    let api = api();
-    let user = api
-        .catalogue
-        .user_by_email("editrice@montpellier.test")
-        .unwrap();
+async fn expired_tokens_are_refused(engine: TestEngine) {
+    let Some(api) = api_on(engine) else {
+        return;
+    };
     let yesterday = model::jiff::Timestamp::now() - model::jiff::SignedDuration::from_hours(24);
-    let (secret, _) =
-        server::tokens::create(api.catalogue.store(), &user, "vieux", Some(yesterday)).unwrap();
+    let (secret, _) = blocking(|| {
+        let user = api
+            .catalogue
+            .user_by_email("editrice@montpellier.test")
+            .unwrap();
+        server::tokens::create(api.catalogue.store(), &user, "vieux", Some(yesterday)).unwrap()
+    });
     let refused = api
         .get("/api/v1/datasets", Some(&secret))
         .await
@@ -748,9 +762,10 @@ async fn expired_tokens_are_refused() {
     );
 }
 
-#[tokio::test]
-async fn organisations_are_updated_by_their_administrators() {
-    let api = api();
+async fn organisations_are_updated_by_their_administrators(engine: TestEngine) {
+    let Some(api) = api_on(engine) else {
+        return;
+    };
     let path = format!("/api/v1/organisations/{SIREN_MONTPELLIER}");
     let changes = json!({"name": "Ville de Montpellier (mairie)", "contact_email": "opendata@montpellier.fr"});
     // An editor is not an administrator of the organisation.
@@ -811,9 +826,10 @@ async fn organisations_are_updated_by_their_administrators() {
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn resources_are_updated_by_their_publishers_editors() {
-    let api = api();
+async fn resources_are_updated_by_their_publishers_editors(engine: TestEngine) {
+    let Some(api) = api_on(engine) else {
+        return;
+    };
     let published = api
         .upload(
             api.resource,
@@ -899,3 +915,18 @@ async fn assert_patch_refused(
         assert_eq!(refused.status, expected, "{token:?}: {}", refused.message());
     }
 }
+crate::on_every_engine!(
+    organisations_list_show_and_search,
+    organisations_are_created_by_instance_administrators_only,
+    dataset_lists_hide_drafts_from_strangers_and_search_in_french,
+    bad_list_parameters_are_explained_in_french_or_english,
+    dataset_show_includes_resources_and_hides_drafts,
+    datasets_are_written_by_their_publishers_editors,
+    datasets_are_updated_and_archived,
+    resources_are_listed_created_and_shown,
+    schemas_list_fields_and_users,
+    users_manage_their_own_tokens,
+    expired_tokens_are_refused,
+    organisations_are_updated_by_their_administrators,
+    resources_are_updated_by_their_publishers_editors,
+);

@@ -4,7 +4,9 @@
 use axum::http::{StatusCode, header};
 use serde_json::Value as Json;
 
-use crate::records::{RICH_QUERY, Site, enc, expected_rich, original_rows, site};
+use store::conformance::TestEngine;
+
+use crate::records::{RICH_QUERY, Site, enc, expected_rich, original_rows, site_on};
 
 const SUBVENTIONS: &str = include_str!("../data/subventions-300.csv");
 
@@ -40,9 +42,10 @@ fn csv_text(value: &Json) -> String {
     }
 }
 
-#[tokio::test]
-async fn json_ndjson_and_csv_exports_equal_the_pages() {
-    let site = site();
+async fn json_ndjson_and_csv_exports_equal_the_pages(engine: TestEngine) {
+    let Some(site) = site_on(engine) else {
+        return;
+    };
     let id = publish_subventions(&site);
     let paged = all_pages(
         &site,
@@ -142,10 +145,11 @@ async fn json_ndjson_and_csv_exports_equal_the_pages() {
     }
 }
 
-#[tokio::test]
-async fn xlsx_export_reads_back_with_calamine() {
+async fn xlsx_export_reads_back_with_calamine(engine: TestEngine) {
     use calamine::{Data, Reader, Xlsx};
-    let site = site();
+    let Some(site) = site_on(engine) else {
+        return;
+    };
     let id = publish_subventions(&site);
     let paged = all_pages(
         &site,
@@ -185,9 +189,10 @@ async fn xlsx_export_reads_back_with_calamine() {
     }
 }
 
-#[tokio::test]
-async fn geojson_needs_coordinates() {
-    let site = site();
+async fn geojson_needs_coordinates(engine: TestEngine) {
+    let Some(site) = site_on(engine) else {
+        return;
+    };
     let id = publish_subventions(&site);
     let (status, _, body) = site
         .get(&format!("/api/v1/resources/{id}/exports/geojson"), "en")
@@ -247,9 +252,10 @@ async fn geojson_needs_coordinates() {
     }
 }
 
-#[tokio::test]
-async fn unknown_formats_and_bad_options_are_refused() {
-    let site = site();
+async fn unknown_formats_and_bad_options_are_refused(engine: TestEngine) {
+    let Some(site) = site_on(engine) else {
+        return;
+    };
     let id = publish_subventions(&site);
     let (status, _, _) = site
         .get(&format!("/api/v1/resources/{id}/exports/pdf"), "fr")
@@ -276,10 +282,11 @@ async fn unknown_formats_and_bad_options_are_refused() {
     assert_eq!(error["error"]["code"], "invalid_query");
 }
 
-#[tokio::test]
-async fn compressed_exports_arrive_whole() {
+async fn compressed_exports_arrive_whole(engine: TestEngine) {
     // Browsers ask for gzip: the compressed stream must hold exactly the uncompressed bytes.
-    let site = site();
+    let Some(site) = site_on(engine) else {
+        return;
+    };
     let resource = publish_subventions(&site);
     for format in ["csv", "ndjson", "xlsx"] {
         let uri = format!("/api/v1/resources/{resource}/exports/{format}");
@@ -311,3 +318,11 @@ async fn compressed_exports_arrive_whole() {
         }
     }
 }
+
+crate::on_every_engine!(
+    json_ndjson_and_csv_exports_equal_the_pages,
+    geojson_needs_coordinates,
+    unknown_formats_and_bad_options_are_refused,
+    xlsx_export_reads_back_with_calamine,
+    compressed_exports_arrive_whole,
+);

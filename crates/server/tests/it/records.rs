@@ -12,21 +12,32 @@ use model::{ResourceId, VersionOrigin};
 use serde_json::Value as Json;
 use server::{AppState, Config};
 use store::Store;
-use store::conformance::{SIREN_MONTPELLIER, create_resource};
+use store::conformance::{SIREN_MONTPELLIER, TestBackend, TestEngine, create_resource};
+
+use crate::support::blocking;
 use tower::ServiceExt;
 
 const SUBVENTIONS: &str = include_str!("../data/subventions-300.csv");
 
-/// A server over a fresh data directory, without rate limits.
+/// A server over a fresh data directory and database, without rate limits.
 pub struct Site {
-    _dir: tempfile::TempDir,
     pub catalogue: Catalogue,
     pub app: axum::Router,
+    _dir: tempfile::TempDir,
+    _backend: TestBackend,
 }
 
-pub fn site() -> Site {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+/// A site on `engine`; `None` when PostgreSQL is unreachable outside CI.
+pub fn site_on(engine: TestEngine) -> Option<Site> {
+    blocking(|| {
+        let backend = engine.backend()?;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_with(dir.path(), backend.options.clone()).unwrap();
+        Some(site_over(store, dir, backend))
+    })
+}
+
+fn site_over(store: Store, dir: tempfile::TempDir, backend: TestBackend) -> Site {
     let catalogue = Catalogue::new(store);
     let config = Config {
         rate_limit_per_address: 0,
@@ -35,15 +46,20 @@ pub fn site() -> Site {
     };
     let app = server::app(AppState::new(catalogue.clone(), config));
     Site {
-        _dir: dir,
         catalogue,
         app,
+        _dir: dir,
+        _backend: backend,
     }
 }
 
 impl Site {
     /// Publishes `bytes` as a new resource in its own dataset; returns the resource id.
     pub fn publish(&self, slug: &str, schema: Option<&str>, file_name: &str, bytes: &[u8]) -> i64 {
+        blocking(|| self.publish_now(slug, schema, file_name, bytes))
+    }
+
+    fn publish_now(&self, slug: &str, schema: Option<&str>, file_name: &str, bytes: &[u8]) -> i64 {
         let resource = create_resource(self.catalogue.store(), SIREN_MONTPELLIER, slug, schema);
         let request = PublishRequest {
             resource: resource.id,
@@ -171,9 +187,10 @@ fn summary(record: &Json) -> (String, f64, String) {
     )
 }
 
-#[tokio::test]
-async fn cursor_pages_follow_the_original_file() {
-    let site = site();
+async fn cursor_pages_follow_the_original_file(engine: TestEngine) {
+    let Some(site) = site_on(engine) else {
+        return;
+    };
     let id = site.publish(
         "subventions",
         Some("scdl-subventions@2.1.1"),
@@ -246,9 +263,10 @@ async fn cursor_pages_follow_the_original_file() {
     assert_eq!(slice, want[10..15]);
 }
 
-#[tokio::test]
-async fn aggregates_and_facets_match_the_file() {
-    let site = site();
+async fn aggregates_and_facets_match_the_file(engine: TestEngine) {
+    let Some(site) = site_on(engine) else {
+        return;
+    };
     let id = site.publish(
         "subventions",
         Some("scdl-subventions@2.1.1"),
@@ -313,9 +331,10 @@ async fn aggregates_and_facets_match_the_file() {
     assert_eq!(got, counts);
 }
 
-#[tokio::test]
-async fn query_errors_are_400_in_the_callers_language() {
-    let site = site();
+async fn query_errors_are_400_in_the_callers_language(engine: TestEngine) {
+    let Some(site) = site_on(engine) else {
+        return;
+    };
     let id = site.publish(
         "subventions",
         Some("scdl-subventions@2.1.1"),
@@ -369,3 +388,9 @@ async fn query_errors_are_400_in_the_callers_language() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+crate::on_every_engine!(
+    cursor_pages_follow_the_original_file,
+    aggregates_and_facets_match_the_file,
+    query_errors_are_400_in_the_callers_language,
+);

@@ -9,7 +9,9 @@ use http_body_util::BodyExt;
 use model::{NewResource, NewUser, OrganisationKind, PublicationPolicy, Role, SchemaRef, Siren};
 use serde_json::Value as Json;
 use server::{AppState, Config};
-use store::conformance::{SIREN_METROPOLE, SIREN_MONTPELLIER, new_dataset};
+use store::conformance::{
+    SIREN_METROPOLE, SIREN_MONTPELLIER, TestBackend, TestEngine, new_dataset,
+};
 use tower::ServiceExt;
 
 pub const MARCHES: &[u8] = include_bytes!("../data/exemple_marche_public.csv");
@@ -36,6 +38,8 @@ pub struct Api {
     /// Editor at the Métropole only.
     pub outsider: String,
     pub resource: i64,
+    /// The PostgreSQL schema, if any: dropped after the store.
+    _backend: TestBackend,
 }
 
 /// Limits off, so that tests do not trip them by accident.
@@ -52,8 +56,29 @@ pub fn api() -> Api {
 }
 
 pub fn api_with(config: Config) -> Api {
-    let dir = tempfile::tempdir().unwrap();
-    let catalogue = Catalogue::open(dir.path()).unwrap();
+    api_with_on(config, TestEngine::Sqlite).expect("SQLite is always there")
+}
+
+/// The fixture on `engine`; `None` when PostgreSQL is unreachable outside CI.
+pub fn api_on(engine: TestEngine) -> Option<Api> {
+    api_with_on(quiet_config(), engine)
+}
+
+pub fn api_with_on(config: Config, engine: TestEngine) -> Option<Api> {
+    blocking(|| {
+        let backend = engine.backend()?;
+        let dir = tempfile::tempdir().unwrap();
+        let store = store::Store::open_with(dir.path(), backend.options.clone()).unwrap();
+        Some(fixture(config, Catalogue::new(store), dir, backend))
+    })
+}
+
+fn fixture(
+    config: Config,
+    catalogue: Catalogue,
+    dir: tempfile::TempDir,
+    backend: TestBackend,
+) -> Api {
     let operator = Actor::Operator;
     let montpellier = catalogue
         .add_organisation(
@@ -134,6 +159,7 @@ pub fn api_with(config: Config) -> Api {
         editor,
         outsider,
         resource: resource.id.0,
+        _backend: backend,
     }
 }
 
@@ -282,4 +308,42 @@ pub fn percent_encode(text: &str) -> String {
             }
         })
         .collect()
+}
+
+/// Runs store calls made by the test itself (not through the server) off the async thread:
+/// the synchronous PostgreSQL client must not run on one. Needs the multi-threaded runtime
+/// (`#[tokio::test(flavor = "multi_thread")]`, which [`on_every_engine`] uses).
+/// On the current-thread runtime of plain `#[tokio::test]`s (SQLite only), `f` just runs.
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|handle| handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi_thread {
+        tokio::task::block_in_place(f)
+    } else {
+        f()
+    }
+}
+
+/// For each named `async fn name(engine: TestEngine)`, one test per engine (modules
+/// `on_sqlite` and `on_postgres`), on the multi-threaded runtime (see [`blocking`]).
+#[macro_export]
+macro_rules! on_every_engine {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    super::$name(store::conformance::TestEngine::Sqlite).await;
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    super::$name(store::conformance::TestEngine::Postgres).await;
+                }
+            )*
+        }
+    };
 }

@@ -128,7 +128,7 @@ fn escape_into(out: &mut String, text: &str) {
 
 /// Reads back a cell fetched as text: the value it was written as, or the text itself for a
 /// cell that never had its column's type.
-pub(super) fn decode_cell(text: Option<&str>, ty: ColumnType) -> Value {
+pub(crate) fn decode_cell(text: Option<&str>, ty: ColumnType) -> Value {
     let Some(text) = text else {
         return Value::Null;
     };

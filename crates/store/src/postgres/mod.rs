@@ -16,6 +16,7 @@ mod codec;
 mod jobs;
 mod maintenance;
 mod migrate;
+mod records;
 mod referentials;
 mod sessions;
 mod versions;
@@ -27,6 +28,7 @@ use postgres::error::SqlState;
 use postgres::{Client, Config, NoTls, Transaction};
 
 use crate::error::{Error, Result};
+pub(crate) use codec::decode_cell;
 
 /// The first half of the advisory lock key of a Socle instance (any constant); the second is a
 /// hash of the schema, since several instances may share a database, one schema each.

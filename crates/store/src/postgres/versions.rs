@@ -32,6 +32,7 @@ use super::catalogue::{query_all, query_one};
 use super::codec::{column_type, decode_cell, fits, get, parsed, parsed_opt, write_copy_value};
 use crate::error::{Error, Result};
 use crate::jobs::{BUILD_INDEXES, build_indexes_payload};
+use crate::records::{ColumnKind, column_kind};
 use crate::sqlite::codec::{
     columns_json, now, parse_columns_json, parse_timestamp, timestamp_text, truncate_to_micros,
 };
@@ -46,6 +47,10 @@ const MAX_COLUMNS: usize = 1599;
 
 /// `maintenance_work_mem` while building a version's indexes.
 const INDEX_BUILD_MEMORY: &str = "256MB";
+
+/// Text columns compare and sort byte by byte (code point order), as SQLite's do, whatever the
+/// database's default collation: records queries give the same rows in the same order.
+const TEXT_COLLATION: &str = " COLLATE \"C\"";
 
 /// Bytes of `COPY` text buffered before they are sent.
 const COPY_BUFFER: usize = 1 << 20;
@@ -270,9 +275,9 @@ fn flip_live(
     Ok(())
 }
 
-/// The PostgreSQL types of a staging table's data columns, in column order.
-fn staging_column_types(
-    tx: &mut Transaction<'_>,
+/// The PostgreSQL types of a version table's data columns, in column order.
+pub(crate) fn column_types(
+    tx: &mut impl GenericClient,
     table: &str,
     n_columns: usize,
 ) -> Result<Vec<String>> {
@@ -328,6 +333,9 @@ impl PgEngine {
                     column_sql_name(position),
                     column_type(column.ty)
                 ));
+                if column_type(column.ty) == "text" {
+                    definition.push_str(TEXT_COLLATION);
+                }
             }
             definition.push(')');
             tx.batch_execute(&definition)?;
@@ -707,7 +715,7 @@ fn widen_misfit_columns<R: AsRef<[Value]>>(
     n_columns: usize,
     batch: &[R],
 ) -> Result<()> {
-    let types = staging_column_types(tx, table, n_columns)?;
+    let types = column_types(tx, table, n_columns)?;
     let mut misfits: Vec<usize> = (0..n_columns)
         .filter(|&position| {
             batch
@@ -719,7 +727,7 @@ fn widen_misfit_columns<R: AsRef<[Value]>>(
     for position in misfits {
         let column = column_sql_name(position);
         tx.batch_execute(&format!(
-            "ALTER TABLE {} ALTER COLUMN {column} TYPE text USING {column}::text",
+            "ALTER TABLE {} ALTER COLUMN {column} TYPE text{TEXT_COLLATION} USING {column}::text",
             quote_identifier(table)
         ))?;
     }
@@ -750,8 +758,10 @@ fn index_statements(
         .take(MAX_INDEXED_COLUMNS);
     for (position, _) in indexed {
         let index = format!("idx_v{}_{position}", version.0);
+        // NULLS FIRST: the records engine sorts NULL as the smallest value, like SQLite, and
+        // this index then serves both directions.
         let statement = format!(
-            "CREATE INDEX {} ON {table} ({})",
+            "CREATE INDEX {} ON {table} ({} NULLS FIRST)",
             quote_identifier(&index),
             column_sql_name(position)
         );
@@ -768,13 +778,14 @@ fn index_statements(
     statements
 }
 
-/// `socle_search_document(c1::text, c4::text)` over the searchable columns, or `None` without
-/// any. The records engine must repeat this exact expression for the index to serve it.
+/// `socle_search_document(c1::text, c4::text)` over the columns the records compiler searches
+/// (its text columns, see `records::filter`), or `None` without any. The records engine repeats
+/// this exact expression, so the index serves it.
 pub(crate) fn search_document(columns: &[ColumnDef]) -> Option<String> {
     let searchable: Vec<String> = columns
         .iter()
         .enumerate()
-        .filter(|(_, column)| column.ty.is_searchable())
+        .filter(|(_, column)| column_kind(column.ty) == ColumnKind::Text)
         .map(|(position, _)| format!("{}::text", column_sql_name(position)))
         .collect();
     if searchable.is_empty() {

@@ -47,6 +47,13 @@ impl CompiledQuery {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(Some(next_cursor(&self.order_by, &values)))
     }
+
+    /// The cursor for the page after a row given as all its SQL columns, for row queries.
+    pub(crate) fn cursor_after(&self, row: &[Value]) -> Option<String> {
+        let start = self.cursor_columns?;
+        let values = row.get(start..=start + self.order_by.len())?;
+        Some(next_cursor(&self.order_by, values))
+    }
 }
 
 /// Compiles `query` against `table`. Every literal becomes a parameter; every name is checked
@@ -107,7 +114,7 @@ fn compile_rows(table: &Table, query: &Query) -> Result<CompiledQuery, CompileEr
         None => None,
     };
 
-    let mut sql = Sql::default();
+    let mut sql = Sql::new(table.dialect);
     sql.push("SELECT ");
     let mut select_list: Vec<String> = outputs
         .iter()
@@ -133,7 +140,7 @@ fn compile_rows(table: &Table, query: &Query) -> Result<CompiledQuery, CompileEr
     }
     sql.push(" ORDER BY ");
     for (expr, direction) in &order {
-        sql.push(&format!("{expr} {}, ", direction_sql(*direction)));
+        sql.push(&format!("{expr} {}, ", direction_sql(table, *direction)));
     }
     sql.push(&format!("{rowid} ASC"));
     limit_offset(&mut sql, query.limit, query.offset);
@@ -274,7 +281,7 @@ fn compile_grouped(table: &Table, query: &Query) -> Result<CompiledQuery, Compil
             .map(|c| (column_sql(table, c), Direction::Asc)),
     );
 
-    let mut sql = Sql::default();
+    let mut sql = Sql::new(table.dialect);
     sql.push("SELECT ");
     let select_list: Vec<String> = outputs
         .iter()
@@ -294,7 +301,7 @@ fn compile_grouped(table: &Table, query: &Query) -> Result<CompiledQuery, Compil
     if !order.is_empty() {
         let order_list: Vec<String> = order
             .iter()
-            .map(|(expr, direction)| format!("{expr} {}", direction_sql(*direction)))
+            .map(|(expr, direction)| format!("{expr} {}", direction_sql(table, *direction)))
             .collect();
         sql.push(&format!(" ORDER BY {}", order_list.join(", ")));
     }
@@ -334,11 +341,16 @@ fn aggregate_sql(
         Aggregate::Sum(_) => {
             numeric()?;
             // total() would give 0.0 for no rows; sum() gives NULL like SQL and ODS.
-            (format!("sum({col})"), column.ty)
+            let sum = if column.ty == ColumnKind::Integer {
+                table.dialect.integer_sum(&col)
+            } else {
+                format!("sum({col})")
+            };
+            (sum, column.ty)
         }
         Aggregate::Avg(_) => {
             numeric()?;
-            (format!("avg({col})"), ColumnKind::Real)
+            (table.dialect.average(&col), ColumnKind::Real)
         }
         Aggregate::Min(_) => (format!("min({col})"), column.ty),
         Aggregate::Max(_) => (format!("max({col})"), column.ty),
@@ -350,17 +362,27 @@ fn where_and(sql: &mut Sql, conditions: &mut usize) {
     *conditions += 1;
 }
 
-fn direction_sql(direction: Direction) -> &'static str {
-    match direction {
-        Direction::Asc => "ASC",
-        Direction::Desc => "DESC",
-    }
+/// `ASC` or `DESC`, NULL being the smallest value on every engine.
+fn direction_sql(table: &Table, direction: Direction) -> String {
+    let (keyword, ascending) = match direction {
+        Direction::Asc => ("ASC", true),
+        Direction::Desc => ("DESC", false),
+    };
+    format!("{keyword}{}", table.dialect.nulls(ascending))
 }
 
 fn limit_offset(sql: &mut Sql, limit: Option<u64>, offset: u64) {
     let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-    sql.push(" LIMIT ");
-    sql.param(Value::Integer(limit.map_or(-1, clamp)));
+    match limit
+        .map(|n| Value::Integer(clamp(n)))
+        .or(sql.dialect.no_limit())
+    {
+        Some(limit) => {
+            sql.push(" LIMIT ");
+            sql.param(limit);
+        }
+        None => sql.push(" LIMIT ALL"),
+    }
     sql.push(" OFFSET ");
     sql.param(Value::Integer(clamp(offset)));
 }
@@ -376,11 +398,11 @@ pub fn count_sql(table: &Table, query: &Query) -> Result<(String, Vec<Value>), C
         .any(|item| matches!(item.expr, SelectExpr::Aggregate(_)));
     if query.group_by.is_empty() && has_aggregate {
         if let Some(filter) = &query.filter {
-            compile_filter(filter, table, &mut Sql::default())?;
+            compile_filter(filter, table, &mut Sql::new(table.dialect))?;
         }
         return Ok(("SELECT 1".into(), Vec::new()));
     }
-    let mut sql = Sql::default();
+    let mut sql = Sql::new(table.dialect);
     let from = format!(" FROM {}", quote_ident(table.sql_name));
     if query.group_by.is_empty() {
         sql.push(&format!("SELECT count(*){from}"));
@@ -397,7 +419,7 @@ pub fn count_sql(table: &Table, query: &Query) -> Result<(String, Vec<Value>), C
             .iter()
             .map(|f| table.column(f).map(|c| column_sql(table, c)))
             .collect::<Result<_, _>>()?;
-        sql.push(&format!(" GROUP BY {})", groups.join(", ")));
+        sql.push(&format!(" GROUP BY {}) AS \"groups\"", groups.join(", ")));
     }
     Ok((sql.text, sql.params))
 }
@@ -413,7 +435,7 @@ pub fn facet_sql(
     table.check()?;
     let column = table.column(field)?;
     let col = column_sql(table, column);
-    let mut sql = Sql::default();
+    let mut sql = Sql::new(table.dialect);
     sql.push(&format!(
         "SELECT {col} AS \"value\", count(*) AS \"count\" FROM {} WHERE {col} IS NOT NULL",
         quote_ident(table.sql_name)

@@ -118,7 +118,7 @@ fn after(expr: &str, direction: Direction, value: &Value, sql: &mut Sql) {
             sql.push(&format!("{expr} > "));
             sql.param(v.clone());
         }
-        (Direction::Desc, Value::Null) => sql.push("0"),
+        (Direction::Desc, Value::Null) => sql.push("FALSE"),
         (Direction::Desc, v) => {
             sql.push(&format!("({expr} < "));
             sql.param(v.clone());

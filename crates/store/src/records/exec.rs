@@ -16,13 +16,16 @@
 use model::query::{Aggregate, Field, Query, SelectExpr};
 use model::{ColumnDef, ColumnType, Value, VersionId};
 use rusqlite::Connection;
-use rusqlite::types::Value as SqlValue;
+use rusqlite::types::{Value as SqlValue, ValueRef};
 
+use super::dialect::Dialect;
+use super::filter::{Sql, compile_filter, rowid_sql};
+use super::table::quote_ident;
 use super::{ColumnInfo, ColumnKind, CompileError, Table, compile, count_sql, facet_sql};
-use crate::Store;
 use crate::error::Error;
 use crate::sqlite::codec::decode_value;
 use crate::sqlite::{column_sql_name, rows_table_name};
+use crate::{Engine, Store};
 
 /// Rows per page when the query gives no `limit`.
 pub const DEFAULT_LIMIT: u64 = 100;
@@ -131,6 +134,39 @@ impl From<rusqlite::Error> for RecordsError {
     }
 }
 
+#[cfg(feature = "postgres")]
+impl From<postgres::Error> for RecordsError {
+    fn from(error: postgres::Error) -> Self {
+        RecordsError::Store(Error::Postgres(error))
+    }
+}
+
+/// One read snapshot of an engine, as the executor uses it: both engines answer through this,
+/// so the page, count, facet and stream logic below is written once.
+pub(crate) trait RecordsReader {
+    fn dialect(&self) -> Dialect;
+
+    /// Whether a table of this name exists (a superseded version may have lost its rows).
+    fn table_exists(&mut self, name: &str) -> Result<bool, RecordsError>;
+
+    /// Runs `sql`, giving each row's cells to `visit` until it returns `false` or rows run out.
+    /// Rows are fetched as they are visited (constant memory).
+    fn each_row(
+        &mut self,
+        sql: &str,
+        params: &[SqlValue],
+        visit: &mut dyn FnMut(&[ValueRef<'_>]) -> Result<bool, RecordsError>,
+    ) -> Result<(), RecordsError>;
+
+    /// Whether the engine would read every row of `table` to answer `sql`.
+    fn scans_whole_table(
+        &mut self,
+        sql: &str,
+        params: &[SqlValue],
+        table: &str,
+    ) -> Result<bool, RecordsError>;
+}
+
 /// A version's table as the compiler sees it; owns the names `Table` borrows.
 struct VersionTable {
     version: VersionId,
@@ -141,6 +177,10 @@ struct VersionTable {
     row_count: Option<u64>,
     /// Whether its full-text index is built (see `model::IndexState`).
     full_text: bool,
+    /// Columns the engine stores as text although their type is not (PostgreSQL turns a
+    /// column into text when a lenient publication keeps cells of another type in it).
+    stored_as_text: Vec<bool>,
+    dialect: Dialect,
 }
 
 impl VersionTable {
@@ -148,12 +188,27 @@ impl VersionTable {
         self.defs
             .iter()
             .zip(&self.sql_names)
-            .map(|(def, sql_name)| ColumnInfo {
+            .enumerate()
+            .map(|(position, (def, sql_name))| ColumnInfo {
                 name: &def.name,
                 sql_name,
-                ty: column_kind(def.ty),
+                ty: if self.stored_as_text.get(position) == Some(&true) {
+                    ColumnKind::Text
+                } else {
+                    column_kind(def.ty)
+                },
             })
             .collect()
+    }
+
+    /// The table as the compiler sees it, over `infos` (from [`VersionTable::infos`]).
+    fn table<'a>(&'a self, infos: &'a [ColumnInfo<'a>]) -> Table<'a> {
+        Table {
+            sql_name: &self.sql_name,
+            columns: infos,
+            full_text: self.full_text,
+            dialect: self.dialect,
+        }
     }
 
     fn def(&self, field: &Field) -> Option<&ColumnDef> {
@@ -164,12 +219,7 @@ impl VersionTable {
     /// a `time`, `count` is an integer, `avg` a number).
     fn output_fields(&self, query: &Query) -> Result<Vec<OutputField>, RecordsError> {
         let infos = self.infos();
-        let table = Table {
-            sql_name: &self.sql_name,
-            columns: &infos,
-            full_text: self.full_text,
-        };
-        let compiled = compile(&table, query)?;
+        let compiled = compile(&self.table(&infos), query)?;
         let types = self.output_types(query);
         Ok(compiled
             .columns
@@ -210,7 +260,9 @@ impl VersionTable {
     }
 }
 
-fn column_kind(ty: ColumnType) -> ColumnKind {
+/// How the records compiler handles the values of a column of type `ty` (the PostgreSQL engine
+/// also decides from it which columns make the search document).
+pub(crate) fn column_kind(ty: ColumnType) -> ColumnKind {
     match ty {
         ColumnType::Boolean => ColumnKind::Boolean,
         ColumnType::Integer => ColumnKind::Integer,
@@ -267,11 +319,7 @@ impl Store {
         let described = self.version_table(version)?;
         let columns = described.output_fields(query)?;
         let infos = described.infos();
-        let table = Table {
-            sql_name: &described.sql_name,
-            columns: &infos,
-            full_text: described.full_text,
-        };
+        let table = described.table(&infos);
         // One row more than asked tells whether another page follows.
         let probe = Query {
             limit: Some(limit + 1),
@@ -299,28 +347,25 @@ impl Store {
             .collect::<Result<Vec<_>, CompileError>>()?;
         let grouped = compiled.cursor_columns.is_none();
 
-        let run = |connection: &Connection| -> Result<RecordsPage, RecordsError> {
-            let snapshot = connection.unchecked_transaction()?;
-            ensure_table(connection, &described)?;
+        let run = |reader: &mut dyn RecordsReader| -> Result<RecordsPage, RecordsError> {
+            ensure_table(reader, &described)?;
+            let dialect = reader.dialect();
             let mut rows = Vec::new();
             let mut next_cursor = None;
             let mut has_more = false;
-            {
-                let mut statement = connection.prepare(&compiled.sql)?;
-                let mut cursor_rows =
-                    statement.query(rusqlite::params_from_iter(compiled.params.iter()))?;
-                while let Some(row) = cursor_rows.next()? {
-                    if rows.len() as u64 == limit {
-                        // `limit=0` asks for counts or facets only: no page follows it.
-                        has_more = limit > 0;
-                        break;
-                    }
-                    rows.push(decode_row(row, &columns, version)?);
-                    if rows.len() as u64 == limit {
-                        next_cursor = compiled.next_cursor(row)?;
-                    }
+            reader.each_row(&compiled.sql, &compiled.params, &mut |cells| {
+                if rows.len() as u64 == limit {
+                    // `limit=0` asks for counts or facets only: no page follows it.
+                    has_more = limit > 0;
+                    return Ok(false);
                 }
-            }
+                rows.push(decode_row(dialect, cells, &columns, version)?);
+                if rows.len() as u64 == limit {
+                    let owned: Vec<SqlValue> = cells.iter().map(|cell| owned(*cell)).collect();
+                    next_cursor = compiled.cursor_after(&owned);
+                }
+                Ok(true)
+            })?;
             if !has_more {
                 next_cursor = None;
             }
@@ -331,7 +376,7 @@ impl Store {
                 // A filter without grouping: bounded, since it may match millions of rows.
                 Some(_) if query.filter.is_some() && !grouped => {
                     let (total, estimated) =
-                        bounded_count(connection, &described, query, options, seen)?;
+                        bounded_count(reader, &described, query, options, seen)?;
                     (Some(total), estimated)
                 }
                 // A published table never changes: its row count was recorded at the flip.
@@ -340,31 +385,21 @@ impl Store {
                 }
                 // The whole table (SQLite counts the smallest index) or the groups (as costly
                 // as the page itself).
-                Some((sql, params)) => {
-                    let total: i64 = connection.query_row(
-                        sql,
-                        rusqlite::params_from_iter(params.iter()),
-                        |r| r.get(0),
-                    )?;
-                    (Some(total.max(0) as u64), false)
-                }
+                Some((sql, params)) => (Some(count_one(reader, sql, params)?), false),
             };
             let mut facet_values = Vec::with_capacity(facets.len());
             for (field, ty, sql, params) in &facets {
-                let mut statement = connection.prepare(sql)?;
-                let mut found = statement.query(rusqlite::params_from_iter(params.iter()))?;
                 let mut values = Vec::new();
-                while let Some(row) = found.next()? {
-                    let value = decode_cell(row.get_ref(0)?, *ty, version)?;
-                    let count: i64 = row.get(1)?;
-                    values.push((value, count.max(0) as u64));
-                }
+                reader.each_row(sql, params, &mut |cells| {
+                    let value = decode_cell(dialect, cells[0], *ty, version)?;
+                    values.push((value, integer(cells[1]).max(0) as u64));
+                    Ok(true)
+                })?;
                 facet_values.push(Facet {
                     field: field.clone(),
                     values,
                 });
             }
-            snapshot.commit()?;
             Ok(RecordsPage {
                 columns: columns.clone(),
                 rows,
@@ -383,7 +418,7 @@ impl Store {
     /// and `cursor` apply as for pages; facets are ignored. `visit` stops the scan by returning
     /// an error, which is passed through. Returns the number of rows visited.
     ///
-    /// Holds one read connection (one snapshot) for the whole scan.
+    /// Holds one read snapshot for the whole scan.
     pub fn stream_records<E>(
         &self,
         version: VersionId,
@@ -395,81 +430,33 @@ impl Store {
     {
         let described = self.version_table(version)?;
         let columns = described.output_fields(query)?;
-        if !self.speaks_sqlite() && is_whole_table(query) {
-            return self.stream_whole_table(version, query.limit, visit);
-        }
         let infos = described.infos();
-        let table = Table {
-            sql_name: &described.sql_name,
-            columns: &infos,
-            full_text: described.full_text,
-        };
-        let compiled = compile(&table, query).map_err(RecordsError::from)?;
+        let compiled = compile(&described.table(&infos), query).map_err(RecordsError::from)?;
         let mut outcome: Result<u64, E> = Ok(0);
-        let scanned = self.read_records(|connection| {
-            ensure_table(connection, &described)?;
-            let mut statement = connection.prepare(&compiled.sql)?;
-            let mut rows = statement.query(rusqlite::params_from_iter(compiled.params.iter()))?;
+        let scanned = self.read_records(|reader| {
+            ensure_table(reader, &described)?;
+            let dialect = reader.dialect();
             let mut values = Vec::with_capacity(columns.len());
             let mut visited = 0u64;
-            while let Some(row) = rows.next()? {
+            reader.each_row(&compiled.sql, &compiled.params, &mut |cells| {
                 values.clear();
-                for (i, column) in columns.iter().enumerate() {
-                    values.push(decode_cell(row.get_ref(i)?, column.ty, version)?);
+                for (cell, column) in cells.iter().zip(&columns) {
+                    values.push(decode_cell(dialect, *cell, column.ty, version)?);
                 }
                 if let Err(error) = visit(&values) {
                     outcome = Err(error);
-                    return Ok(());
+                    return Ok(false);
                 }
                 visited += 1;
+                Ok(true)
+            })?;
+            if outcome.is_ok() {
+                outcome = Ok(visited);
             }
-            outcome = Ok(visited);
             Ok(())
         });
         scanned.map_err(E::from)?;
         outcome
-    }
-
-    /// Every row of a version in file order, up to `limit`: what an export without any query
-    /// reads, served by the engine's own row scan (the only export PostgreSQL has until the
-    /// records compiler speaks its dialect).
-    fn stream_whole_table<E>(
-        &self,
-        version: VersionId,
-        limit: Option<u64>,
-        mut visit: impl FnMut(&[Value]) -> Result<(), E>,
-    ) -> Result<u64, E>
-    where
-        E: From<RecordsError>,
-    {
-        /// Ends the scan once `limit` rows were visited, or carries the visitor's error.
-        enum Stop<E> {
-            Limit,
-            Visitor(E),
-            Store(Error),
-        }
-        impl<E> From<Error> for Stop<E> {
-            fn from(error: Error) -> Self {
-                Stop::Store(error)
-            }
-        }
-        let mut visited = 0u64;
-        let scanned = self.for_each_row(version, |row| {
-            if limit.is_some_and(|limit| visited >= limit) {
-                return Err(Stop::Limit);
-            }
-            visit(row).map_err(Stop::Visitor)?;
-            visited += 1;
-            Ok(())
-        });
-        match scanned {
-            Ok(()) | Err(Stop::Limit) => Ok(visited),
-            Err(Stop::Visitor(error)) => Err(error),
-            Err(Stop::Store(Error::NotFound(_))) => {
-                Err(RecordsError::VersionNotFound(version).into())
-            }
-            Err(Stop::Store(error)) => Err(RecordsError::from(error).into()),
-        }
     }
 
     /// The table of a version, if its rows are queryable.
@@ -481,6 +468,14 @@ impl Store {
         let found = self.version(version)?;
         let row_count = found.as_ref().and_then(|v| v.row_count);
         let full_text = found.is_some_and(|v| v.indexes == model::IndexState::Ready);
+        let (dialect, stored_as_text) = match &self.inner.engine {
+            Engine::Sqlite(_) => (Dialect::Sqlite, Vec::new()),
+            #[cfg(feature = "postgres")]
+            Engine::Postgres(engine) => (
+                Dialect::Postgres,
+                engine.columns_stored_as_text(version, &defs)?,
+            ),
+        };
         Ok(VersionTable {
             version,
             sql_name: rows_table_name(version),
@@ -488,63 +483,136 @@ impl Store {
             sql_names,
             row_count,
             full_text,
+            stored_as_text,
+            dialect,
         })
     }
 
+    /// Runs `f` on one read snapshot of the engine.
     fn read_records<T>(
         &self,
-        f: impl FnOnce(&Connection) -> Result<T, RecordsError>,
+        f: impl FnOnce(&mut dyn RecordsReader) -> Result<T, RecordsError>,
     ) -> Result<T, RecordsError> {
-        let mut outcome = None;
-        self.with_sqlite_reader(|connection| {
-            outcome = Some(f(connection));
-            Ok(())
-        })?;
-        outcome.unwrap_or_else(|| Err(Error::Corrupt("lecture interrompue".to_owned()).into()))
+        match &self.inner.engine {
+            Engine::Sqlite(engine) => {
+                let mut outcome = None;
+                engine.read(|connection| {
+                    outcome = Some(read_sqlite_snapshot(connection, f));
+                    Ok(())
+                })?;
+                outcome
+                    .unwrap_or_else(|| Err(Error::Corrupt("lecture interrompue".to_owned()).into()))
+            }
+            #[cfg(feature = "postgres")]
+            Engine::Postgres(engine) => engine.read_records(f),
+        }
     }
 }
 
-/// A query that reads every column of every row in file order (an export with no parameters).
-fn is_whole_table(query: &Query) -> bool {
-    query.filter.is_none()
-        && query.select.is_empty()
-        && query.group_by.is_empty()
-        && query.order_by.is_empty()
-        && query.offset == 0
-        && query.cursor.is_none()
+/// A SQLite read transaction: every statement of `f` sees the same snapshot.
+fn read_sqlite_snapshot<T>(
+    connection: &Connection,
+    f: impl FnOnce(&mut dyn RecordsReader) -> Result<T, RecordsError>,
+) -> Result<T, RecordsError> {
+    let snapshot = connection.unchecked_transaction()?;
+    let value = f(&mut SqliteReader(connection))?;
+    snapshot.commit()?;
+    Ok(value)
+}
+
+struct SqliteReader<'c>(&'c Connection);
+
+impl RecordsReader for SqliteReader<'_> {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn table_exists(&mut self, name: &str) -> Result<bool, RecordsError> {
+        let exists: i64 = self.0.query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+            [name],
+            |row| row.get(0),
+        )?;
+        Ok(exists > 0)
+    }
+
+    fn each_row(
+        &mut self,
+        sql: &str,
+        params: &[SqlValue],
+        visit: &mut dyn FnMut(&[ValueRef<'_>]) -> Result<bool, RecordsError>,
+    ) -> Result<(), RecordsError> {
+        let mut statement = self.0.prepare(sql)?;
+        let width = statement.column_count();
+        let mut rows = statement.query(rusqlite::params_from_iter(params.iter()))?;
+        while let Some(row) = rows.next()? {
+            let cells = (0..width)
+                .map(|i| row.get_ref(i))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            if !visit(&cells)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// From `EXPLAIN QUERY PLAN`: a `SCAN` of the table (not a search of an index).
+    fn scans_whole_table(
+        &mut self,
+        sql: &str,
+        params: &[SqlValue],
+        table: &str,
+    ) -> Result<bool, RecordsError> {
+        let mut statement = self.0.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+        let mut steps = statement.query(rusqlite::params_from_iter(params.iter()))?;
+        let scan = format!("SCAN {table}");
+        while let Some(step) = steps.next()? {
+            let detail: String = step.get(3)?;
+            if detail == scan || detail.starts_with(&format!("{scan} ")) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
 }
 
 /// A superseded version whose rows were dropped has columns but no table.
-fn ensure_table(connection: &Connection, table: &VersionTable) -> Result<(), RecordsError> {
-    let exists: i64 = connection.query_row(
-        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-        [&table.sql_name],
-        |row| row.get(0),
-    )?;
-    if exists == 0 {
+fn ensure_table(reader: &mut dyn RecordsReader, table: &VersionTable) -> Result<(), RecordsError> {
+    if !reader.table_exists(&table.sql_name)? {
         return Err(RecordsError::VersionNotFound(table.version));
     }
     Ok(())
 }
 
 fn decode_row(
-    row: &rusqlite::Row<'_>,
+    dialect: Dialect,
+    cells: &[ValueRef<'_>],
     columns: &[OutputField],
     version: VersionId,
 ) -> Result<Vec<Value>, RecordsError> {
-    columns
+    cells
         .iter()
-        .enumerate()
-        .map(|(i, column)| decode_cell(row.get_ref(i)?, column.ty, version))
+        .zip(columns)
+        .map(|(cell, column)| decode_cell(dialect, *cell, column.ty, version))
         .collect()
 }
 
+/// A cell of a version column, read back by the rules of the engine that stored it.
 fn decode_cell(
-    cell: rusqlite::types::ValueRef<'_>,
+    dialect: Dialect,
+    cell: ValueRef<'_>,
     ty: ColumnType,
     version: VersionId,
 ) -> Result<Value, RecordsError> {
-    decode_value(cell, ty).map_err(|error| {
+    let decoded = match (dialect, cell) {
+        // A column PostgreSQL turned into text keeps its well-typed cells as their text.
+        #[cfg(feature = "postgres")]
+        (Dialect::Postgres, ValueRef::Text(bytes)) => std::str::from_utf8(bytes)
+            .map(|text| crate::postgres::decode_cell(Some(text), ty))
+            .map_err(|error| error.to_string()),
+        _ => decode_value(cell, ty).map_err(|error| error.to_string()),
+    };
+    decoded.map_err(|error| {
         Error::Corrupt(format!(
             "cellule illisible dans la version {version} : {error}"
         ))
@@ -552,86 +620,101 @@ fn decode_cell(
     })
 }
 
+fn owned(cell: ValueRef<'_>) -> SqlValue {
+    match cell {
+        ValueRef::Null => SqlValue::Null,
+        ValueRef::Integer(number) => SqlValue::Integer(number),
+        ValueRef::Real(number) => SqlValue::Real(number),
+        ValueRef::Text(bytes) => SqlValue::Text(String::from_utf8_lossy(bytes).into_owned()),
+        ValueRef::Blob(bytes) => SqlValue::Blob(bytes.to_vec()),
+    }
+}
+
+/// The integer of a count cell.
+fn integer(cell: ValueRef<'_>) -> i64 {
+    match cell {
+        ValueRef::Integer(number) => number,
+        _ => 0,
+    }
+}
+
+/// The integer of the first column of the first row of `sql`.
+fn count_one(
+    reader: &mut dyn RecordsReader,
+    sql: &str,
+    params: &[SqlValue],
+) -> Result<u64, RecordsError> {
+    let mut total = 0;
+    reader.each_row(sql, params, &mut |cells| {
+        total = integer(cells[0]);
+        Ok(false)
+    })?;
+    Ok(total.max(0) as u64)
+}
+
 /// Counts the rows matching `query`'s filter, exactly up to `exact_count_limit`; beyond, an
-/// estimate from evenly spaced row numbers (rows are numbered 1..=n without gaps), never below
-/// `at_least` nor what was actually counted. A filter no index can serve (`LIKE`, `!=`...) on a
-/// table larger than the limit is estimated at once: counting it exactly would read every row.
+/// estimate from evenly spaced row numbers (rows are numbered 1..=n without gaps, on both
+/// engines, so both estimate alike), never below `at_least` nor what was actually counted. A
+/// filter no index can serve (`LIKE`, `!=`...) on a table larger than the limit is estimated
+/// at once: counting it exactly would read every row.
 fn bounded_count(
-    connection: &Connection,
+    reader: &mut dyn RecordsReader,
     described: &VersionTable,
     query: &Query,
     options: RecordsOptions,
     at_least: u64,
 ) -> Result<(u64, bool), RecordsError> {
     let infos = described.infos();
-    let table = Table {
-        sql_name: &described.sql_name,
-        columns: &infos,
-        full_text: described.full_text,
+    let table = described.table(&infos);
+    let quoted = quote_ident(&described.sql_name);
+    let rowid = rowid_sql(&table);
+    let filtered = |sql: &mut Sql| -> Result<(), RecordsError> {
+        if let Some(filter) = &query.filter {
+            sql.push(" AND ");
+            compile_filter(filter, &table, sql)?;
+        }
+        Ok(())
     };
-    let quoted = super::table::quote_ident(&described.sql_name);
-    let mut filter_sql = super::filter::Sql::default();
-    if let Some(filter) = &query.filter {
-        filter_sql.push(" WHERE ");
-        super::filter::compile_filter(filter, &table, &mut filter_sql)?;
-    }
-    let last_row: i64 = connection.query_row(
-        &format!("SELECT coalesce(max(rowid), 0) FROM {quoted}"),
-        [],
-        |row| row.get(0),
+    let last_row = count_one(
+        reader,
+        &format!("SELECT coalesce(max({rowid}), 0) FROM {quoted}"),
+        &[],
     )?;
-    let matching_sql = format!("SELECT 1 FROM {quoted}{}", filter_sql.text);
+    let mut matching = Sql::new(table.dialect);
+    matching.push(&format!("SELECT 1 FROM {quoted} WHERE TRUE"));
+    filtered(&mut matching)?;
     // A filter no index serves would read the whole table to count: beyond the limit, sample.
-    let scans_all = last_row as u64 > options.exact_count_limit
-        && is_full_scan(
-            connection,
-            &matching_sql,
-            &filter_sql.params,
-            &described.sql_name,
-        )?;
+    let scans_all = last_row > options.exact_count_limit
+        && reader.scans_whole_table(&matching.text, &matching.params, &described.sql_name)?;
     let mut at_least = at_least;
     if !scans_all {
         // `SELECT 1 … LIMIT`: counting stops early, and an indexed filter reads only its index.
-        let mut params = filter_sql.params.clone();
-        params.push(SqlValue::Integer(
+        let mut bounded = Sql::new(table.dialect);
+        bounded.push(&format!("SELECT count(*) FROM ({}", matching.text));
+        bounded.params = matching.params;
+        bounded.push(" LIMIT ");
+        bounded.param(SqlValue::Integer(
             i64::try_from(options.exact_count_limit.saturating_add(1)).unwrap_or(i64::MAX),
         ));
-        let counted: i64 = connection.query_row(
-            &format!("SELECT count(*) FROM ({matching_sql} LIMIT ?)"),
-            rusqlite::params_from_iter(params.iter()),
-            |row| row.get(0),
-        )?;
-        let counted = counted.max(0) as u64;
+        bounded.push(") AS \"matching\"");
+        let counted = count_one(reader, &bounded.text, &bounded.params)?;
         if counted <= options.exact_count_limit {
             return Ok((counted, false));
         }
         at_least = at_least.max(counted);
     }
-    let step = (last_row as u64 / COUNT_SAMPLE).max(1) as i64;
-    // Row numbers are bound first; the filter's own parameters follow, in their order.
-    let mut params: Vec<SqlValue> = vec![
-        SqlValue::Integer(step),
-        SqlValue::Integer(step),
-        SqlValue::Integer(last_row),
-    ];
-    params.extend(filter_sql.params);
-    let where_sql = filter_sql
-        .text
-        .strip_prefix(" WHERE ")
-        .map(|condition| format!(" AND {condition}"))
-        .unwrap_or_default();
-    // CROSS JOIN keeps the sample as the outer loop: point lookups by rowid, whatever indexes
-    // the filter could use.
-    let sample_sql = format!(
-        "WITH RECURSIVE sample(r) AS (SELECT ?1 UNION ALL SELECT r + ?2 FROM sample WHERE r + ?2 <= ?3) \
-         SELECT count(*), (SELECT count(*) FROM sample) FROM sample CROSS JOIN {quoted} \
-         WHERE {quoted}.rowid = sample.r{where_sql}"
-    );
-    let (hits, sampled): (i64, i64) = connection.query_row(
-        &sample_sql,
-        rusqlite::params_from_iter(params.iter()),
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?;
+    let step = (last_row / COUNT_SAMPLE).max(1);
+    let sampled = last_row / step;
+    let mut sample = Sql::new(table.dialect);
+    sample.push("SELECT count(*) FROM ");
+    sample_rows(&mut sample, step, last_row);
+    // CROSS JOIN keeps the sample as the outer loop: point lookups by row number, whatever
+    // indexes the filter could use.
+    sample.push(&format!(
+        " CROSS JOIN {quoted} WHERE {rowid} = \"sample\".\"r\""
+    ));
+    filtered(&mut sample)?;
+    let hits = count_one(reader, &sample.text, &sample.params)?;
     let estimate = if sampled > 0 {
         (hits as f64 / sampled as f64 * last_row as f64).round() as u64
     } else {
@@ -640,21 +723,29 @@ fn bounded_count(
     Ok((estimate.max(at_least), true))
 }
 
-/// Whether SQLite would read every row (or every entry of an index) to answer `sql`.
-fn is_full_scan(
-    connection: &Connection,
-    sql: &str,
-    params: &[SqlValue],
-    table: &str,
-) -> Result<bool, RecordsError> {
-    let mut statement = connection.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-    let mut steps = statement.query(rusqlite::params_from_iter(params.iter()))?;
-    let scan = format!("SCAN {table}");
-    while let Some(step) = steps.next()? {
-        let detail: String = step.get(3)?;
-        if detail == scan || detail.starts_with(&format!("{scan} ")) {
-            return Ok(true);
-        }
+/// `"sample"("r")`: the row numbers `step, 2 step, …` up to `last`.
+fn sample_rows(sql: &mut Sql, step: u64, last: u64) {
+    // Each piece of text is followed by a parameter; the closing text ends the source.
+    let (pieces, closing): (&[(&str, u64)], &str) = match sql.dialect {
+        Dialect::Sqlite => (
+            &[
+                ("(WITH RECURSIVE \"sample\"(\"r\") AS (SELECT ", step),
+                (" UNION ALL SELECT \"r\" + ", step),
+                (" FROM \"sample\" WHERE \"r\" + ", step),
+                (" <= ", last),
+            ],
+            ") SELECT \"r\" FROM \"sample\") AS \"sample\"",
+        ),
+        Dialect::Postgres => (
+            &[("generate_series(", step), (", ", last), (", ", step)],
+            ") AS \"sample\"(\"r\")",
+        ),
+    };
+    for (text, number) in pieces {
+        sql.push(text);
+        sql.param(SqlValue::Integer(
+            i64::try_from(*number).unwrap_or(i64::MAX),
+        ));
     }
-    Ok(false)
+    sql.push(closing);
 }

@@ -10,7 +10,7 @@ use model::{ColumnDef, ColumnType, Value, VersionId};
 
 use super::{CompileError, RecordsError, RecordsOptions};
 use crate::Store;
-use crate::conformance::{SIREN_MONTPELLIER, create_resource, publish};
+use crate::conformance::{SIREN_MONTPELLIER, TestBackend, TestEngine, create_resource, publish};
 
 const COMMUNES: &[&str] = &["Montpellier", "Béziers", "Sète", "Lunel", "Agde"];
 
@@ -62,16 +62,29 @@ fn rows(count: usize) -> Vec<Vec<Value>> {
         .collect()
 }
 
-fn published(count: usize) -> (tempfile::TempDir, Store, VersionId, Vec<Vec<Value>>) {
+/// A data directory and the engine's backend, kept while the store is used.
+type Fixture = (tempfile::TempDir, TestBackend);
+
+/// A store on `engine`; `None` when PostgreSQL is unreachable outside CI.
+fn open(engine: TestEngine) -> Option<(Fixture, Store)> {
+    let backend = engine.backend()?;
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = Store::open_with(dir.path(), backend.options.clone()).unwrap();
+    Some(((dir, backend), store))
+}
+
+fn published(
+    engine: TestEngine,
+    count: usize,
+) -> Option<(Fixture, Store, VersionId, Vec<Vec<Value>>)> {
+    let (dir, store) = open(engine)?;
     let resource = create_resource(&store, SIREN_MONTPELLIER, "subventions", None);
     let data = rows(count);
     let version = publish(&store, &resource, b"records", &columns(), &data);
     // Indexed, as published versions are once their job ran (counts of indexed filters are
     // exact only then).
     store.run_waiting_jobs(&mut |_, _| {}).unwrap();
-    (dir, store, version.id, data)
+    Some((dir, store, version.id, data))
 }
 
 /// SQLite's order of values of one column: NULL first, then numbers, then text.
@@ -132,9 +145,10 @@ fn assert_same_rows(got: &[Vec<Value>], expected: &[Vec<Value>]) {
 const FILTER: &str = "commune IN ('Agde', 'Sète') AND montant >= 500";
 const ORDER: &str = "date DESC, montant";
 
-#[test]
-fn cursor_pages_and_the_stream_give_the_reference_rows() {
-    let (_dir, store, version, data) = published(3000);
+fn cursor_pages_and_the_stream_give_the_reference_rows(engine: TestEngine) {
+    let Some((_dir, store, version, data)) = published(engine, 3000) else {
+        return;
+    };
     let expected = reference(&data);
     assert!(
         expected.len() > 500,
@@ -185,9 +199,10 @@ fn cursor_pages_and_the_stream_give_the_reference_rows() {
     assert_eq!(page.rows, expected[400..600.min(expected.len())]);
 }
 
-#[test]
-fn counts_are_exact_below_the_limit_and_flagged_estimates_above() {
-    let (_dir, store, version, data) = published(4000);
+fn counts_are_exact_below_the_limit_and_flagged_estimates_above(engine: TestEngine) {
+    let Some((_dir, store, version, data)) = published(engine, 4000) else {
+        return;
+    };
     let truth = data
         .iter()
         .filter(|row| matches!(row[1], Value::Float(m) if m < 700.0))
@@ -235,9 +250,10 @@ fn counts_are_exact_below_the_limit_and_flagged_estimates_above() {
     );
 }
 
-#[test]
-fn filters_no_index_serves_are_sampled_on_big_tables() {
-    let (_dir, store, version, data) = published(4000);
+fn filters_no_index_serves_are_sampled_on_big_tables(engine: TestEngine) {
+    let Some((_dir, store, version, data)) = published(engine, 4000) else {
+        return;
+    };
     let truth = data
         .iter()
         .filter(|row| matches!(&row[0], Value::Text(t) if t.to_lowercase().contains('g')))
@@ -271,9 +287,10 @@ fn filters_no_index_serves_are_sampled_on_big_tables() {
     );
 }
 
-#[test]
-fn facets_count_values_of_matching_rows() {
-    let (_dir, store, version, data) = published(2000);
+fn facets_count_values_of_matching_rows(engine: TestEngine) {
+    let Some((_dir, store, version, data)) = published(engine, 2000) else {
+        return;
+    };
     let mut request = query("montant >= 100", "", 5);
     request.facets = vec!["commune".into(), "nb".into()];
     let page = store.records(version, &request).unwrap();
@@ -295,9 +312,10 @@ fn facets_count_values_of_matching_rows() {
     }
 }
 
-#[test]
-fn grouped_queries_match_the_reference_and_keep_field_types() {
-    let (_dir, store, version, data) = published(1500);
+fn grouped_queries_match_the_reference_and_keep_field_types(engine: TestEngine) {
+    let Some((_dir, store, version, data)) = published(engine, 1500) else {
+        return;
+    };
     let request = Query {
         select: parse_select("commune, count(*) as n, sum(montant) as total, min(heure) as debut, avg(nb) as moyenne").unwrap(),
         group_by: parse_group_by("commune").unwrap(),
@@ -346,9 +364,10 @@ fn grouped_queries_match_the_reference_and_keep_field_types() {
     assert!(page.next_cursor.is_none());
 }
 
-#[test]
-fn errors_are_typed_and_bilingual() {
-    let (_dir, store, version, _) = published(10);
+fn errors_are_typed_and_bilingual(engine: TestEngine) {
+    let Some((_dir, store, version, _)) = published(engine, 10) else {
+        return;
+    };
     let unknown = store
         .records(version, &query("comune = 'Agde'", "", 10))
         .unwrap_err();
@@ -388,9 +407,10 @@ fn errors_are_typed_and_bilingual() {
     );
 }
 
-#[test]
-fn a_stream_stops_when_its_visitor_fails() {
-    let (_dir, store, version, _) = published(500);
+fn a_stream_stops_when_its_visitor_fails(engine: TestEngine) {
+    let Some((_dir, store, version, _)) = published(engine, 500) else {
+        return;
+    };
     let mut seen = 0;
     #[derive(Debug)]
     enum Stop {
@@ -417,10 +437,10 @@ fn a_stream_stops_when_its_visitor_fails() {
     assert_eq!(page.rows.len(), 3);
 }
 
-#[test]
-fn searches_answer_the_same_before_and_after_the_full_text_index() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+fn searches_answer_the_same_before_and_after_the_full_text_index(engine: TestEngine) {
+    let Some((_dir, store)) = open(engine) else {
+        return;
+    };
     let resource = create_resource(&store, SIREN_MONTPELLIER, "objets", None);
     let columns = vec![
         ColumnDef::new("objet", ColumnType::Text),
@@ -487,4 +507,248 @@ fn searches_answer_the_same_before_and_after_the_full_text_index() {
     assert!(scanned[4].is_empty(), "no objet mentions Sète");
     assert_eq!(scanned[5].len(), 12, "Sète");
     assert_eq!(scanned[6].len(), 2, "Béziers and rugby");
+}
+
+/// A lenient publication may keep a cell of another type (PostgreSQL then stores the column as
+/// text): the version stays queryable, equality still finds the well-typed values, and every
+/// cell reads back as it was published.
+fn cells_of_another_type_stay_queryable(engine: TestEngine) {
+    let Some((_dir, store)) = open(engine) else {
+        return;
+    };
+    let resource = create_resource(&store, SIREN_MONTPELLIER, "lenient", None);
+    let columns = vec![
+        ColumnDef::new("nom", ColumnType::Text),
+        ColumnDef::new("nb", ColumnType::Integer),
+        ColumnDef::new("bio", ColumnType::Boolean),
+    ];
+    let data = vec![
+        vec![Value::from("a"), Value::Int(3), Value::Bool(true)],
+        vec![
+            Value::from("b"),
+            Value::from("douze"),
+            Value::from("peut-être"),
+        ],
+        vec![Value::from("c"), Value::Int(7), Value::Bool(false)],
+    ];
+    let version = publish(&store, &resource, b"lenient", &columns, &data).id;
+    store.run_waiting_jobs(&mut |_, _| {}).unwrap();
+    let page = store.records(version, &query("", "", 10)).unwrap();
+    assert_eq!(page.rows, data);
+    let three = store.records(version, &query("nb = 3", "", 10)).unwrap();
+    assert_eq!(three.rows, data[..1]);
+    let sorted = store.records(version, &query("", "nb DESC", 10)).unwrap();
+    assert_eq!(sorted.rows.len(), 3);
+    let found = store
+        .records(version, &query("search(\"douze\") OR nom = 'c'", "", 10))
+        .unwrap();
+    assert!(found.rows.contains(&data[2]), "{:?}", found.rows);
+}
+
+crate::on_every_engine!(
+    cursor_pages_and_the_stream_give_the_reference_rows,
+    counts_are_exact_below_the_limit_and_flagged_estimates_above,
+    filters_no_index_serves_are_sampled_on_big_tables,
+    facets_count_values_of_matching_rows,
+    grouped_queries_match_the_reference_and_keep_field_types,
+    errors_are_typed_and_bilingual,
+    a_stream_stops_when_its_visitor_fails,
+    searches_answer_the_same_before_and_after_the_full_text_index,
+    cells_of_another_type_stay_queryable,
+);
+
+/// Columns of every kind, with accented and mixed-case text, for the two engines to disagree on
+/// if they could.
+fn varied_columns() -> Vec<ColumnDef> {
+    vec![
+        ColumnDef::new("libelle", ColumnType::Text),
+        ColumnDef::new("montant", ColumnType::Number),
+        ColumnDef::new("nb", ColumnType::Integer),
+        ColumnDef::new("bio", ColumnType::Boolean),
+        ColumnDef::new("date", ColumnType::Date),
+        ColumnDef::new("horodatage", ColumnType::DateTime),
+        ColumnDef::new("heure", ColumnType::Time),
+    ]
+}
+
+fn varied_rows() -> Vec<Vec<Value>> {
+    const LIBELLES: &[&str] = &[
+        "École Jules-Ferry",
+        "ecole de musique",
+        "Saint-Étienne",
+        "SÈTE plage",
+        "Béziers",
+        "sete",
+        "Zoé",
+        "apostrophe l'été",
+        "100% bio",
+    ];
+    (0..240_i64)
+        .map(|n| {
+            let maybe = |value: Value| if n % 11 == 3 { Value::Null } else { value };
+            let day = 1 + (n * 7 % 28) as i8;
+            let month = 1 + (n % 12) as i8;
+            vec![
+                maybe(Value::from(LIBELLES[(n * 5 % 9) as usize])),
+                if n % 13 == 5 {
+                    Value::Null
+                } else {
+                    Value::Float((n * 37 % 50) as f64 / 4.0)
+                },
+                maybe(Value::Int(n % 6)),
+                if n % 7 == 2 {
+                    Value::Null
+                } else {
+                    Value::Bool(n % 3 == 0)
+                },
+                maybe(Value::Date(Date::new(2024, month, day).unwrap())),
+                Value::DateTime(Date::new(2024, 3, 4 + (n % 3) as i8).unwrap().at(
+                    (n % 24) as i8,
+                    (n % 60) as i8,
+                    0,
+                    0,
+                )),
+                maybe(Value::Time(Time::new((n % 24) as i8, 30, 0, 0).unwrap())),
+            ]
+        })
+        .collect()
+}
+
+/// Every page of `request` (cursor after cursor), with the tokens.
+fn all_pages(store: &Store, version: VersionId, request: &Query) -> Vec<super::RecordsPage> {
+    let mut pages = Vec::new();
+    let mut request = request.clone();
+    loop {
+        let page = store
+            .records(version, &request)
+            .unwrap_or_else(|error| panic!("{request:?}: {error:?}"));
+        let next = page.next_cursor.clone();
+        pages.push(page);
+        match next {
+            Some(cursor) => request.cursor = Some(cursor),
+            None => return pages,
+        }
+    }
+}
+
+/// The same rows published on SQLite and on PostgreSQL give the same pages, cursors, counts,
+/// facets and exports for filters of every kind (NULLs, dates, booleans, folded `LIKE`,
+/// `search()`), orders and groupings; a cursor of one engine is valid on the other.
+#[cfg(feature = "postgres")]
+#[test]
+fn both_engines_answer_alike() {
+    let Some((_pg_fixture, postgres)) = open(TestEngine::Postgres) else {
+        return;
+    };
+    let (_sqlite_fixture, sqlite) = open(TestEngine::Sqlite).unwrap();
+    let data = varied_rows();
+    let publish_on = |store: &Store| {
+        let resource = create_resource(store, SIREN_MONTPELLIER, "varie", None);
+        let version = publish(store, &resource, b"varied", &varied_columns(), &data).id;
+        store.run_waiting_jobs(&mut |_, _| {}).unwrap();
+        version
+    };
+    let (on_sqlite, on_postgres) = (publish_on(&sqlite), publish_on(&postgres));
+    let filters = [
+        "",
+        "libelle LIKE '%ECOLE%'",
+        "libelle LIKE '%é%' OR libelle LIKE 'b_ziers'",
+        "libelle NOT LIKE 's%'",
+        "startswith(libelle, 'saint')",
+        "libelle = 'sete'",
+        "libelle > 'Saint' AND libelle <= 'ecole'",
+        "bio = true",
+        "bio != true",
+        "NOT bio = false",
+        "nb IN (1, 3, null)",
+        "nb NOT IN (1, 3)",
+        "montant > 5.5 OR nb = 2",
+        "montant >= 3 AND montant < '9'",
+        "date >= date'2024-06-01' AND date < date'2024-09-01'",
+        "date = null",
+        "horodatage = date'2024-03-05'",
+        "horodatage <= date'2024-03-04' OR horodatage > '2024-03-06T12:00:00'",
+        "heure >= '12:00:00'",
+        "search(\"ecole\")",
+        "search(\"ÉCOLE jules\")",
+        "search(libelle, \"sete\")",
+        "search(\"saint-eti\")",
+        "search(\"100\")",
+        "\"beziers\" OR nb = 5",
+    ];
+    let orders = [
+        "",
+        "libelle DESC",
+        "bio, nb DESC",
+        "date, montant DESC, heure",
+    ];
+    for filter in filters {
+        for order in orders {
+            let mut request = query(filter, order, 17);
+            request.facets = vec!["libelle".into(), "bio".into(), "date".into()];
+            let expected = all_pages(&sqlite, on_sqlite, &request);
+            let got = all_pages(&postgres, on_postgres, &request);
+            assert_eq!(got, expected, "where {filter:?} order by {order:?}");
+            // Every filter selects some rows but not all (except the empty one).
+            let total = expected[0].total_count.unwrap();
+            assert!(
+                total > 0 && (total < 240 || filter.is_empty()),
+                "{filter:?}: {total}"
+            );
+            // A cursor from one engine continues the same query on the other.
+            if let Some(cursor) = &expected[0].next_cursor {
+                let mut next = request.clone();
+                next.cursor = Some(cursor.clone());
+                assert_eq!(
+                    postgres.records(on_postgres, &next).unwrap(),
+                    expected[1],
+                    "cursor of {filter:?} {order:?}"
+                );
+            }
+            let mut exported = (Vec::new(), Vec::new());
+            let unlimited = Query {
+                limit: None,
+                facets: Vec::new(),
+                ..request.clone()
+            };
+            sqlite
+                .stream_records(on_sqlite, &unlimited, |row| {
+                    exported.0.push(row.to_vec());
+                    Ok::<_, RecordsError>(())
+                })
+                .unwrap();
+            postgres
+                .stream_records(on_postgres, &unlimited, |row| {
+                    exported.1.push(row.to_vec());
+                    Ok::<_, RecordsError>(())
+                })
+                .unwrap();
+            assert_eq!(
+                exported.1, exported.0,
+                "export where {filter:?} order by {order:?}"
+            );
+        }
+    }
+    let grouped = Query {
+        select: parse_select(
+            "bio, count(*) as n, sum(nb) as s, avg(montant) as a, min(date) as d, max(libelle) as l",
+        )
+        .unwrap(),
+        group_by: parse_group_by("bio").unwrap(),
+        order_by: parse_order_by("n DESC").unwrap(),
+        filter: Some(parse_where("montant > 1").unwrap()),
+        ..Query::default()
+    };
+    assert_eq!(
+        postgres.records(on_postgres, &grouped).unwrap(),
+        sqlite.records(on_sqlite, &grouped).unwrap()
+    );
+    let totals = Query {
+        select: parse_select("count(*), sum(montant), sum(nb)").unwrap(),
+        ..Query::default()
+    };
+    assert_eq!(
+        postgres.records(on_postgres, &totals).unwrap(),
+        sqlite.records(on_sqlite, &totals).unwrap()
+    );
 }

@@ -12,39 +12,64 @@
 use model::query::{CompareOp, Comparison, Expr, Field, Literal, days_in_month, is_valid_date};
 use rusqlite::types::Value;
 
+use super::dialect::Dialect;
 use super::error::CompileError;
-use super::fold::{FOLD_FUNCTION, WORDS_FUNCTION, like_pattern, prefix_pattern, split_words};
+use super::fold::{WORDS_FUNCTION, like_pattern, prefix_pattern, split_words};
 use super::table::{ColumnInfo, ColumnKind, Table, quote_ident};
 
-/// SQL text being built, with its parameters in the order of their `?`.
+/// SQL text being built in one dialect, with its parameters in the order of their placeholders.
 #[derive(Debug, Default)]
 pub(crate) struct Sql {
     pub text: String,
     pub params: Vec<Value>,
+    pub dialect: Dialect,
 }
 
 impl Sql {
+    pub fn new(dialect: Dialect) -> Sql {
+        Sql {
+            dialect,
+            ..Sql::default()
+        }
+    }
+
     pub fn push(&mut self, text: &str) {
         self.text.push_str(text);
     }
 
     pub fn param(&mut self, value: Value) {
-        self.text.push('?');
+        let placeholder = self.bind(value);
+        self.text.push_str(&placeholder);
+    }
+
+    /// Records `value` as the next parameter and returns its placeholder, for the caller to
+    /// place in the text before any other parameter.
+    pub fn bind(&mut self, value: Value) -> String {
+        if value == Value::Null && self.dialect.inlines_null() {
+            return "NULL".to_owned();
+        }
+        let placeholder = self.dialect.placeholder(self.params.len() + 1, &value);
         self.params.push(value);
+        placeholder
     }
 }
 
-/// `"table"."column"`.
+/// `"table"."column"`, as the compiler handles its values (see [`Dialect::boolean`]).
 pub(crate) fn column_sql(table: &Table, column: &ColumnInfo) -> String {
-    format!(
+    let sql = format!(
         "{}.{}",
         quote_ident(table.sql_name),
         quote_ident(column.sql_name)
-    )
+    );
+    if column.ty == ColumnKind::Boolean {
+        table.dialect.boolean(sql)
+    } else {
+        sql
+    }
 }
 
 pub(crate) fn rowid_sql(table: &Table) -> String {
-    format!("{}.rowid", quote_ident(table.sql_name))
+    table.dialect.row_number(&quote_ident(table.sql_name))
 }
 
 /// Appends the condition for `expr` (parenthesised, safe to combine with AND).
@@ -152,12 +177,12 @@ fn folded_like(
             max_bytes: MAX_LIKE_PATTERN_BYTES,
         });
     }
+    let value = table.dialect.fold(&column_sql(table, column));
+    let placeholder = sql.bind(Value::Text(pattern));
     sql.push(&format!(
-        "({FOLD_FUNCTION}({}) LIKE ",
-        column_sql(table, column)
+        "({value} LIKE {} ESCAPE '\\')",
+        table.dialect.fold_pattern(&placeholder)
     ));
-    sql.param(Value::Text(pattern));
-    sql.push(" ESCAPE '\\')");
     Ok(())
 }
 
@@ -289,6 +314,10 @@ fn search(
     sql: &mut Sql,
 ) -> Result<(), CompileError> {
     let column = searched_column(field, table)?;
+    if table.dialect == Dialect::Postgres {
+        search_document_matches(column, text, table, sql);
+        return Ok(());
+    }
     if !table.full_text {
         return search_without_index(column, text, table, sql);
     }
@@ -299,7 +328,7 @@ fn search(
     };
     let Some(query) = fts_query(text) else {
         // Nothing to look for: the condition filters nothing out.
-        sql.push("(1)");
+        sql.push("(TRUE)");
         return Ok(());
     };
     sql.push(&format!(
@@ -309,6 +338,36 @@ fn search(
     sql.param(Value::Text(query));
     sql.push("))");
     Ok(())
+}
+
+/// PostgreSQL's search: the row's search document (its text columns, accents folded, French
+/// stemming) matches every word, the last as a prefix. The document of all text columns is the
+/// expression the version's GIN index is built on (`postgres::versions::search_document`), so
+/// the index serves it; a search in one field adds that field's own document, checked on the
+/// rows the index found. Words are quoted lexemes (letters and digits only), so no tsquery
+/// operator can come from the user; `socle_unaccent` folds them like the document.
+fn search_document_matches(column: Option<&ColumnInfo>, text: &str, table: &Table, sql: &mut Sql) {
+    let words: Vec<String> = split_words(text).map(|word| format!("'{word}'")).collect();
+    if words.is_empty() {
+        sql.push("(TRUE)");
+        return;
+    }
+    let query = format!("{}:*", words.join(" & "));
+    let placeholder = sql.bind(Value::Text(query));
+    let tsquery = format!("to_tsquery('french'::regconfig, socle_unaccent({placeholder}))");
+    let document = |columns: &mut dyn Iterator<Item = &ColumnInfo>| {
+        let cells: Vec<String> = columns
+            .map(|column| format!("{}::text", column_sql(table, column)))
+            .collect();
+        format!("socle_search_document({}) @@ {tsquery}", cells.join(", "))
+    };
+    sql.push("(");
+    sql.push(&document(&mut table.text_columns()));
+    if let Some(column) = column {
+        sql.push(" AND ");
+        sql.push(&document(&mut std::iter::once(column)));
+    }
+    sql.push(")");
 }
 
 /// The text column a search names (`None`: every text column, of which there must be one).
@@ -343,7 +402,7 @@ fn search_without_index(
 ) -> Result<(), CompileError> {
     let words: Vec<&str> = split_words(text).collect();
     if words.is_empty() {
-        sql.push("(1)");
+        sql.push("(TRUE)");
         return Ok(());
     }
     sql.push(&format!("({WORDS_FUNCTION}("));

@@ -1,13 +1,15 @@
-//! Records queries compiled to parameterised SQL (SQLite dialect).
+//! Records queries compiled to parameterised SQL, for SQLite or PostgreSQL.
 //!
 //! Input: a [`Query`](model::query::Query) parsed by `model::query`, and the [`Table`] it reads
-//! (SQLite names and [`ColumnKind`]s of its columns). Output: SQL text and its parameters.
+//! (SQL names and [`ColumnKind`]s of its columns, and the [`Dialect`] to write). Output: SQL
+//! text and its parameters.
 //!
-//! Safety: every literal of the query becomes a `?` parameter; every name is looked up in the
+//! Safety: every literal of the query becomes a parameter; every name is looked up in the
 //! table description (an unknown one is an error naming it with close matches) and the SQL
 //! carries the description's quoted `sql_name`, never text from the query. Nothing a reuser
 //! writes can change the structure of the statement.
 //!
+//! - `dialect`: [`Dialect`], what differs between the SQL of the two engines.
 //! - `table`: [`ColumnKind`], [`ColumnInfo`], [`Table`], name suggestions.
 //! - `filter`: `where` → SQL condition; the semantics of NULL, dates, `LIKE` and `search()` are
 //!   documented there.
@@ -16,19 +18,20 @@
 //! - `cursor`: keyset pagination tokens ([`next_cursor`]).
 //! - `exec`: running queries on a published version: [`Store::records`](crate::Store::records)
 //!   (a page, its count and facets) and [`Store::stream_records`](crate::Store::stream_records)
-//!   (every row, constant memory, for exports); [`RecordsError`].
+//!   (every row, constant memory, for exports); [`RecordsError`]; both over either engine's read
+//!   snapshot (`RecordsReader`; PostgreSQL's is in `postgres/records.rs`).
 //! - `compile`: [`compile`] (rows or aggregates), [`count_sql`], [`facet_sql`], and the FTS5
 //!   table `search()` expects ([`fts_create_sql`], [`fts_rebuild_sql`]).
 //!
 //! ```
 //! use model::query::{Query, parse_order_by, parse_where};
-//! use store::records::{ColumnInfo, ColumnKind, Table, compile, register_functions};
+//! use store::records::{ColumnInfo, ColumnKind, Dialect, Table, compile, register_functions};
 //!
 //! let columns = [
 //!     ColumnInfo { name: "commune", sql_name: "c1", ty: ColumnKind::Text },
 //!     ColumnInfo { name: "date", sql_name: "c2", ty: ColumnKind::Date },
 //! ];
-//! let table = Table { sql_name: "r_menus", columns: &columns, full_text: true };
+//! let table = Table { sql_name: "r_menus", columns: &columns, full_text: true, dialect: Dialect::Sqlite };
 //! let conn = rusqlite::Connection::open_in_memory()?;
 //! register_functions(&conn)?;
 //! conn.execute_batch(
@@ -52,6 +55,7 @@
 
 mod compile;
 mod cursor;
+mod dialect;
 mod error;
 mod exec;
 mod filter;
@@ -63,11 +67,13 @@ pub use compile::{
     fts_rebuild_sql,
 };
 pub use cursor::next_cursor;
+pub use dialect::Dialect;
 pub use error::{CompileError, CursorProblem};
 pub use exec::{
     DEFAULT_FACET_LIMIT, DEFAULT_LIMIT, EXACT_COUNT_LIMIT, Facet, MAX_LIMIT, OutputField,
     RecordsError, RecordsOptions, RecordsPage,
 };
+pub(crate) use exec::{RecordsReader, column_kind};
 pub use fold::{FOLD_FUNCTION, fold_text, register_functions};
 pub use table::{ColumnInfo, ColumnKind, Table};
 

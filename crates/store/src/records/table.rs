@@ -3,6 +3,7 @@
 use model::query::Field;
 use model::text::edit_distance;
 
+use super::dialect::Dialect;
 use super::error::CompileError;
 use super::fold::fold_text;
 
@@ -54,7 +55,7 @@ impl ColumnKind {
 }
 
 /// One column: `name` is what reusers write (the Table Schema field name), `sql_name` the
-/// column's name in SQLite. Only `sql_name` ever reaches SQL text, always quoted.
+/// column's name in the database. Only `sql_name` ever reaches SQL text, always quoted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ColumnInfo<'a> {
     pub name: &'a str,
@@ -62,7 +63,7 @@ pub struct ColumnInfo<'a> {
     pub ty: ColumnKind,
 }
 
-/// A published table: its SQLite name and columns, in display order.
+/// A published table: its SQL name and columns, in display order, and the dialect to write.
 ///
 /// Full-text search (when `full_text`) assumes an FTS5 table named `<sql_name>_fts` whose rowid is the row's rowid,
 /// with one column per `Text` column under the same `sql_name`, tokenised with
@@ -73,7 +74,10 @@ pub struct Table<'a> {
     pub columns: &'a [ColumnInfo<'a>],
     /// Whether the FTS5 table exists and is complete. Without it, searches scan the text
     /// columns with the same word matching (see [`WORDS_FUNCTION`](super::fold::WORDS_FUNCTION)).
+    /// PostgreSQL ignores it: its search expression is the same with or without its index.
     pub full_text: bool,
+    /// The engine the SQL is written for.
+    pub dialect: Dialect,
 }
 
 impl<'a> Table<'a> {

@@ -67,6 +67,7 @@ const TABLE: Table<'static> = Table {
     sql_name: "menus \"2024\"",
     columns: COLUMNS,
     full_text: true,
+    dialect: Dialect::Sqlite,
 };
 
 const COMMUNES: &[&str] = &[

@@ -1,5 +1,6 @@
 use model::{ColumnDef, ColumnType, Value, VersionStatus};
 use store::conformance::{SIREN_MONTPELLIER, TestDatabase, create_resource, new_version, publish};
+use store::records::{ColumnInfo, ColumnKind, Dialect, Table, compile};
 use store::{DatabaseUrl, Store, StoreOptions, VersionStart};
 
 /// A store on its own PostgreSQL schema, or `None` when PostgreSQL is unreachable outside CI.
@@ -138,38 +139,71 @@ fn french_full_text_index_folds_accents_and_stems() {
     let version = publish(&store, &resource, b"equipements", &columns, &rows);
     // The indexes, full-text included, are built by the job that follows the publication.
     assert_eq!(store.run_waiting_jobs(&mut |_, _| {}).unwrap(), 1);
+    let search = |text: &str| model::query::Query {
+        filter: Some(model::query::parse_where(&format!("search(\"{text}\")")).unwrap()),
+        ..model::query::Query::default()
+    };
+    let found = store.records(version.id, &search("ECOLE beziers")).unwrap();
+    assert_eq!(
+        found.rows,
+        rows[..1],
+        "accents and case folded, words stemmed, both columns searched"
+    );
+    let stemmed = store.records(version.id, &search("ecoles")).unwrap();
+    assert_eq!(stemmed.rows.len(), 2, "école and écoles");
+    // The records engine's own SQL, planned without sequential scans: the GIN index serves it.
+    let sql_names = ["c0", "c1", "c2"];
+    let infos: Vec<ColumnInfo> = columns
+        .iter()
+        .zip(sql_names)
+        .map(|(column, sql_name)| ColumnInfo {
+            name: &column.name,
+            sql_name,
+            ty: match column.ty {
+                ColumnType::Integer => ColumnKind::Integer,
+                _ => ColumnKind::Text,
+            },
+        })
+        .collect();
+    let table_name = format!("rows_v{}", version.id.0);
+    let table = Table {
+        sql_name: &table_name,
+        columns: &infos,
+        full_text: true,
+        dialect: Dialect::Postgres,
+    };
+    let compiled = compile(&table, &search("ecoles")).unwrap();
     let url = database.url.clone();
-    let table = format!("rows_v{}", version.id.0);
-    // Queried raw: the records engine does not speak PostgreSQL yet, but the index is there.
-    let (matches, plan) = std::thread::spawn(move || {
+    let plan = std::thread::spawn(move || {
         let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-        let search = format!(
-            "SELECT \"_row\" FROM {table}
-             WHERE socle_search_document(c0::text, c2::text) @@ plainto_tsquery('french', socle_unaccent($1))
-             ORDER BY \"_row\""
-        );
-        let matches: Vec<i64> = client
-            .query(&search, &[&"ECOLE beziers"])
-            .unwrap()
+        let params: Vec<Box<dyn postgres::types::ToSql + Sync>> = compiled
+            .params
             .iter()
-            .map(|row| row.get(0))
+            .map(|value| -> Box<dyn postgres::types::ToSql + Sync> {
+                match value {
+                    rusqlite::types::Value::Integer(number) => Box::new(*number),
+                    rusqlite::types::Value::Text(text) => Box::new(text.clone()),
+                    other => panic!("unexpected parameter {other:?}"),
+                }
+            })
             .collect();
-        client.batch_execute("SET enable_seqscan = off").unwrap();
+        let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
+            params.iter().map(|value| value.as_ref()).collect();
+        // Neither a sequential scan nor an index scan in row order (on 3 rows the planner would
+        // rather filter them in order): only an index that finds the rows remains.
+        client
+            .batch_execute("SET enable_seqscan = off; SET enable_indexscan = off")
+            .unwrap();
         let plan: Vec<String> = client
-            .query(&format!("EXPLAIN {search}"), &[&"ecoles"])
+            .query(&format!("EXPLAIN {}", compiled.sql), &params)
             .unwrap()
             .iter()
             .map(|row| row.get(0))
             .collect();
-        (matches, plan.join("\n"))
+        plan.join("\n")
     })
     .join()
     .unwrap();
-    assert_eq!(
-        matches,
-        [1],
-        "accents and case folded, words stemmed, both columns searched"
-    );
     assert!(
         plan.contains(&format!("idx_v{}_fts", version.id.0)),
         "the GIN index serves the search: {plan}"
@@ -213,20 +247,25 @@ fn exports_without_a_query_stream_every_row_in_file_order() {
         })
         .unwrap();
     assert_eq!(count, 5);
-    // Anything else needs the records compiler, which speaks SQLite only for now: said plainly.
+    // With a filter, a projection and an order too.
     let filtered = model::query::Query {
-        filter: Some(model::query::parse_where("plat = 'plat 3'").unwrap()),
+        filter: Some(
+            model::query::parse_where("plat LIKE 'PLAT 1%' AND jour > date'2026-01-01'").unwrap(),
+        ),
+        select: model::query::parse_select("plat").unwrap(),
+        order_by: model::query::parse_order_by("jour DESC").unwrap(),
         ..model::query::Query::default()
     };
-    let error = store
-        .stream_records(version.id, &filtered, |_| {
+    let mut plats = Vec::new();
+    store
+        .stream_records(version.id, &filtered, |row| {
+            plats.push(row[0].clone());
             Ok::<(), store::records::RecordsError>(())
         })
-        .unwrap_err();
-    assert!(
-        error
-            .to_string()
-            .contains("pas encore disponibles avec PostgreSQL"),
-        "{error}"
-    );
+        .unwrap();
+    let expected: Vec<Value> = (10..=19)
+        .rev()
+        .map(|day| Value::from(format!("plat {day}")))
+        .collect();
+    assert_eq!(plats, expected);
 }
