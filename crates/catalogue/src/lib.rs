@@ -2,6 +2,8 @@
 //!
 //! - [`Catalogue`] (`service`): every write, after a permission check (`access`).
 //! - `accounts`: passwords (Argon2id) and browser sessions kept in the store.
+//! - `jobs`: background publications through the store's job queue, and the loop that runs
+//!   every kind of job.
 //! - `publish`: keep the bytes, validate, load, flip; `infer` types files without a schema.
 //! - `bundled`: the Table Schemas shipped in the binary (SCDL and related), with provenance.
 //! - `fixing`: the wizard's mechanical fixes (`tableschema::fix`) applied to a whole file.
@@ -18,6 +20,7 @@ pub mod demo;
 mod error;
 pub mod fixing;
 mod infer;
+pub mod jobs;
 pub mod publish;
 mod service;
 pub mod validation;

@@ -11,6 +11,7 @@
 //!    dropped); otherwise the store makes the new version live in one transaction.
 
 use std::io::{BufReader, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ingest::{Block, BlockReader, Dialect, IngestError, ReadError, Row, SourceInfo};
 use model::{
@@ -88,6 +89,7 @@ pub(crate) fn publish(
     received_by: Option<model::UserId>,
     input: impl Read,
     corrections: Option<&serde_json::Value>,
+    rows_read: &AtomicU64,
 ) -> Result<Publication> {
     let blob = store.put_blob(input)?;
     let new = NewVersion {
@@ -143,7 +145,14 @@ pub(crate) fn publish(
         }
         VersionStart::Loading(load) => load,
     };
-    let loaded = load_rows(&mut source, &plan, &layout, &checked.schema, &mut load);
+    let loaded = load_rows(
+        &mut source,
+        &plan,
+        &layout,
+        &checked.schema,
+        &mut load,
+        rows_read,
+    );
     let (part, encoding_errors) = match loaded {
         Ok(found) => found,
         Err(LoadFailure::Read(error)) => {
@@ -401,6 +410,7 @@ fn load_rows(
     layout: &Layout,
     schema: &Schema,
     load: &mut LoadHandle,
+    rows_read: &AtomicU64,
 ) -> std::result::Result<(tableschema::Part, Vec<ReadError>), LoadFailure> {
     // Two batches in flight: one being filled, one being inserted.
     let (to_inserter, batches) = std::sync::mpsc::sync_channel::<Vec<Vec<Value>>>(1);
@@ -411,7 +421,7 @@ fn load_rows(
             }
             Ok(())
         });
-        let checked = check_rows(source, plan, layout, schema, &to_inserter);
+        let checked = check_rows(source, plan, layout, schema, &to_inserter, rows_read);
         drop(to_inserter);
         let inserted = inserter.join().unwrap_or_else(|_| {
             Err(store::Error::Invalid(
@@ -432,6 +442,7 @@ fn check_rows(
     layout: &Layout,
     schema: &Schema,
     to_inserter: &std::sync::mpsc::SyncSender<Vec<Vec<Value>>>,
+    rows_read: &AtomicU64,
 ) -> std::result::Result<(tableschema::Part, Vec<ReadError>), LoadFailure> {
     let mut part = plan.new_part();
     let mut encoding_errors = Vec::new();
@@ -459,6 +470,8 @@ fn check_rows(
         ));
         values = recycle(row_values);
         if batch.len() == BATCH_ROWS {
+            // Progress of a background publication, read by its heartbeats.
+            rows_read.fetch_add(batch.len() as u64, Ordering::Relaxed);
             let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
             stopped = to_inserter.send(full).is_err();
         }
@@ -467,6 +480,7 @@ fn check_rows(
         .for_each_data_row(&mut visit, &mut |error| encoding_errors.push(error))
         .map_err(LoadFailure::Read)?;
     if !stopped {
+        rows_read.fetch_add(batch.len() as u64, Ordering::Relaxed);
         let _ = to_inserter.send(batch);
     }
     Ok((part, encoding_errors))

@@ -5,6 +5,7 @@
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::AtomicU64;
 
 use model::{
     Dataset, DatasetState, Membership, NewDataset, NewOrganisation, NewResource, NewUser,
@@ -252,7 +253,19 @@ impl Catalogue {
         request: &PublishRequest,
         input: impl Read,
     ) -> Result<Publication> {
-        self.publish_checked(actor, request, input, None)
+        self.publish_checked(actor, request, input, None, &AtomicU64::new(0))
+    }
+
+    /// Like [`Catalogue::publish`], counting the data rows read so far in `rows_read` (a
+    /// background publication reports it in its job's heartbeats).
+    pub fn publish_counting(
+        &self,
+        actor: &Actor,
+        request: &PublishRequest,
+        input: impl Read,
+        rows_read: &AtomicU64,
+    ) -> Result<Publication> {
+        self.publish_checked(actor, request, input, None, rows_read)
     }
 
     /// Publishes a file the publishing wizard corrected: like [`Catalogue::publish`], and the
@@ -265,7 +278,7 @@ impl Catalogue {
         input: impl Read,
         corrections: &serde_json::Value,
     ) -> Result<Publication> {
-        self.publish_checked(actor, request, input, Some(corrections))
+        self.publish_checked(actor, request, input, Some(corrections), &AtomicU64::new(0))
     }
 
     /// Refuses unless `actor` may publish to the resource (the wizard asks before receiving a
@@ -293,6 +306,7 @@ impl Catalogue {
         request: &PublishRequest,
         input: impl Read,
         corrections: Option<&serde_json::Value>,
+        rows_read: &AtomicU64,
     ) -> Result<Publication> {
         let resource = self.check_can_publish(actor, request.resource)?;
         publish::publish(
@@ -302,6 +316,7 @@ impl Catalogue {
             actor.user_id(),
             input,
             corrections,
+            rows_read,
         )
     }
 
@@ -309,15 +324,6 @@ impl Catalogue {
     pub fn history(&self, resource: ResourceId) -> Result<Vec<Version>> {
         self.resource(resource)?;
         Ok(self.store.versions_of_resource(resource)?)
-    }
-
-    // ---- Background jobs ----
-
-    /// Runs the waiting background jobs (the index builds that follow each publication) until
-    /// none is left; returns how many completed. No permission is needed: a job only finishes
-    /// what a permitted write started. `progress` hears each step.
-    pub fn run_waiting_jobs(&self, progress: &mut dyn FnMut(&store::Job, &str)) -> Result<usize> {
-        Ok(self.store.run_waiting_jobs(progress)?)
     }
 }
 

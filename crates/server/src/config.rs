@@ -72,6 +72,13 @@ pub struct Config {
     /// When session cookies are `Secure`: `auto` (behind a trusted proxy saying
     /// `X-Forwarded-Proto: https`), `always` or `never`.
     pub cookie_secure: CookieSecure,
+    /// Uploads of at least this many bytes are published in the background (202 and a job to
+    /// follow) even when the client did not ask for it; 0: only on request.
+    pub async_publication_bytes: u64,
+    /// How long a server's claim on a background job lasts without a heartbeat, in seconds:
+    /// the job of a server that died is taken over by another after this. Heartbeats come
+    /// every third of it.
+    pub job_lease_secs: u64,
 }
 
 impl Default for Config {
@@ -100,6 +107,8 @@ impl Default for Config {
             session_idle_minutes: 8 * 60,
             session_max_hours: 7 * 24,
             cookie_secure: CookieSecure::Auto,
+            async_publication_bytes: 50 * 1024 * 1024,
+            job_lease_secs: 120,
         }
     }
 }
@@ -141,7 +150,14 @@ impl Config {
         "session_idle_minutes",
         "session_max_hours",
         "cookie_secure",
+        "async_publication_bytes",
+        "job_lease_secs",
     ];
+
+    /// The lease of background jobs (at least a second: heartbeats come every third of it).
+    pub fn job_lease(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.job_lease_secs.max(1))
+    }
 
     /// Reads a TOML file's text; missing keys keep their default.
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {

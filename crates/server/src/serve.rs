@@ -95,25 +95,31 @@ pub async fn serve(
     }
     // Dropped when the server stops, which stops the worker (a job it leaves unfinished is
     // resumed at the next start).
-    let _stop_worker = start_job_worker(state.catalogue.clone());
+    let _stop_worker = start_job_worker(state.catalogue.clone(), state.config.job_lease());
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
 }
 
-/// How often the job worker looks for waiting jobs (index builds after publications).
+/// How often the job worker looks for waiting jobs (publications in the background, index
+/// builds after publications).
 const JOB_POLL: Duration = Duration::from_secs(1);
 
-/// Starts the thread that runs background jobs (the index builds that follow publications, and
-/// those a crash left unfinished) until the returned sender is dropped.
-fn start_job_worker(catalogue: catalogue::Catalogue) -> std::sync::mpsc::Sender<()> {
+/// Starts the thread that runs background jobs (publications in the background, the index
+/// builds that follow publications, and the jobs of a server that died once their lease ran
+/// out) until the returned sender is dropped. Every server on one database runs one: the
+/// queue gives each job to one of them.
+fn start_job_worker(
+    catalogue: catalogue::Catalogue,
+    lease: Duration,
+) -> std::sync::mpsc::Sender<()> {
     let (stop, stopped) = std::sync::mpsc::channel::<()>();
     let spawned = std::thread::Builder::new()
         .name("socle-jobs".to_owned())
         .spawn(move || {
             loop {
-                let ran = catalogue.run_waiting_jobs(&mut |job, step| {
+                let ran = catalogue.run_waiting_jobs(lease, &mut |job, step| {
                     tracing::debug!(job = job.id.0, kind = %job.kind, step, "job progress");
                 });
                 match ran {

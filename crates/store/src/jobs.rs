@@ -19,6 +19,11 @@
 //! other's rows instead of waiting).
 //!
 //! Jobs must be idempotent: an attempt may be interrupted anywhere and started again.
+//!
+//! The store runs its own kinds ([`Store::run_job`]: [`BUILD_INDEXES`]); kinds that need the
+//! catalogue's rules (`publish`, a publication in the background) are run by
+//! `catalogue::Catalogue::run_waiting_jobs`, which claims every kind and hands the store's
+//! back to it.
 
 use std::time::Duration;
 
@@ -34,8 +39,9 @@ pub const BUILD_INDEXES: &str = "build-indexes";
 /// Claims of one job before it is given up as `failed`.
 pub const MAX_JOB_ATTEMPTS: u32 = 3;
 
-/// How long a claim lasts without a heartbeat. Index builds beat after every index and every
-/// chunk of the full-text index (seconds apart), so only a dead worker lets it expire.
+/// How long a claim lasts without a heartbeat, by default (`socle serve` takes its
+/// `job_lease_secs` setting). Index builds beat after every index and every chunk of the
+/// full-text index (seconds apart), so only a dead worker lets it expire.
 pub const JOB_LEASE: Duration = Duration::from_secs(120);
 
 /// A job's id.
@@ -185,10 +191,16 @@ impl Store {
         dispatch!(self, engine => engine.has_waiting_jobs())
     }
 
-    /// Runs one claimed job to its end: completes it, or records its failure (the error is
-    /// returned too). `progress` hears each step, after the lease was extended.
-    pub fn run_job(&self, job: &Job, progress: &mut dyn FnMut(&str)) -> Result<()> {
-        let outcome = self.execute_job(job, progress);
+    /// Runs one claimed job of the store's own kinds ([`BUILD_INDEXES`]) to its end: completes
+    /// it, or records its failure (the error is returned too). Each step extends the claim by
+    /// `lease`; `progress` hears it afterwards.
+    pub fn run_job(
+        &self,
+        job: &Job,
+        lease: Duration,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<()> {
+        let outcome = self.execute_job(job, lease, progress);
         match outcome {
             Ok(()) => self.complete_job(job),
             // Taken over by another worker: that one finishes it.
@@ -200,12 +212,17 @@ impl Store {
         }
     }
 
-    fn execute_job(&self, job: &Job, progress: &mut dyn FnMut(&str)) -> Result<()> {
+    fn execute_job(
+        &self,
+        job: &Job,
+        lease: Duration,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<()> {
         match job.kind.as_str() {
             BUILD_INDEXES => {
                 let version = payload_version(job)?;
                 let mut beat = |step: &str| -> Result<()> {
-                    self.heartbeat_job(job, JOB_LEASE, step)?;
+                    self.heartbeat_job(job, lease, step)?;
                     progress(step);
                     Ok(())
                 };
@@ -223,13 +240,25 @@ impl Store {
     /// [`MAX_JOB_ATTEMPTS`] claims while the others still run; the first error is returned at
     /// the end.
     pub fn run_waiting_jobs(&self, progress: &mut dyn FnMut(&Job, &str)) -> Result<usize> {
+        self.drain_jobs(JOB_LEASE, &mut |job| {
+            self.run_job(job, JOB_LEASE, &mut |step| progress(job, step))
+        })
+    }
+
+    /// The claim loop of [`Store::run_waiting_jobs`], each claim lasting `lease`, with the
+    /// caller's `run` for each claimed job (the catalogue runs kinds the store cannot).
+    pub fn drain_jobs<E: From<Error>>(
+        &self,
+        lease: Duration,
+        run: &mut dyn FnMut(&Job) -> std::result::Result<(), E>,
+    ) -> std::result::Result<usize, E> {
         let mut completed = 0;
         let mut first_error = None;
         while self.has_waiting_jobs()? {
-            let Some(job) = self.claim_job(JOB_LEASE)? else {
+            let Some(job) = self.claim_job(lease)? else {
                 break;
             };
-            match self.run_job(&job, &mut |step| progress(&job, step)) {
+            match run(&job) {
                 Ok(()) => completed += 1,
                 Err(error) => {
                     first_error.get_or_insert(error);

@@ -6,7 +6,9 @@ use serde_json::json;
 
 use store::conformance::TestEngine;
 
-use crate::support::{MARCHES, api_on, api_with_on, broken_marches, quiet_config, request};
+use crate::support::{
+    MARCHES, api, api_on, api_with, api_with_on, broken_marches, quiet_config, request,
+};
 
 async fn raw_upload_publishes_then_is_idempotent(engine: TestEngine) {
     let Some(api) = api_on(engine) else {
@@ -400,6 +402,116 @@ async fn futures_stream(bytes: &'static [u8]) -> Body {
             .unwrap();
     }
     Body::new(body)
+}
+
+#[tokio::test]
+async fn large_uploads_are_published_in_the_background_and_followed_as_jobs() {
+    // Every upload counts as large here.
+    let api = api_with(server::Config {
+        async_publication_bytes: 1,
+        ..quiet_config()
+    });
+    let accepted = api
+        .upload(api.resource, Some(&api.editor), "marchés.csv", MARCHES)
+        .await
+        .expect(StatusCode::ACCEPTED);
+    let location = accepted.headers[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let job = accepted.json();
+    assert_eq!(location, format!("/api/v1/jobs/{}", job["id"]));
+    assert_eq!(job["kind"], "publish");
+    assert_eq!(job["state"], "queued");
+    assert_eq!(job["attempts"], 0);
+    assert!(job["publication"].is_null(), "{job}");
+    assert_eq!(api.history().await.as_array().unwrap().len(), 0);
+    // Only its author (and instance administrators) may follow it.
+    api.get(&location, None)
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    api.get(&location, Some(&api.outsider))
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    // A worker (here, this test) runs it.
+    let catalogue = api.catalogue.clone();
+    let completed = tokio::task::spawn_blocking(move || {
+        catalogue.run_waiting_jobs(std::time::Duration::from_secs(30), &mut |_, _| {})
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(completed >= 1, "the publication and its index build");
+    let done = api
+        .get(&location, Some(&api.admin))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(done["attempts"], 1);
+    assert_eq!(done["worker"], format!("pid {}", std::process::id()));
+    assert_eq!(done["publication"]["outcome"], "published");
+    let version = &done["publication"]["version"];
+    assert_eq!(version["filename"], "marchés.csv");
+    assert_eq!(done["rows_read"], version["row_count"]);
+    assert!(done["rows_read"].as_u64().unwrap() > 0);
+    let history = api.history().await;
+    assert_eq!(history[0]["id"], version["id"]);
+    // `?async=false` keeps even a large file in the request.
+    let in_request = api
+        .send(
+            request(
+                Method::POST,
+                &format!(
+                    "/api/v1/resources/{}/versions?filename=casse.csv&async=false",
+                    api.resource
+                ),
+                Some(&api.editor),
+            )
+            .header(header::CONTENT_TYPE, "text/csv")
+            .body(Body::from(broken_marches()))
+            .unwrap(),
+        )
+        .await
+        .expect(StatusCode::CREATED)
+        .json();
+    assert_eq!(in_request["outcome"], "rejected");
+}
+
+#[tokio::test]
+async fn clients_ask_for_a_background_publication_with_prefer() {
+    let api = api();
+    let accepted = api
+        .send(
+            request(
+                Method::POST,
+                &format!("/api/v1/resources/{}/versions?filename=m.csv", api.resource),
+                Some(&api.editor),
+            )
+            .header(header::CONTENT_TYPE, "text/csv")
+            .header("Prefer", "wait=10, respond-async")
+            .body(Body::from(MARCHES.to_vec()))
+            .unwrap(),
+        )
+        .await
+        .expect(StatusCode::ACCEPTED)
+        .json();
+    assert_eq!(accepted["state"], "queued");
+    // A user who may not publish there is refused before anything is queued.
+    api.send(
+        request(
+            Method::POST,
+            &format!("/api/v1/resources/{}/versions?async=true", api.resource),
+            Some(&api.outsider),
+        )
+        .header(header::CONTENT_TYPE, "text/csv")
+        .body(Body::from(MARCHES.to_vec()))
+        .unwrap(),
+    )
+    .await
+    .expect(StatusCode::FORBIDDEN);
+    let queued = api.catalogue.store().job_status(store::JobId(2)).unwrap();
+    assert!(queued.is_none(), "{queued:?}");
 }
 
 crate::on_every_engine!(

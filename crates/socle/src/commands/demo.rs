@@ -32,7 +32,7 @@ pub fn run(data: &Path) -> anyhow::Result<Outcome> {
     }
     let store = catalogue.store();
     // The demo data directory is served at once: its indexes are built before the command ends.
-    catalogue.run_waiting_jobs(&mut |_, _| {})?;
+    catalogue.run_waiting_jobs(store::JOB_LEASE, &mut |_, _| {})?;
     println!(
         "Référentiels importés. Démo prête dans « {} » : {} organisations, {published} fichiers publiés.",
         data.display(),

@@ -110,7 +110,7 @@ pub fn run(data: &Path, args: &PublishArgs) -> anyhow::Result<Outcome> {
 /// Runs the waiting index builds (this publication's and any left over), with a spinner.
 fn build_indexes(catalogue: &Catalogue) -> anyhow::Result<()> {
     let spinner = indicatif::ProgressBar::new_spinner();
-    catalogue.run_waiting_jobs(&mut |_, step| {
+    catalogue.run_waiting_jobs(store::JOB_LEASE, &mut |_, step| {
         spinner.set_message(format!("Construction des index : {step}"));
         spinner.tick();
     })?;

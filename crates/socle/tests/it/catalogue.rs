@@ -1,6 +1,6 @@
 //! The catalogue commands, run as a pooling body's operator would, in a scratch data directory.
 
-use crate::support::{socle, stdout};
+use crate::support::{socle, stdout, success_stdout};
 
 struct DataDir {
     dir: tempfile::TempDir,
@@ -38,15 +38,7 @@ impl DataDir {
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{args:?}: {}{}",
-            stdout(&output),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        stdout(&output)
+        success_stdout(args, &self.run(args))
     }
 
     fn file(&self, name: &str, content: &str) -> String {

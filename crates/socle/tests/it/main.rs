@@ -4,5 +4,6 @@
 mod catalogue;
 mod corpus;
 mod docs;
+mod servers;
 mod support;
 mod validate;

@@ -3,6 +3,7 @@
 
 pub(crate) mod common;
 mod datasets;
+mod jobs;
 mod organisations;
 mod resources;
 mod schemas;
@@ -28,6 +29,7 @@ pub(crate) fn router(config: &Config) -> OpenApiRouter<AppState> {
         .merge(datasets::router())
         .merge(resources::router())
         .merge(versions::router())
+        .merge(jobs::router())
         .merge(schemas::router())
         .merge(tokens::router())
         .layer(axum::extract::DefaultBodyLimit::max(config.max_json_bytes))

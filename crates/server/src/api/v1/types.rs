@@ -320,6 +320,35 @@ pub struct UploadOptions {
     pub delimiter: Option<String>,
     /// Sheet of a workbook (default: the first).
     pub sheet: Option<String>,
+    /// `true`: publish in the background (answer 202 with a job to follow, like the header
+    /// `Prefer: respond-async`); `false`: publish within the request whatever the size. By
+    /// default, files of at least `async_publication_bytes` are published in the background.
+    #[serde(rename = "async")]
+    #[param(rename = "async")]
+    pub in_background: Option<bool>,
+}
+
+/// A background job (`GET /api/v1/jobs/{id}`): a publication sent with `?async=true`, or an
+/// index build.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Job {
+    pub id: i64,
+    /// `publish` or `build-indexes`.
+    pub kind: String,
+    /// `queued`, `running`, `done` or `failed`.
+    pub state: String,
+    /// Claims so far (a job whose server died is claimed again by another after its lease).
+    pub attempts: u32,
+    /// Data rows read so far by a publication (reported by its heartbeats).
+    pub rows_read: Option<u64>,
+    /// The process running (or that last ran) the job, `pid <n>`.
+    pub worker: Option<String>,
+    /// The last step reported by a job of another kind.
+    pub step: Option<String>,
+    /// Once a publication is done: its outcome, as the synchronous answer would have said.
+    pub publication: Option<Publication>,
+    /// Why the last attempt failed (in French).
+    pub error: Option<String>,
 }
 
 /// Body of a publication by URL: the server downloads the file itself.

@@ -82,6 +82,11 @@ pub(crate) async fn list_versions(
 ///
 /// `201` when a version was recorded (`outcome` says whether it is live or rejected), `200`
 /// when these exact bytes were already published.
+///
+/// In the background — with `?async=true`, the header `Prefer: respond-async`, or by default
+/// for files of at least `async_publication_bytes` — the file is kept and a job queued: `202`
+/// with the job, and `Location: /api/v1/jobs/{id}` to follow it (any server of the instance
+/// may run it).
 #[utoipa::path(
     post,
     path = "/api/v1/resources/{id}/versions",
@@ -100,6 +105,7 @@ pub(crate) async fn list_versions(
     responses(
         (status = 201, body = types::Publication, description = "Version enregistrée (en ligne ou rejetée, voir `outcome`)"),
         (status = 200, body = types::Publication, description = "Ces octets étaient déjà publiés"),
+        (status = 202, body = types::Job, description = "Publication confiée à une tâche de fond (voir `Location`)"),
         (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
@@ -116,8 +122,9 @@ pub(crate) async fn publish_version(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(options): ApiQuery<types::UploadOptions>,
     request: Request,
-) -> ApiResult<(StatusCode, Json<types::Publication>)> {
+) -> ApiResult<Response> {
     let actor = caller.require()?.clone();
+    let prefers_async = prefers_respond_async(request.headers());
     let mut read = read_options(&options)?;
     let resource = {
         let caller = caller.clone();
@@ -157,6 +164,14 @@ pub(crate) async fn publish_version(
         origin,
         read,
     };
+    let size = file.as_file().metadata().map_err(ApiError::internal)?.len();
+    let threshold = state.config.async_publication_bytes;
+    let in_background = options
+        .in_background
+        .unwrap_or(prefers_async || (threshold > 0 && size >= threshold));
+    if in_background {
+        return publish_in_background(&state, actor, publish_request, file).await;
+    }
     let publication = state
         .blocking(move |catalogue| {
             let input = file.reopen().map_err(ApiError::internal)?;
@@ -166,19 +181,54 @@ pub(crate) async fn publish_version(
             Ok(publication)
         })
         .await?;
-    let (status, outcome) = match publication.outcome {
-        Outcome::Published { .. } => (StatusCode::CREATED, "published"),
-        Outcome::Rejected => (StatusCode::CREATED, "rejected"),
-        Outcome::AlreadyPublished => (StatusCode::OK, "already_published"),
+    let status = match publication.outcome {
+        Outcome::AlreadyPublished => StatusCode::OK,
+        Outcome::Published { .. } | Outcome::Rejected => StatusCode::CREATED,
     };
+    let body = types::Publication {
+        outcome: catalogue::jobs::outcome_code(publication.outcome).to_owned(),
+        version: common::version(&publication.version),
+        report: publication.report_in(lang.messages()),
+    };
+    Ok((status, Json(body)).into_response())
+}
+
+/// Keeps the received file in the blob store (shared by every server) and queues its
+/// publication: `202 Accepted`, the job, and `Location` to follow it.
+async fn publish_in_background(
+    state: &AppState,
+    actor: catalogue::Actor,
+    request: PublishRequest,
+    file: NamedTempFile,
+) -> ApiResult<Response> {
+    let job = state
+        .blocking(move |catalogue| {
+            let input = std::io::BufReader::new(file.reopen().map_err(ApiError::internal)?);
+            let blob = catalogue.store().put_blob(input)?;
+            drop(file);
+            let id = catalogue.enqueue_publication(&actor, &request, &blob.sha256)?;
+            let status = catalogue.job(&actor, id)?;
+            super::jobs::job_view(catalogue, &status)
+        })
+        .await?;
+    let location =
+        HeaderValue::from_str(&format!("/api/v1/jobs/{}", job.id)).map_err(ApiError::internal)?;
     Ok((
-        status,
-        Json(types::Publication {
-            outcome: outcome.to_owned(),
-            version: common::version(&publication.version),
-            report: publication.report_in(lang.messages()),
-        }),
-    ))
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, location)],
+        Json(job),
+    )
+        .into_response())
+}
+
+/// Whether the client sent `Prefer: respond-async` (RFC 7240).
+fn prefers_respond_async(headers: &HeaderMap) -> bool {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|preference| preference.trim().eq_ignore_ascii_case("respond-async"))
 }
 
 /// The URL of a `{"url": …}` body, or the resource's own remote URL for `{}`.
