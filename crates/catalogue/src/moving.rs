@@ -9,6 +9,9 @@
 //!   order (the tables and what does not move are listed in `store::dump::TABLES`);
 //! - `blobs/<sha256>`: every version's original file, named by its SHA-256.
 //!
+//! The tables are read from one snapshot of the database, so a running instance can be
+//! exported (blobs are never deleted, so every version read finds its original file).
+//!
 //! Two dumps of the same instance are byte-identical whatever its engine, except
 //! `source_engine` in the manifest (and `indexes` of a version whose index build had not
 //! finished when the first dump was made: the import builds every index).
@@ -90,28 +93,25 @@ pub fn export(store: &Store, out: &Path, progress: &mut dyn FnMut(&str)) -> Resu
     fs::create_dir_all(out.join("blobs")).map_err(io_error(out))?;
     let mut moved = Moved::default();
     let mut tables = Vec::new();
-    for table in TABLES {
-        let relative = table_file(table);
-        let path = out.join(&relative);
-        let mut writer = HashingWriter::new(BufWriter::new(
-            File::create(&path).map_err(io_error(&path))?,
-        ));
-        let mut rows = 0u64;
-        store.dump_rows(table, |row: DumpRow| -> Result<()> {
-            if table.name == "version" {
-                moved.blobs += export_blob(store, out, &row)?;
-            }
-            serde_json::to_writer(&mut writer, &row)
-                .map_err(|error| Error::Internal(format!("écriture de {relative} : {error}")))?;
-            writer.write_all(b"\n").map_err(io_error(&path))?;
-            rows += 1;
-            Ok(())
-        })?;
-        let sha256 = writer.finish().map_err(io_error(&path))?;
-        progress(&format!("{} : {rows} lignes", table.name));
-        tables.push(json!({ "name": table.name, "file": relative, "rows": rows, "sha256": sha256.to_hex() }));
-        moved.tables.push((table.name.to_owned(), rows));
-    }
+    let mut current: Option<TableFile> = None;
+    store.dump_rows(|table, row| -> Result<()> {
+        let file = match &mut current {
+            Some(file) if file.table.name == table.name => file,
+            _ => current.insert(TableFile::create(out, table)?),
+        };
+        let Some(row) = row else {
+            let file = current.take().expect("the table's file was just opened");
+            let (rows, sha256) = (file.rows, file.finish()?);
+            progress(&format!("{} : {rows} lignes", table.name));
+            tables.push(json!({ "name": table.name, "file": table_file(table), "rows": rows, "sha256": sha256.to_hex() }));
+            moved.tables.push((table.name.to_owned(), rows));
+            return Ok(());
+        };
+        if table.name == "version" {
+            moved.blobs += export_blob(store, out, &row)?;
+        }
+        file.write(&row)
+    })?;
     let sequences: serde_json::Map<String, serde_json::Value> = store
         .id_sequences()?
         .into_iter()
@@ -159,6 +159,42 @@ pub fn import(store: &Store, dump: &Path, progress: &mut dyn FnMut(&str)) -> Res
     let jobs = store.run_waiting_jobs(&mut |_, _| {})?;
     progress(&format!("index construits ({jobs} tâches)"));
     Ok(moved)
+}
+
+/// One table's file being written by [`export`].
+struct TableFile {
+    table: &'static DumpTable,
+    path: PathBuf,
+    writer: HashingWriter<BufWriter<File>>,
+    rows: u64,
+}
+
+impl TableFile {
+    fn create(out: &Path, table: &'static DumpTable) -> Result<TableFile> {
+        let path = out.join(table_file(table));
+        let writer = HashingWriter::new(BufWriter::new(
+            File::create(&path).map_err(io_error(&path))?,
+        ));
+        Ok(TableFile {
+            table,
+            path,
+            writer,
+            rows: 0,
+        })
+    }
+
+    fn write(&mut self, row: &DumpRow) -> Result<()> {
+        serde_json::to_writer(&mut self.writer, row).map_err(|error| {
+            Error::Internal(format!("écriture de {} : {error}", self.path.display()))
+        })?;
+        self.writer.write_all(b"\n").map_err(io_error(&self.path))?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Sha256> {
+        self.writer.finish().map_err(io_error(&self.path))
+    }
 }
 
 /// What [`import`] needs from `manifest.json`.

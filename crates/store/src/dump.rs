@@ -424,14 +424,15 @@ pub(crate) enum ImportValue {
 }
 
 impl Store {
-    /// Streams the rows of one table of [`TABLES`] in its order (constant memory); `visit` may
-    /// stop early with an error, passed through.
+    /// Streams the rows of every table of [`TABLES`], in order, from one snapshot of the
+    /// database (a consistent dump of a running instance; constant memory): `visit` hears each
+    /// row, then `None` at the end of each table. It may stop early with an error, passed
+    /// through.
     pub fn dump_rows<E: From<Error>>(
         &self,
-        table: &DumpTable,
-        mut visit: impl FnMut(DumpRow) -> Result<(), E>,
+        mut visit: impl FnMut(&'static DumpTable, Option<DumpRow>) -> Result<(), E>,
     ) -> Result<(), E> {
-        dispatch!(self, engine => engine.dump_rows(table, &mut visit))
+        dispatch!(self, engine => engine.dump_rows(&mut visit))
     }
 
     /// The highest id each table of [`SEQUENCES`] ever handed out (0: none yet).

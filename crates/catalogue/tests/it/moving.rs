@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use std::io::Read;
 use std::path::Path;
 
-use catalogue::{Actor, Catalogue, moving};
-use model::{NewApiToken, NewUser, Role, Value};
+use catalogue::{Actor, Catalogue, PublishRequest, moving};
+use model::{NewApiToken, NewUser, PublicationPolicy, Role, Value, VersionOrigin, VersionStatus};
 use store::{DatabaseUrl, DatasetFilter, Store, StoreOptions};
 
 fn open(dir: &Path, database_url: Option<DatabaseUrl>) -> Catalogue {
@@ -47,8 +47,52 @@ fn demo_instance(dir: &Path) -> Catalogue {
     let doomed = store::conformance::new_dataset("a-supprimer", &organisation, &organisation);
     let doomed = store.create_dataset(&doomed).unwrap();
     store.delete_dataset(doomed.id).unwrap();
+    add_history(&catalogue, &organisation);
     store.run_waiting_jobs(&mut |_, _| {}).unwrap();
     catalogue
+}
+
+/// What the demo lacks: a file without a schema in Windows-1252 with `;` (types inferred),
+/// replaced then restored (superseded versions, several live periods), a strict resource
+/// refusing a file (a rejected version) and a lenient one keeping a non-conformant file with an
+/// extra column.
+fn add_history(catalogue: &Catalogue, organisation: &model::Organisation) {
+    let store = catalogue.store();
+    let dataset = store::conformance::new_dataset("divers", organisation, organisation);
+    let dataset = catalogue
+        .create_dataset(&Actor::Operator, &dataset)
+        .unwrap();
+    let publish = |schema: Option<&str>, policy: PublicationPolicy, bytes: &[u8]| {
+        let mut new = store::conformance::new_resource(&dataset, schema);
+        new.policy = policy;
+        let resource = catalogue.add_resource(&Actor::Operator, &new).unwrap();
+        publish_to(catalogue, &resource, bytes);
+        resource
+    };
+    let windows_1252 = b"nom;montant;date\nCaf\xe9;12,5;02/01/2024\nTh\xe9;3;2024-01-03\n";
+    let inferred = publish(None, PublicationPolicy::Lenient, windows_1252);
+    let first = store.live_version(inferred.id).unwrap().unwrap();
+    publish_to(catalogue, &inferred, b"nom,montant\nEau,1\n");
+    store.restore_version(first.id).unwrap();
+    let menus = "scdl-menus-collectifs@1.2.3";
+    let rejected = publish(Some(menus), PublicationPolicy::Strict, b"a,b\n1,2\n");
+    assert_eq!(
+        store.versions_of_resource(rejected.id).unwrap()[0].status,
+        VersionStatus::Rejected
+    );
+    publish(Some(menus), PublicationPolicy::Lenient, b"a,b\n1,2\n");
+}
+
+fn publish_to(catalogue: &Catalogue, resource: &model::Resource, bytes: &[u8]) {
+    let request = PublishRequest {
+        resource: resource.id,
+        file_name: Some("fichier.csv".to_owned()),
+        origin: VersionOrigin::Upload,
+        read: ingest::Options::default(),
+    };
+    catalogue
+        .publish(&Actor::Operator, &request, bytes)
+        .unwrap();
 }
 
 /// Everything readable through the Store API, as text: catalogue, versions and their history,

@@ -9,7 +9,7 @@ use super::PgEngine;
 use super::codec::get;
 use super::versions::{create_staging_table, expect_pending, staging_table_name};
 use crate::dump::{
-    ColumnKind, DumpRow, DumpTable, ImportValue, NON_EMPTY_SQL, SEQUENCES, not_empty,
+    ColumnKind, DumpRow, DumpTable, ImportValue, NON_EMPTY_SQL, SEQUENCES, TABLES, not_empty,
 };
 use crate::error::{Error, Result};
 use crate::jobs::{BUILD_INDEXES, build_indexes_payload};
@@ -39,8 +39,8 @@ fn parameter(kind: ColumnKind, value: ImportValue) -> Box<dyn ToSql + Sync> {
 
 fn scan_table<E: From<Error>>(
     tx: &mut Transaction<'_>,
-    table: &DumpTable,
-    visit: &mut dyn FnMut(DumpRow) -> Result<(), E>,
+    table: &'static DumpTable,
+    visit: &mut dyn FnMut(&'static DumpTable, Option<DumpRow>) -> Result<(), E>,
 ) -> Result<(), E> {
     let statement = tx
         .prepare(&table.select_sql(computed, " COLLATE \"C\""))
@@ -62,10 +62,10 @@ fn scan_table<E: From<Error>>(
                 };
                 object.insert((*name).to_owned(), value);
             }
-            visit(object)?;
+            visit(table, Some(object))?;
         }
         if rows.len() < ROWS_PER_FETCH as usize {
-            return Ok(());
+            return visit(table, None);
         }
     }
 }
@@ -73,11 +73,16 @@ fn scan_table<E: From<Error>>(
 impl PgEngine {
     pub(crate) fn dump_rows<E: From<Error>>(
         &self,
-        table: &DumpTable,
-        visit: &mut dyn FnMut(DumpRow) -> Result<(), E>,
+        visit: &mut dyn FnMut(&'static DumpTable, Option<DumpRow>) -> Result<(), E>,
     ) -> Result<(), E> {
-        self.transaction(|tx| Ok(scan_table(tx, table, visit)))
-            .map_err(E::from)?
+        // One repeatable-read transaction: every table from one snapshot.
+        self.transaction(|tx| {
+            tx.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+            Ok(TABLES
+                .iter()
+                .try_for_each(|table| scan_table(tx, table, visit)))
+        })
+        .map_err(E::from)?
     }
 
     pub(crate) fn id_sequences(&self) -> Result<Vec<(String, i64)>> {
@@ -117,7 +122,7 @@ impl PgEngine {
     pub(crate) fn prepare_import(&self) -> Result<()> {
         self.transaction(|tx| {
             not_empty(get(&tx.query_one(NON_EMPTY_SQL, &[])?, 0)?)?;
-            for table in crate::dump::TABLES.iter().filter(|table| table.replaces) {
+            for table in TABLES.iter().filter(|table| table.replaces) {
                 tx.batch_execute(&format!("DELETE FROM {}", table.name))?;
             }
             Ok(())

@@ -9,7 +9,7 @@ use super::versions::{
 };
 use super::{SqliteEngine, quote_identifier};
 use crate::dump::{
-    ColumnKind, DumpRow, DumpTable, ImportValue, NON_EMPTY_SQL, SEQUENCES, not_empty,
+    ColumnKind, DumpRow, DumpTable, ImportValue, NON_EMPTY_SQL, SEQUENCES, TABLES, not_empty,
 };
 use crate::error::{Error, Result};
 use crate::jobs::{BUILD_INDEXES, build_indexes_payload};
@@ -34,8 +34,8 @@ impl ToSql for ImportValue {
 
 fn scan_table<E: From<Error>>(
     connection: &Connection,
-    table: &DumpTable,
-    visit: &mut dyn FnMut(DumpRow) -> Result<(), E>,
+    table: &'static DumpTable,
+    visit: &mut dyn FnMut(&'static DumpTable, Option<DumpRow>) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut statement = connection
         .prepare(&table.select_sql(computed, ""))
@@ -57,21 +57,22 @@ fn scan_table<E: From<Error>>(
             };
             object.insert((*name).to_owned(), value);
         }
-        visit(object)?;
+        visit(table, Some(object))?;
     }
-    Ok(())
+    visit(table, None)
 }
 
 impl SqliteEngine {
     pub(crate) fn dump_rows<E: From<Error>>(
         &self,
-        table: &DumpTable,
-        visit: &mut dyn FnMut(DumpRow) -> Result<(), E>,
+        visit: &mut dyn FnMut(&'static DumpTable, Option<DumpRow>) -> Result<(), E>,
     ) -> Result<(), E> {
-        // One read transaction: the whole table from one snapshot.
+        // One read transaction: every table from one snapshot.
         self.read(|connection| {
             connection.execute_batch("BEGIN")?;
-            let scanned = scan_table(connection, table, visit);
+            let scanned = TABLES
+                .iter()
+                .try_for_each(|table| scan_table(connection, table, visit));
             connection.execute_batch("COMMIT")?;
             Ok(scanned)
         })
@@ -114,7 +115,7 @@ impl SqliteEngine {
     pub(crate) fn prepare_import(&self) -> Result<()> {
         self.transaction(|tx| {
             not_empty(tx.query_row(NON_EMPTY_SQL, [], |row| row.get(0))?)?;
-            for table in crate::dump::TABLES.iter().filter(|table| table.replaces) {
+            for table in TABLES.iter().filter(|table| table.replaces) {
                 tx.execute_batch(&format!("DELETE FROM {}", table.name))?;
             }
             Ok(())
