@@ -409,7 +409,7 @@ pub(crate) fn not_empty(count: i64) -> Result<()> {
         return Ok(());
     }
     Err(Error::Conflict(format!(
-        "l'instance cible n'est pas vide ({count} organisations, comptes, jeux de données ou versions) : \
+        "l'instance cible n'est pas vide (elle a déjà {count} organisations, comptes, jeux de données et versions en tout) : \
          un import se fait dans une instance neuve (dossier des données et base vides)"
     )))
 }
