@@ -8,6 +8,7 @@
 //! - `bundled`: the Table Schemas shipped in the binary (SCDL and related), with provenance.
 //! - `fixing`: the wizard's mechanical fixes (`tableschema::fix`) applied to a whole file.
 //! - `validation`: reading and checking a file, in parallel blocks for CSV.
+//! - `moving`: a whole instance exported to a directory and imported into another engine.
 //! - `demo`: real Occitanie organisations and realistic generated SCDL files for `socle demo`.
 //!
 //! Architecture invariant: every write to the catalogue (web form, API, CLI, harvesting,
@@ -21,6 +22,7 @@ mod error;
 pub mod fixing;
 mod infer;
 pub mod jobs;
+pub mod moving;
 pub mod publish;
 mod service;
 pub mod validation;

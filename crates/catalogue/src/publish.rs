@@ -648,13 +648,14 @@ fn civil_datetime(datetime: tableschema::DateTime) -> Option<jiff::civil::DateTi
 
 /// The resource's declared schema, from the bundled registry.
 fn declared_schema(resource: &Resource) -> Result<Option<Checked>> {
-    let Some(reference) = &resource.schema else {
-        return Ok(None);
-    };
+    resource.schema.as_ref().map(bundled_schema).transpose()
+}
+
+fn bundled_schema(reference: &SchemaRef) -> Result<Checked> {
     let bundled = bundled::find(&format!("{}@{}", reference.name, reference.version))
         .map_err(|error| Error::Invalid(error.message_fr()))?;
     let (schema, warnings) = parse_descriptor(bundled.descriptor)?;
-    Ok(Some(Checked {
+    Ok(Checked {
         schema,
         label: SchemaLabel {
             name: Some(reference.name.clone()),
@@ -662,7 +663,7 @@ fn declared_schema(resource: &Resource) -> Result<Option<Checked>> {
             detection: None,
         },
         warnings,
-    }))
+    })
 }
 
 /// Parses a descriptor text into a schema, or says in French why it cannot be used.
@@ -754,5 +755,81 @@ pub fn schema_ref(bundled: &bundled::BundledSchema) -> SchemaRef {
     SchemaRef {
         name: bundled.name.to_owned(),
         version: bundled.version.to_owned(),
+    }
+}
+
+/// What an instance import knows about a version whose rows it rebuilds (see `crate::moving`).
+pub(crate) struct Original<'a> {
+    pub version: model::VersionId,
+    pub sha256: &'a model::Sha256,
+    pub filename: Option<&'a str>,
+    /// The schema the version was published under (`None`: inferred from the file).
+    pub schema: Option<&'a SchemaRef>,
+    /// The stored report, whose `source` says how the file was read.
+    pub report: Option<&'a serde_json::Value>,
+}
+
+/// Loads a version's rows again from its original file, exactly as its publication did (same
+/// reading options, schema, layout and casts): the rows of a moved instance are the rows a
+/// publication makes. Fails if the table the file gives does not have the version's `columns`.
+pub(crate) fn reload_rows(
+    store: &Store,
+    original: &Original<'_>,
+    columns: &[ColumnDef],
+    load: &mut LoadHandle,
+) -> Result<()> {
+    let read = original_read_options(original);
+    let checked = match original.schema {
+        Some(reference) => bundled_schema(reference)?,
+        None => infer_schema(store, original.sha256, &read)?,
+    };
+    let unreadable = |message: String| {
+        Error::Invalid(format!(
+            "version {} : fichier d'origine illisible : {message}",
+            original.version
+        ))
+    };
+    let mut source = open_rows(store, original.sha256, &read)?
+        .map_err(|error| unreadable(error.message_fr()))?;
+    let header = source
+        .header()
+        .map_err(|error| unreadable(error.message_fr()))?
+        .ok_or_else(|| unreadable(IngestError::Empty.message_fr()))?;
+    let labels: Vec<&str> = header.iter().map(String::as_str).collect();
+    let (plan, _) = Plan::new(&checked.schema, &labels, &tableschema::Options::default());
+    let layout = Layout::new(&checked.schema, &plan, &header);
+    if layout.columns != columns {
+        return Err(Error::Invalid(format!(
+            "version {} : le fichier d'origine ne redonne pas les colonnes de la version",
+            original.version
+        )));
+    }
+    let rows_read = AtomicU64::new(0);
+    match load_rows(
+        &mut source,
+        &plan,
+        &layout,
+        &checked.schema,
+        load,
+        &rows_read,
+    ) {
+        Ok(_) => Ok(()),
+        Err(LoadFailure::Read(error)) => Err(unreadable(error.message_fr())),
+        Err(LoadFailure::Store(error)) => Err(error.into()),
+    }
+}
+
+/// The reading options a publication used, from its report's `source` (encoding, delimiter,
+/// sheet: imposed or detected, the same file reads the same way) and the file name.
+fn original_read_options(original: &Original<'_>) -> ingest::Options {
+    let source = original.report.and_then(|report| report.get("source"));
+    let text = |key: &str| source.and_then(|source| source.get(key)?.as_str());
+    ingest::Options {
+        encoding: text("encoding").and_then(ingest::Encoding::from_label),
+        delimiter: text("delimiter")
+            .and_then(|delimiter| delimiter.as_bytes().first().copied())
+            .filter(|_| text("delimiter").is_some_and(|delimiter| delimiter.len() == 1)),
+        sheet: text("sheet").map(str::to_owned),
+        file_name: original.filename.map(str::to_owned),
     }
 }

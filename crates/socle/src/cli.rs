@@ -68,6 +68,18 @@ pub enum Command {
     /// Gère les jetons d'API (authentification `Authorization: Bearer`).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Exporte toute l'instance (catalogue, versions, fichiers d'origine, référentiels) dans un
+    /// dossier neuf, pour l'importer dans une autre base (SQLite ou PostgreSQL).
+    Export(MoveArgs),
+    /// Importe dans une instance vide un dossier écrit par `socle export` : lignes avec leurs
+    /// identifiants d'origine, fichiers d'origine vérifiés, tables des versions rechargées et index.
+    Import(MoveArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MoveArgs {
+    /// Dossier de l'export (neuf ou vide pour `export`).
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]

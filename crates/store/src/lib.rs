@@ -227,7 +227,8 @@ fn open_engine(
         )),
     }
 }
-// After `dispatch!`, which it uses.
+// After `dispatch!`, which they use.
+pub mod dump;
 mod jobs;
 pub use jobs::{BUILD_INDEXES, JOB_LEASE, Job, JobId, JobState, JobStatus, MAX_JOB_ATTEMPTS};
 

@@ -2,6 +2,7 @@
 //! scratch directory. One test binary for the crate.
 
 mod accounts;
+mod moving;
 mod permissions;
 mod publishing;
 mod support;

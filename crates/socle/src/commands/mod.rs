@@ -2,6 +2,7 @@
 
 mod admin;
 mod demo;
+mod moving;
 mod publish;
 mod schemas;
 mod serve;
@@ -46,5 +47,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Migrate => admin::migrate(&data),
         Command::Serve(args) => serve::run(cli.data.as_deref(), &args),
         Command::Token(command) => serve::token(&data, &command),
+        Command::Export(args) => moving::export(&data, &args.dir),
+        Command::Import(args) => moving::import(&data, &args.dir),
     }
 }

@@ -272,3 +272,64 @@ fn unknown_database_engines_are_refused_in_french() {
     let message = String::from_utf8_lossy(&output.stderr);
     assert!(message.contains("« mysql » inconnu"), "{message}");
 }
+
+#[test]
+fn an_instance_is_exported_and_imported_through_the_command_line() {
+    let source = DataDir::new();
+    source.ok(&[
+        "org",
+        "add",
+        "--siren",
+        "213401722",
+        "--name",
+        "Ville de Montpellier",
+        "--kind",
+        "commune",
+    ]);
+    source.ok(&[
+        "dataset",
+        "create",
+        "subventions-montpellier",
+        "--title",
+        "Subventions",
+        "--org",
+        "213401722",
+    ]);
+    let file = source.file("subventions.csv", &subventions("1500"));
+    source.ok(&[
+        "publish",
+        &file,
+        "--dataset",
+        "subventions-montpellier",
+        "--schema",
+        "scdl-subventions",
+    ]);
+    let dump = source.dir.path().join("export");
+    let exported = source.run(&["export", dump.to_str().unwrap()]);
+    assert_eq!(exported.status.code(), Some(0));
+    assert!(
+        stdout(&exported).contains("1 organisations") && stdout(&exported).contains("1 versions"),
+        "{}",
+        stdout(&exported)
+    );
+    assert!(String::from_utf8_lossy(&exported.stderr).contains("version : 1 lignes"));
+
+    let target = DataDir::new();
+    let imported = target.ok(&["import", dump.to_str().unwrap()]);
+    assert!(
+        imported.contains("1 tables de versions rechargées"),
+        "{imported}"
+    );
+    assert_eq!(
+        target.ok(&["history", "1", "--format", "json"]),
+        source.ok(&["history", "1", "--format", "json"])
+    );
+    assert!(target.ok(&["check"]).contains("intègre"));
+    let again = target.run(&["import", dump.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("pas vide"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}

@@ -13,6 +13,7 @@
 
 mod catalogue;
 mod codec;
+mod dump;
 mod jobs;
 mod maintenance;
 mod migrate;

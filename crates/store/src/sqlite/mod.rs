@@ -8,6 +8,7 @@
 
 mod catalogue;
 pub(crate) mod codec;
+mod dump;
 mod jobs;
 pub(crate) mod maintenance;
 mod migrate;

@@ -92,7 +92,7 @@ pub(crate) fn fts_table_name(version: VersionId) -> String {
     format!("rows_v{}_fts", version.0)
 }
 
-fn staging_table_name(version: VersionId) -> String {
+pub(crate) fn staging_table_name(version: VersionId) -> String {
     format!("staging_v{}", version.0)
 }
 
@@ -271,7 +271,7 @@ fn insert_version(
 }
 
 /// Fails unless `version` is still pending; returns its resource.
-fn expect_pending(connection: &Connection, version: VersionId) -> Result<ResourceId> {
+pub(crate) fn expect_pending(connection: &Connection, version: VersionId) -> Result<ResourceId> {
     match status_of(connection, version)? {
         None => Err(Error::NotFound(format!("version {version}"))),
         Some((resource, status)) if status == "pending" => Ok(resource),
@@ -331,6 +331,30 @@ fn flip_live(
     Ok(())
 }
 
+/// Creates the empty staging table of a pending version (publications, and imports rebuilding
+/// a version's rows).
+pub(crate) fn create_staging_table(
+    tx: &Transaction<'_>,
+    version: VersionId,
+    columns: &[ColumnDef],
+) -> Result<()> {
+    let mut definition = format!(
+        "CREATE TABLE {} ({} INTEGER PRIMARY KEY",
+        quote_identifier(&staging_table_name(version)),
+        quote_identifier(ROW_COLUMN)
+    );
+    for (position, column) in columns.iter().enumerate() {
+        definition.push_str(&format!(
+            ", {} {}",
+            column_sql_name(position),
+            affinity(column.ty)
+        ));
+    }
+    definition.push(')');
+    tx.execute_batch(&definition)?;
+    Ok(())
+}
+
 impl SqliteEngine {
     /// Registers a pending version and creates its staging table, unless the same bytes were
     /// already recorded for the resource.
@@ -347,20 +371,7 @@ impl SqliteEngine {
                 return Ok(Begun::Existing(written_version(tx, existing)?));
             }
             let version = insert_version(tx, new, "pending", Some(columns), None)?;
-            let mut definition = format!(
-                "CREATE TABLE {} ({} INTEGER PRIMARY KEY",
-                quote_identifier(&staging_table_name(version)),
-                quote_identifier(ROW_COLUMN)
-            );
-            for (position, column) in columns.iter().enumerate() {
-                definition.push_str(&format!(
-                    ", {} {}",
-                    column_sql_name(position),
-                    affinity(column.ty)
-                ));
-            }
-            definition.push(')');
-            tx.execute_batch(&definition)?;
+            create_staging_table(tx, version, columns)?;
             Ok(Begun::Started(version))
         })
     }
