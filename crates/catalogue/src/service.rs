@@ -86,6 +86,23 @@ impl Catalogue {
         Ok(self.store.update_organisation(organisation.id, new)?)
     }
 
+    /// Archives an organisation (its administrators, or an instance administrator): it stays
+    /// readable with its datasets, but no new dataset is created for it.
+    pub fn archive_organisation(
+        &self,
+        actor: &Actor,
+        organisation: &Organisation,
+    ) -> Result<Organisation> {
+        require_role(
+            &self.store,
+            actor,
+            organisation.id,
+            Role::Admin,
+            "l'archivage d'une organisation",
+        )?;
+        Ok(self.store.archive_organisation(organisation.id)?)
+    }
+
     /// An organisation by SIREN.
     pub fn organisation_by_siren(&self, siren: &Siren) -> Result<Organisation> {
         self.store
@@ -151,7 +168,23 @@ impl Catalogue {
                 new.slug
             )));
         }
+        for organisation in [new.publisher, new.producer] {
+            self.refuse_archived_organisation(organisation)?;
+        }
         Ok(self.store.create_dataset(new)?)
+    }
+
+    /// An archived organisation publishes and produces no new dataset.
+    fn refuse_archived_organisation(&self, id: model::OrganisationId) -> Result<()> {
+        match self.store.organisation(id)? {
+            Some(organisation) if organisation.archived_at.is_some() => {
+                Err(Error::Conflict(format!(
+                    "l'organisation « {} » est archivée : elle ne reçoit plus de nouveau jeu de données",
+                    organisation.name
+                )))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Updates a dataset's metadata (publisher's editors only, before and after the change).
@@ -230,6 +263,13 @@ impl Catalogue {
         Ok(self.store.update_resource(resource.id, new)?)
     }
 
+    /// Archives a resource (editors of its dataset's publisher): its versions stay readable,
+    /// its live version stays served, but it takes no new publication.
+    pub fn archive_resource(&self, actor: &Actor, resource: &Resource) -> Result<Resource> {
+        self.require_resource_editor(actor, resource, "l'archivage d'une ressource")?;
+        Ok(self.store.archive_resource(resource.id)?)
+    }
+
     /// A resource by id.
     pub fn resource(&self, id: ResourceId) -> Result<Resource> {
         self.store
@@ -286,6 +326,12 @@ impl Catalogue {
     pub fn check_can_publish(&self, actor: &Actor, resource: ResourceId) -> Result<Resource> {
         let resource = self.resource(resource)?;
         self.require_resource_editor(actor, &resource, "la publication")?;
+        if resource.archived_at.is_some() {
+            return Err(Error::Conflict(format!(
+                "la ressource « {} » est archivée : elle ne reçoit plus de publication",
+                resource.title
+            )));
+        }
         Ok(resource)
     }
 

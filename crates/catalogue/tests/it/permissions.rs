@@ -69,6 +69,8 @@ fn a_user_without_role_can_write_nothing() {
         &resource,
         &catalogue::new_resource_from(&resource),
     ));
+    assert_forbidden(catalogue.archive_organisation(&stranger, &scratch.organisation));
+    assert_forbidden(catalogue.archive_resource(&stranger, &resource));
     let Actor::User(stranger_user) = &stranger else {
         unreachable!()
     };

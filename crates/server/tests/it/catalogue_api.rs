@@ -830,16 +830,7 @@ async fn resources_are_updated_by_their_publishers_editors(engine: TestEngine) {
     let Some(api) = api_on(engine) else {
         return;
     };
-    let published = api
-        .upload(
-            api.resource,
-            Some(&api.editor),
-            "marchés.csv",
-            crate::support::MARCHES,
-        )
-        .await
-        .expect(StatusCode::CREATED)
-        .json();
+    let published = publish_marches(&api).await;
     let path = format!("/api/v1/resources/{}", api.resource);
     let changes = json!({"title": "Marchés publics 2017", "policy": "lenient", "remote_url": "https://example.org/marches.csv"});
     assert_patch_refused(&api, &path, &[None, Some(api.outsider.as_str())], &changes).await;
@@ -899,6 +890,102 @@ async fn resources_are_updated_by_their_publishers_editors(engine: TestEngine) {
     assert_eq!(unknown_field.status, StatusCode::BAD_REQUEST);
 }
 
+async fn archived_organisations_take_no_new_dataset(engine: TestEngine) {
+    let Some(api) = api_on(engine) else {
+        return;
+    };
+    let path = format!("/api/v1/organisations/{SIREN_MONTPELLIER}/archive");
+    for (token, status) in [
+        (None, StatusCode::UNAUTHORIZED),
+        (Some(api.editor.as_str()), StatusCode::FORBIDDEN),
+    ] {
+        let refused = api.json(Method::POST, &path, token, json!({})).await;
+        assert_eq!(refused.status, status, "{}", refused.message());
+    }
+    let archived = api
+        .json(Method::POST, &path, Some(&api.admin), json!({}))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert!(archived["archived_at"].is_string(), "{archived}");
+    assert_eq!(archived["name"], "Ville de Montpellier");
+    // Still readable, with its datasets.
+    let shown = api
+        .get(&format!("/api/v1/organisations/{SIREN_MONTPELLIER}"), None)
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(shown["archived_at"], archived["archived_at"]);
+    api.get("/api/v1/datasets/marches-publics", None)
+        .await
+        .expect(StatusCode::OK);
+    let refused = api
+        .json(
+            Method::POST,
+            "/api/v1/datasets",
+            Some(&api.editor),
+            json!({"title": "Nouveau", "publisher": SIREN_MONTPELLIER}),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::CONFLICT,
+        "{}",
+        refused.message()
+    );
+    assert!(
+        refused.message().contains("archivée"),
+        "{}",
+        refused.message()
+    );
+}
+
+async fn archived_resources_keep_their_versions_and_take_no_new_one(engine: TestEngine) {
+    let Some(api) = api_on(engine) else {
+        return;
+    };
+    let published = publish_marches(&api).await;
+    let path = format!("/api/v1/resources/{}/archive", api.resource);
+    let outsider = api
+        .json(Method::POST, &path, Some(&api.outsider), json!({}))
+        .await;
+    assert_eq!(outsider.status, StatusCode::FORBIDDEN);
+    let archived = api
+        .json(Method::POST, &path, Some(&api.editor), json!({}))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert!(archived["archived_at"].is_string(), "{archived}");
+    assert_eq!(archived["live_version"], published["version"]["id"]);
+    let refused = api
+        .upload(
+            api.resource,
+            Some(&api.editor),
+            "autre.csv",
+            &crate::support::broken_marches(),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::CONFLICT,
+        "{}",
+        refused.message()
+    );
+    // The live version is still served.
+    let resource = api
+        .get(&format!("/api/v1/resources/{}", api.resource), None)
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(resource["live_version"], published["version"]["id"]);
+    api.get(
+        &format!("/api/v1/resources/{}/records?limit=1", api.resource),
+        None,
+    )
+    .await
+    .expect(StatusCode::OK);
+}
+
 /// Each token (or none) is refused the change: 401 without a token, 403 without the role.
 async fn assert_patch_refused(
     api: &crate::support::Api,
@@ -929,4 +1016,19 @@ crate::on_every_engine!(
     expired_tokens_are_refused,
     organisations_are_updated_by_their_administrators,
     resources_are_updated_by_their_publishers_editors,
+    archived_organisations_take_no_new_dataset,
+    archived_resources_keep_their_versions_and_take_no_new_one,
 );
+
+/// The fixture's editor publishes the sample file to the fixture's resource.
+async fn publish_marches(api: &crate::support::Api) -> serde_json::Value {
+    api.upload(
+        api.resource,
+        Some(&api.editor),
+        "marchés.csv",
+        crate::support::MARCHES,
+    )
+    .await
+    .expect(StatusCode::CREATED)
+    .json()
+}

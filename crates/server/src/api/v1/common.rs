@@ -269,6 +269,7 @@ pub(crate) fn organisation(organisation: &model::Organisation) -> types::Organis
         logo_url: organisation.logo_url.clone(),
         created_at: timestamp(organisation.created_at),
         modified_at: timestamp(organisation.modified_at),
+        archived_at: organisation.archived_at.map(timestamp),
     }
 }
 
@@ -318,6 +319,7 @@ pub(crate) fn resource(resource: &model::Resource) -> types::Resource {
         live_version: resource.live_version.map(|id| id.0),
         created_at: timestamp(resource.created_at),
         modified_at: timestamp(resource.modified_at),
+        archived_at: resource.archived_at.map(timestamp),
     }
 }
 

@@ -19,6 +19,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_organisations, create_organisation))
         .routes(routes!(show_organisation, update_organisation))
+        .routes(routes!(archive_organisation))
 }
 
 /// Lists organisations, by name.
@@ -147,6 +148,38 @@ pub(crate) async fn update_organisation(
         })
         .await?;
     Ok(Json(common::organisation(&updated)))
+}
+
+/// Archives an organisation (its administrators, or an instance administrator): still readable
+/// with its datasets, it takes no new dataset.
+#[utoipa::path(
+    post,
+    path = "/api/v1/organisations/{siren}/archive",
+    tag = "organisations",
+    params(("siren" = String, Path, description = "SIREN (9 chiffres)")),
+    security(("token" = [])),
+    responses(
+        (status = 200, body = types::Organisation),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    )
+)]
+pub(crate) async fn archive_organisation(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(siren): ApiPath<String>,
+) -> ApiResult<Json<types::Organisation>> {
+    let actor = caller.require()?.clone();
+    let siren = Siren::parse(&siren)?;
+    let archived = state
+        .blocking(move |catalogue| {
+            let organisation = catalogue.organisation_by_siren(&siren)?;
+            Ok(catalogue.archive_organisation(&actor, &organisation)?)
+        })
+        .await?;
+    Ok(Json(common::organisation(&archived)))
 }
 
 /// Creates an organisation (instance administrators).

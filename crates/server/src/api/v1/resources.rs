@@ -18,6 +18,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_resources, create_resource))
         .routes(routes!(show_resource, update_resource))
+        .routes(routes!(archive_resource))
 }
 
 /// Lists a dataset's resources.
@@ -187,6 +188,37 @@ pub(crate) async fn update_resource(
         })
         .await?;
     Ok(Json(common::resource(&updated)))
+}
+
+/// Archives a resource (editors of its dataset's publisher): its versions stay readable and its
+/// live version served, but it takes no new publication.
+#[utoipa::path(
+    post,
+    path = "/api/v1/resources/{id}/archive",
+    tag = "resources",
+    params(("id" = i64, Path, description = "Identifiant de la ressource")),
+    security(("token" = [])),
+    responses(
+        (status = 200, body = types::Resource),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    )
+)]
+pub(crate) async fn archive_resource(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<types::Resource>> {
+    let actor = caller.require()?.clone();
+    let archived = state
+        .blocking(move |catalogue| {
+            let viewer = Viewer::of(&caller, catalogue)?;
+            let (resource, _) = visible_resource(catalogue, &viewer, id)?;
+            Ok(catalogue.archive_resource(&actor, &resource)?)
+        })
+        .await?;
+    Ok(Json(common::resource(&archived)))
 }
 
 /// A bundled schema named `name` or `name@version`: unknown is the caller's mistake (400).

@@ -40,6 +40,8 @@ pub struct Organisation {
     pub logo_url: Option<String>,
     pub created_at: String,
     pub modified_at: String,
+    /// Set when archived: still readable, but no new dataset is created for it.
+    pub archived_at: Option<String>,
 }
 
 /// A short reference to an organisation, inside other objects.
@@ -227,6 +229,8 @@ pub struct Resource {
     pub live_version: Option<i64>,
     pub created_at: String,
     pub modified_at: String,
+    /// Set when archived: its versions stay readable, but it takes no new publication.
+    pub archived_at: Option<String>,
 }
 
 /// What is needed to add a resource to a dataset.
