@@ -1470,6 +1470,17 @@ pub fn job_queue_claims(store: &Store) {
     assert_eq!(status.state, JobState::Failed);
     assert_eq!(status.attempts, MAX_JOB_ATTEMPTS);
     assert_eq!(status.error.as_deref(), Some("panne"));
+    // `socle check` lists it.
+    let failed: Vec<String> = store
+        .check()
+        .unwrap()
+        .into_iter()
+        .filter(|problem| problem.kind == crate::ProblemKind::FailedJob)
+        .map(|problem| problem.message)
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(failed[0].contains(&format!("tâche {id}")), "{failed:?}");
+    assert!(failed[0].contains("panne"), "{failed:?}");
 
     let done = store.enqueue_job("test", "{}").unwrap();
     let job = store.claim_job(JOB_LEASE).unwrap().unwrap();

@@ -154,6 +154,8 @@ pub enum ProblemKind {
     AlteredBlob,
     /// A temporary file left by an interrupted blob write.
     TempFile,
+    /// A background job given up after its last attempt (an index build, a publication).
+    FailedJob,
 }
 
 /// What [`Store::create_version_table`] found.

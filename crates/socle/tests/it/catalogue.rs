@@ -247,7 +247,7 @@ fn the_demo_runs_on_postgres_too() {
     };
     let migrated = data.ok(&["migrate"]);
     assert!(
-        migrated.contains("Base PostgreSQL") && migrated.contains("version 4"),
+        migrated.contains("Base PostgreSQL") && migrated.contains("version 5"),
         "{migrated}"
     );
     let demo = data.ok(&["demo"]);

@@ -12,8 +12,9 @@ use super::codec::get;
 use super::versions::table_exists;
 use crate::error::Result;
 use crate::sqlite::maintenance::{
-    LIVE_VERSIONS_SQL, LiveVersionFacts, VersionTable, live_version_problems,
-    missing_superseded_table_problem, orphan_problems, parse_version_table, stray_version_problem,
+    FAILED_JOBS_SQL, LIVE_VERSIONS_SQL, LiveVersionFacts, VersionTable, failed_job_problem,
+    live_version_problems, missing_superseded_table_problem, orphan_problems, parse_version_table,
+    stray_version_problem,
 };
 use crate::sqlite::{ROW_COLUMN, quote_identifier, rows_table_name};
 use crate::{Problem, Retention};
@@ -89,6 +90,7 @@ impl PgEngine {
             check_live_versions(db, &mut problems)?;
             check_kept_versions(db, retention, &mut problems)?;
             check_orphans(db, &mut problems)?;
+            check_failed_jobs(db, &mut problems)?;
             Ok(problems)
         })
     }
@@ -154,6 +156,20 @@ fn check_kept_versions(
         if !table_exists(db, &rows_table_name(VersionId(version)))? {
             problems.push(missing_superseded_table_problem(version));
         }
+    }
+    Ok(())
+}
+
+fn check_failed_jobs(db: &mut impl GenericClient, problems: &mut Vec<Problem>) -> Result<()> {
+    for row in db.query(FAILED_JOBS_SQL, &[])? {
+        let error: Option<String> = get(&row, 4)?;
+        problems.push(failed_job_problem(
+            get(&row, 0)?,
+            &get::<String>(&row, 1)?,
+            &get::<String>(&row, 2)?,
+            get(&row, 3)?,
+            error.as_deref(),
+        ));
     }
     Ok(())
 }

@@ -120,6 +120,7 @@ impl SqliteEngine {
             check_live_versions(connection, &mut problems)?;
             check_kept_versions(connection, retention, &mut problems)?;
             check_orphans(connection, &mut problems)?;
+            check_failed_jobs(connection, &mut problems)?;
             Ok(problems)
         })
     }
@@ -127,6 +128,42 @@ impl SqliteEngine {
 
 fn problem(kind: ProblemKind, message: String) -> Problem {
     Problem { kind, message }
+}
+
+/// Jobs given up after their last attempt: (id, kind, payload, attempts, error).
+pub(crate) const FAILED_JOBS_SQL: &str = "SELECT job_id, kind, payload, attempts, error FROM jobs WHERE state = 'failed' ORDER BY job_id";
+
+/// The problem a job given up after its last attempt is.
+pub(crate) fn failed_job_problem(
+    id: i64,
+    kind: &str,
+    payload: &str,
+    attempts: i64,
+    error: Option<&str>,
+) -> Problem {
+    problem(
+        ProblemKind::FailedJob,
+        format!(
+            "la tâche {id} ({kind} {payload}) a échoué {attempts} fois et n'est plus relancée : {}",
+            error.unwrap_or("cause inconnue")
+        ),
+    )
+}
+
+fn check_failed_jobs(connection: &Connection, problems: &mut Vec<Problem>) -> Result<()> {
+    let mut statement = connection.prepare(FAILED_JOBS_SQL)?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        let error: Option<String> = row.get(4)?;
+        problems.push(failed_job_problem(
+            row.get(0)?,
+            &row.get::<_, String>(1)?,
+            &row.get::<_, String>(2)?,
+            row.get(3)?,
+            error.as_deref(),
+        ));
+    }
+    Ok(())
 }
 
 /// What the check reads about one live version; both engines judge it with
