@@ -52,8 +52,13 @@ pub fn api() -> Api {
 }
 
 pub fn api_with(config: Config) -> Api {
+    api_on(config, store::StoreOptions::default())
+}
+
+/// The fixture on a store opened with `options` (blobs on object storage...).
+pub fn api_on(config: Config, options: store::StoreOptions) -> Api {
     let dir = tempfile::tempdir().unwrap();
-    let catalogue = Catalogue::open(dir.path()).unwrap();
+    let catalogue = Catalogue::new(store::Store::open_with(dir.path(), options).unwrap());
     let operator = Actor::Operator;
     let montpellier = catalogue
         .add_organisation(
