@@ -147,7 +147,7 @@ impl Catalogue {
         sha256: &Sha256,
     ) -> Result<JobId> {
         self.check_can_publish(actor, request.resource)?;
-        if !self.store().blob_path(sha256).is_file() {
+        if !self.store().has_blob(sha256)? {
             return Err(Error::NotFound(format!("fichier {}", sha256.to_hex())));
         }
         let payload = serde_json::to_string(&PublishJob::new(actor, request, sha256))

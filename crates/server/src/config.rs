@@ -25,6 +25,19 @@ pub struct Config {
     /// The database: empty for SQLite in the data directory, a path or `sqlite:path`, or
     /// `postgres://…` (`--database-url`, `SOCLE_DATABASE_URL`).
     pub database_url: String,
+    /// Where the original files live: empty for `blobs/` in the data directory, or
+    /// `s3://bucket/prefix` for S3-compatible object storage (`--blob-store`, `SOCLE_BLOB_STORE`).
+    pub blob_store: String,
+    /// The S3 server's address (empty: AWS itself, or `AWS_ENDPOINT_URL`).
+    pub s3_endpoint: String,
+    /// The bucket's region (empty: `AWS_REGION`, else `us-east-1`).
+    pub s3_region: String,
+    /// Access key (empty: `AWS_ACCESS_KEY_ID`).
+    pub s3_access_key_id: String,
+    /// Secret key (empty: `AWS_SECRET_ACCESS_KEY`). Never logged.
+    pub s3_secret_access_key: String,
+    /// Allow a plain `http://` endpoint (a local S3 server).
+    pub s3_allow_http: bool,
     /// Address and port to listen on (`--listen`, `SOCLE_LISTEN`).
     pub listen: SocketAddr,
     /// Largest file accepted for publication, in bytes; larger uploads get a 413.
@@ -86,6 +99,12 @@ impl Default for Config {
         Config {
             data: PathBuf::from("socle-data"),
             database_url: String::new(),
+            blob_store: String::new(),
+            s3_endpoint: String::new(),
+            s3_region: String::new(),
+            s3_access_key_id: String::new(),
+            s3_secret_access_key: String::new(),
+            s3_allow_http: false,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_upload_bytes: 512 * 1024 * 1024,
             max_json_bytes: 1024 * 1024,
@@ -129,6 +148,13 @@ impl Config {
     pub const FIELDS: &'static [&'static str] = &[
         "data",
         "database_url",
+        // Config::BLOB_FIELDS, in this order (a test checks).
+        "blob_store",
+        "s3_endpoint",
+        "s3_region",
+        "s3_access_key_id",
+        "s3_secret_access_key",
+        "s3_allow_http",
         "listen",
         "max_upload_bytes",
         "max_json_bytes",
@@ -162,6 +188,36 @@ impl Config {
     /// Reads a TOML file's text; missing keys keep their default.
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
         toml::from_str(text).map_err(|error| ConfigError::File(error.to_string()))
+    }
+
+    /// The settings that say where the blobs live: every command reads them (from `SOCLE_*`
+    /// variables outside `socle serve`), not only the server.
+    pub const BLOB_FIELDS: &'static [&'static str] = Config::FIELDS.split_at(2).1.split_at(6).0;
+
+    /// Where the blobs live, from `blob_store` and the `s3_*` settings; S3 settings left empty
+    /// are taken from the standard `AWS_*` variables among `aws_env`.
+    pub fn blob_backend(
+        &self,
+        aws_env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<store::BlobBackend, ConfigError> {
+        if self.blob_store.is_empty() {
+            return Ok(store::BlobBackend::Local);
+        }
+        let settings =
+            store::S3Settings::from_url(&self.blob_store).map_err(|error| ConfigError::Value {
+                name: "blob_store".to_owned(),
+                message: error.to_string(),
+            })?;
+        let given = |value: &str| (!value.is_empty()).then(|| value.to_owned());
+        let settings = store::S3Settings {
+            endpoint: given(&self.s3_endpoint),
+            region: given(&self.s3_region),
+            access_key_id: given(&self.s3_access_key_id),
+            secret_access_key: given(&self.s3_secret_access_key),
+            allow_http: self.s3_allow_http,
+            ..settings
+        };
+        Ok(store::BlobBackend::S3(settings.with_aws_env(aws_env)))
     }
 
     /// The environment variable that sets `field`.
@@ -284,6 +340,72 @@ mod tests {
             ["https://a.fr", "https://b.fr"]
         );
         assert!(merged.trust_forwarded_for);
+    }
+
+    #[test]
+    fn blob_fields_are_the_blob_settings() {
+        assert_eq!(
+            Config::BLOB_FIELDS,
+            [
+                "blob_store",
+                "s3_endpoint",
+                "s3_region",
+                "s3_access_key_id",
+                "s3_secret_access_key",
+                "s3_allow_http"
+            ]
+        );
+    }
+
+    #[test]
+    fn blob_store_settings_then_aws_variables() {
+        assert_eq!(
+            Config::default().blob_backend([]).unwrap(),
+            store::BlobBackend::Local
+        );
+        let config = Config::default()
+            .apply_env([
+                (
+                    "SOCLE_BLOB_STORE".to_owned(),
+                    "s3://donnees/socle/prod/".to_owned(),
+                ),
+                ("SOCLE_S3_ACCESS_KEY_ID".to_owned(), "socle".to_owned()),
+                ("SOCLE_S3_ALLOW_HTTP".to_owned(), "oui".to_owned()),
+            ])
+            .unwrap();
+        let aws = [
+            ("AWS_ACCESS_KEY_ID".to_owned(), "ignored".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY".to_owned(), "secret".to_owned()),
+            ("AWS_REGION".to_owned(), "eu-west-3".to_owned()),
+            (
+                "AWS_ENDPOINT_URL".to_owned(),
+                "http://127.0.0.1:9000".to_owned(),
+            ),
+        ];
+        let store::BlobBackend::S3(settings) = config.blob_backend(aws).unwrap() else {
+            panic!("an s3:// blob store");
+        };
+        assert_eq!(settings.bucket, "donnees");
+        assert_eq!(settings.prefix, "socle/prod");
+        assert_eq!(
+            settings.access_key_id.as_deref(),
+            Some("socle"),
+            "settings win"
+        );
+        assert_eq!(settings.secret_access_key.as_deref(), Some("secret"));
+        assert_eq!(settings.region.as_deref(), Some("eu-west-3"));
+        assert_eq!(settings.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert!(settings.allow_http);
+        assert!(
+            !format!("{settings:?}").contains("secret"),
+            "secrets stay out of logs"
+        );
+        let error = Config::default()
+            .set("blob_store", "ftp://ailleurs")
+            .unwrap()
+            .blob_backend([])
+            .unwrap_err();
+        assert!(error.to_string().contains("blob_store"), "{error}");
     }
 
     #[test]

@@ -18,6 +18,11 @@ pub struct Cli {
     /// `SOCLE_DATABASE_URL`.
     #[arg(long, global = true, env = "SOCLE_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// Stockage des fichiers d'origine : `s3://seau/préfixe` pour un stockage objet compatible S3
+    /// (réglages `SOCLE_S3_*` ou `AWS_*`) ; par défaut `blobs/` dans le dossier des données.
+    /// Variable d'environnement : `SOCLE_BLOB_STORE`.
+    #[arg(long, global = true, env = "SOCLE_BLOB_STORE")]
+    pub blob_store: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -5,7 +5,6 @@
 //! engine will run the very same functions. Failures panic (this is test code), with messages
 //! saying which property broke.
 
-use std::fs;
 use std::thread;
 
 use jiff::Timestamp;
@@ -35,6 +34,7 @@ pub fn run_all(make_store: impl Fn() -> Store) {
             "blobs_round_trip_and_integrity",
             blobs_round_trip_and_integrity,
         ),
+        ("large_blobs_stream_and_seek", large_blobs_stream_and_seek),
         ("publish_and_read_back", publish_and_read_back),
         ("idempotent_publish", idempotent_publish),
         ("atomic_flip", atomic_flip),
@@ -592,6 +592,114 @@ pub fn users_memberships_tokens(store: &Store) {
     assert_eq!(store.list_users().unwrap(), []);
 }
 
+/// Runs the properties that involve blobs, each on a new store from `make_store`: what another
+/// blob backend must pass.
+pub fn run_blob_properties(make_store: impl Fn() -> Store) {
+    let properties: &[(&str, Property)] = &[
+        (
+            "blobs_round_trip_and_integrity",
+            blobs_round_trip_and_integrity,
+        ),
+        ("large_blobs_stream_and_seek", large_blobs_stream_and_seek),
+        ("publish_and_read_back", publish_and_read_back),
+        ("idempotent_publish", idempotent_publish),
+    ];
+    for (name, property) in properties {
+        let store = make_store();
+        eprintln!("blob property: {name}");
+        property(&store);
+    }
+}
+
+/// Bytes that do not repeat with any short period, generated as they are read (so a test can
+/// store a large blob without holding it).
+pub struct PatternReader {
+    remaining: u64,
+    state: u64,
+}
+
+impl PatternReader {
+    pub fn new(size: u64, seed: u64) -> PatternReader {
+        PatternReader {
+            remaining: size,
+            state: seed | 1,
+        }
+    }
+}
+
+impl std::io::Read for PatternReader {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let n_written = buffer
+            .len()
+            .min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+        for byte in &mut buffer[..n_written] {
+            // xorshift64: cheap, and no period a chunked reader could hide a bug behind.
+            self.state ^= self.state << 13;
+            self.state ^= self.state >> 7;
+            self.state ^= self.state << 17;
+            *byte = (self.state >> 24) as u8;
+        }
+        self.remaining -= n_written as u64;
+        Ok(n_written)
+    }
+}
+
+/// A blob larger than an S3 multipart part is stored once, read back whole and hashed the same,
+/// and read correctly after seeks (zip readers read the end of a file first).
+pub fn large_blobs_stream_and_seek(store: &Store) {
+    use sha2::Digest;
+    use std::io::{Read, Seek, SeekFrom};
+    let size = crate::S3_PART_SIZE as u64 + 300_001;
+    let blob = store.put_blob(PatternReader::new(size, 7)).unwrap();
+    assert_eq!(blob.size, size);
+    assert_eq!(
+        store.put_blob(PatternReader::new(size, 7)).unwrap(),
+        blob,
+        "stored once"
+    );
+    let mut expected = Vec::new();
+    PatternReader::new(size, 7)
+        .read_to_end(&mut expected)
+        .unwrap();
+    let mut hasher = sha2::Sha256::new();
+    let mut reader = store.open_blob(&blob.sha256).unwrap();
+    let copied = std::io::copy(&mut reader, &mut DigestWriter(&mut hasher)).unwrap();
+    assert_eq!(copied, size);
+    assert_eq!(model::Sha256(hasher.finalize().into()), blob.sha256);
+    assert!(store.has_blob(&blob.sha256).unwrap());
+
+    let mut read_at = |position: SeekFrom, length: usize| -> (u64, Vec<u8>) {
+        let offset = reader.seek(position).unwrap();
+        let mut bytes = vec![0u8; length];
+        reader.read_exact(&mut bytes).unwrap();
+        (offset, bytes)
+    };
+    let (offset, tail) = read_at(SeekFrom::End(-22), 22);
+    assert_eq!(offset, size - 22);
+    assert_eq!(tail, expected[expected.len() - 22..]);
+    let (offset, middle) = read_at(SeekFrom::Start(crate::S3_PART_SIZE as u64 - 5), 100_000);
+    assert_eq!(middle, expected[offset as usize..offset as usize + 100_000]);
+    let (offset, back) = read_at(SeekFrom::Current(-50_000), 10);
+    assert_eq!(back, expected[offset as usize..offset as usize + 10]);
+    let (offset, start) = read_at(SeekFrom::Start(0), 1000);
+    assert_eq!((offset, &start[..]), (0, &expected[..1000]));
+    assert_clean(store);
+}
+
+/// Feeds written bytes to a hasher.
+struct DigestWriter<'a>(&'a mut sha2::Sha256);
+
+impl std::io::Write for DigestWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        sha2::Digest::update(self.0, bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 pub fn blobs_round_trip_and_integrity(store: &Store) {
     let bytes = "date;menu\n2024-09-02;Gratin dauphinois\n".as_bytes();
     let blob = store.put_blob(bytes).unwrap();
@@ -617,7 +725,11 @@ pub fn blobs_round_trip_and_integrity(store: &Store) {
     assert_eq!(version.sha256, blob.sha256);
     assert_clean(store);
 
-    fs::write(store.blob_path(&blob.sha256), b"altered").unwrap();
+    store
+        .inner
+        .blobs
+        .overwrite_for_tests(&blob.sha256, b"altered")
+        .unwrap();
     let kinds: Vec<ProblemKind> = store
         .check()
         .unwrap()
@@ -625,7 +737,7 @@ pub fn blobs_round_trip_and_integrity(store: &Store) {
         .map(|problem| problem.kind)
         .collect();
     assert_eq!(kinds, [ProblemKind::AlteredBlob]);
-    fs::remove_file(store.blob_path(&blob.sha256)).unwrap();
+    store.inner.blobs.remove_for_tests(&blob.sha256).unwrap();
     let kinds: Vec<ProblemKind> = store
         .check()
         .unwrap()
@@ -1282,6 +1394,106 @@ impl TestDatabase {
             ..crate::StoreOptions::default()
         }
     }
+}
+
+/// A new, empty bucket on the S3-compatible server named by `SOCLE_TEST_S3_ENDPOINT`
+/// (`http://127.0.0.1:PORT`, a moto server in `.ci/run`).
+pub struct TestBucket {
+    pub settings: crate::S3Settings,
+}
+
+impl TestBucket {
+    /// `None` (after a loud warning) when no server is named, outside CI; under CI (`CI` set)
+    /// a missing or unreachable server fails the test.
+    pub fn create() -> Option<TestBucket> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let Ok(endpoint) = std::env::var("SOCLE_TEST_S3_ENDPOINT") else {
+            let message =
+                "SOCLE_TEST_S3_ENDPOINT n'est pas défini (serveur S3 de test, voir .ci/run)";
+            if std::env::var_os("CI").is_some() {
+                panic!("{message} ; la CI exige le stockage objet");
+            }
+            let warning = format!(
+                "\n!!! AVERTISSEMENT : {message}\n!!! les tests du stockage objet S3 sont SAUTÉS (ils échoueraient sous CI)\n"
+            );
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), warning.as_bytes());
+            return None;
+        };
+        let bucket = format!(
+            "socle-test-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        create_bucket(&endpoint, &bucket)
+            .unwrap_or_else(|error| panic!("création du seau {bucket} sur {endpoint} : {error}"));
+        Some(TestBucket {
+            settings: crate::S3Settings {
+                bucket,
+                prefix: "instance/blobs".to_owned(),
+                endpoint: Some(endpoint),
+                region: Some("us-east-1".to_owned()),
+                access_key_id: Some("test".to_owned()),
+                secret_access_key: Some("test".to_owned()),
+                session_token: None,
+                allow_http: true,
+            },
+        })
+    }
+
+    /// Every key in the bucket, sorted (what the store really wrote).
+    pub fn keys(&self) -> Vec<String> {
+        let endpoint = self.settings.endpoint.as_deref().expect("a test endpoint");
+        let listing = http_request(
+            endpoint,
+            "GET",
+            &format!("/{}?list-type=2", self.settings.bucket),
+        )
+        .unwrap_or_else(|error| panic!("liste du seau {} : {error}", self.settings.bucket));
+        let mut keys: Vec<String> = listing
+            .split("<Key>")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("</Key>").map(|(key, _)| key.to_owned()))
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// Store options keeping blobs in this bucket.
+    pub fn options(&self) -> crate::StoreOptions {
+        crate::StoreOptions {
+            blobs: crate::BlobBackend::S3(self.settings.clone()),
+            ..crate::StoreOptions::default()
+        }
+    }
+}
+
+/// `PUT /bucket` on a local test server that, like moto, does not ask for signed requests.
+fn create_bucket(endpoint: &str, bucket: &str) -> std::io::Result<()> {
+    http_request(endpoint, "PUT", &format!("/{bucket}")).map(|_| ())
+}
+
+/// One unsigned HTTP/1.1 request without a body to the test server; its body when it answers 200.
+fn http_request(endpoint: &str, method: &str, target: &str) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let address = endpoint
+        .strip_prefix("http://")
+        .unwrap_or(endpoint)
+        .trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(address)?;
+    write!(
+        stream,
+        "{method} {target} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    let status = answer.lines().next().unwrap_or_default().to_owned();
+    if status.split(' ').nth(1) != Some("200") {
+        return Err(std::io::Error::other(format!("réponse « {status} »")));
+    }
+    Ok(answer
+        .split_once("\r\n\r\n")
+        .map_or_else(String::new, |(_, body)| body.to_owned()))
 }
 
 #[cfg(feature = "postgres")]

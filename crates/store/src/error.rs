@@ -31,6 +31,9 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// The S3-compatible object storage holding the blobs failed or refused a request.
+    #[error("stockage objet (S3) : {0}")]
+    ObjectStore(String),
     /// The bundled or given referential files could not be read.
     #[error("référentiels : {0}")]
     Referentials(String),

@@ -4,7 +4,8 @@
 //! - [`Store`] is a cheap-to-clone, `Send + Sync` handle. Its methods are the only way to the
 //!   database. Behind it sits an engine chosen by [`StoreOptions::database_url`] (SQLite, by
 //!   default in `socle.db` under the data directory, or PostgreSQL, see the `postgres` module)
-//!   and a content-addressed blob store (`blobs/` in the data directory, see [`Store::put_blob`]).
+//!   and a content-addressed blob store (`blobs/` in the data directory, or a bucket of an
+//!   S3-compatible object store chosen by [`StoreOptions::blobs`]; see [`Store::put_blob`]).
 //! - Catalogue entities (organisations, datasets, resources, users, memberships, API tokens) are
 //!   plain create / read / update / delete methods taking and returning `model` types. The store
 //!   persists; it checks no permissions (the catalogue service does).
@@ -57,7 +58,7 @@ use model::{
     VersionId,
 };
 
-pub use blobs::BlobInfo;
+pub use blobs::{BlobBackend, BlobInfo, BlobReader, PART_SIZE as S3_PART_SIZE, S3Settings};
 pub use database_url::DatabaseUrl;
 pub use error::{Error, Result};
 
@@ -82,8 +83,11 @@ pub struct StoreOptions {
     /// Idle reader connections kept open for reuse.
     pub max_idle_readers: usize,
     /// Where the catalogue and the rows live; `None`: SQLite in `socle.db` under the data
-    /// directory. The data directory holds the blobs whatever the engine.
+    /// directory.
     pub database_url: Option<DatabaseUrl>,
+    /// Where the blobs (original files) live: the data directory (default) or an S3 bucket.
+    /// Writes to object storage are still spooled through the data directory's `blobs/tmp/`.
+    pub blobs: BlobBackend,
 }
 
 impl Default for StoreOptions {
@@ -92,6 +96,7 @@ impl Default for StoreOptions {
             retention: Retention::KeepAll,
             max_idle_readers: 8,
             database_url: None,
+            blobs: BlobBackend::Local,
         }
     }
 }
@@ -262,7 +267,7 @@ impl Store {
                 ))(error));
             }
         };
-        let blobs = BlobStore::open(data_dir.join("blobs"))?;
+        let blobs = BlobStore::open(data_dir.join("blobs"), &options.blobs)?;
         let (engine, database_alone) = open_engine(data_dir, &options, alone)?;
         let store = Store {
             inner: Arc::new(Inner {
@@ -429,17 +434,23 @@ impl Store {
         self.inner.blobs.put(reader)
     }
 
-    /// The original bytes of a blob. Fails with [`Error::NotFound`] if absent.
-    pub fn open_blob(&self, sha256: &Sha256) -> Result<File> {
+    /// The original bytes of a blob, streamed from wherever it lives. Fails with
+    /// [`Error::NotFound`] if absent.
+    pub fn open_blob(&self, sha256: &Sha256) -> Result<BlobReader> {
         self.inner
             .blobs
             .open_blob(sha256)?
             .ok_or_else(|| Error::NotFound(format!("fichier {sha256}")))
     }
 
-    /// Where a blob lives on disk (for zero-copy serving).
-    pub fn blob_path(&self, sha256: &Sha256) -> PathBuf {
-        self.inner.blobs.path(sha256)
+    /// Whether a blob is stored (without reading it).
+    pub fn has_blob(&self, sha256: &Sha256) -> Result<bool> {
+        self.inner.blobs.contains(sha256)
+    }
+
+    /// Where a blob lives on the local disk; `None` when blobs are on object storage.
+    pub fn blob_path(&self, sha256: &Sha256) -> Option<PathBuf> {
+        self.inner.blobs.local_path(sha256)
     }
 
     // ---- Versions ----
@@ -456,7 +467,7 @@ impl Store {
         new: &NewVersion,
         columns: &[ColumnDef],
     ) -> Result<VersionStart> {
-        if self.inner.blobs.open_blob(&new.sha256)?.is_none() {
+        if !self.inner.blobs.contains(&new.sha256)? {
             return Err(Error::NotFound(format!(
                 "fichier {} (à déposer avec put_blob)",
                 new.sha256

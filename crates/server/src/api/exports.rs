@@ -125,7 +125,7 @@ enum Layout {
 
 /// Why the writer stopped.
 #[derive(Debug)]
-enum ExportError {
+pub(crate) enum ExportError {
     Records(RecordsError),
     /// The client went away, or writing failed.
     Io(io::Error),
@@ -244,30 +244,10 @@ pub(crate) async fn export(
         })
         .await?;
 
-    let (sender, body) = Channel::<Bytes, io::Error>::new(CHUNKS);
     let store = state.catalogue.store().clone();
-    let runtime = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || {
-        let mut sink = ChunkSink {
-            sender: Some(sender),
-            runtime,
-            buffer: Vec::with_capacity(CHUNK),
-        };
-        let written = write_export(&store, &plan, &mut sink).and_then(|()| Ok(sink.flush()?));
-        match written {
-            Ok(()) => {}
-            // The client left: nothing to tell anyone.
-            Err(ExportError::Io(error)) if error.kind() == io::ErrorKind::BrokenPipe => {}
-            Err(error) => {
-                tracing::error!(%error, "export interrupted");
-                if let Some(sender) = sink.sender.take() {
-                    sender.abort(io::Error::other("export interrompu"));
-                }
-            }
-        }
-    });
+    let body = streamed_body(move |sink| write_export(&store, &plan, sink));
     let filename = format!("resource-{id}.{}", format.extension());
-    let mut response = Response::new(Body::new(Fused::new(body)));
+    let mut response = Response::new(body);
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -277,6 +257,35 @@ pub(crate) async fn export(
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     Ok(response)
+}
+
+/// Runs `write` on a blocking thread, what it writes becoming the response body in chunks (a
+/// slow client slows it down, a client that leaves stops it). A failure after the first bytes
+/// aborts the body, so the client sees a truncated transfer rather than a short file.
+pub(crate) fn streamed_body(
+    write: impl FnOnce(&mut ChunkSink) -> Result<(), ExportError> + Send + 'static,
+) -> Body {
+    let (sender, body) = Channel::<Bytes, io::Error>::new(CHUNKS);
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let mut sink = ChunkSink {
+            sender: Some(sender),
+            runtime,
+            buffer: Vec::with_capacity(CHUNK),
+        };
+        match write(&mut sink).and_then(|()| Ok(sink.flush()?)) {
+            Ok(()) => {}
+            // The client left: nothing to tell anyone.
+            Err(ExportError::Io(error)) if error.kind() == io::ErrorKind::BrokenPipe => {}
+            Err(error) => {
+                tracing::error!(%error, "streamed response interrupted");
+                if let Some(sender) = sink.sender.take() {
+                    sender.abort(io::Error::other("transfert interrompu"));
+                }
+            }
+        }
+    });
+    Body::new(Fused::new(body))
 }
 
 /// A body that keeps answering "ended" once it has ended. `http_body_util`'s `Channel` panics
@@ -683,7 +692,7 @@ fn write_xlsx(
 
 /// Collects written bytes into chunks and hands each to the response body, waiting while the
 /// client is slower (the channel is bounded). A closed body reads as `BrokenPipe`.
-struct ChunkSink {
+pub(crate) struct ChunkSink {
     sender: Option<Sender<Bytes, io::Error>>,
     runtime: tokio::runtime::Handle,
     buffer: Vec<u8>,

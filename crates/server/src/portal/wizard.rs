@@ -570,7 +570,7 @@ fn analyse(
     me: Me,
 ) -> catalogue::Result<ReportView> {
     let store = catalogue.store();
-    let open = || -> catalogue::Result<BufReader<std::fs::File>> {
+    let open = || -> catalogue::Result<BufReader<store::BlobReader>> {
         Ok(BufReader::new(store.open_blob(sha256)?))
     };
     let read = ingest::Options {
@@ -802,7 +802,7 @@ async fn publish(
     let publication = state
         .blocking(move |catalogue| {
             let store = catalogue.store();
-            if !store.blob_path(&sha256).is_file() {
+            if !store.has_blob(&sha256)? {
                 return Err(ApiError::bad_request(
                     "Ce fichier n'est plus disponible : recommencez le dépôt.",
                     "This file is no longer available: drop it again.",

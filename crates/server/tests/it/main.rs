@@ -9,6 +9,7 @@ mod catalogue_api;
 mod config_docs;
 mod e2e;
 mod errors_and_limits;
+mod object_storage;
 mod openapi;
 mod portal;
 mod publishing;

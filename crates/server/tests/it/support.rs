@@ -73,6 +73,17 @@ pub fn api_with_on(config: Config, engine: TestEngine) -> Option<Api> {
     })
 }
 
+/// The fixture on SQLite with a store opened with `options` (blobs on object storage...).
+pub fn api_with_options(config: Config, options: store::StoreOptions) -> Api {
+    let mut backend = TestEngine::Sqlite
+        .backend()
+        .expect("SQLite is always there");
+    backend.options = options;
+    let dir = tempfile::tempdir().unwrap();
+    let store = store::Store::open_with(dir.path(), backend.options.clone()).unwrap();
+    fixture(config, Catalogue::new(store), dir, backend)
+}
+
 fn fixture(
     config: Config,
     catalogue: Catalogue,

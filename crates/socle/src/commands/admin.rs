@@ -12,7 +12,8 @@ use model::{
     DatasetState, Frequency, Licence, NewDataset, NewOrganisation, NewUser, OrganisationKind, Role,
     Siren, Slug, TerritoryCode,
 };
-use store::{DatabaseUrl, DatasetFilter, Store, StoreOptions};
+use server::Config;
+use store::{BlobBackend, DatabaseUrl, DatasetFilter, Store, StoreOptions};
 
 use super::Outcome;
 use crate::cli::{
@@ -39,18 +40,58 @@ pub fn database_url() -> Option<DatabaseUrl> {
     DATABASE_URL.get().cloned().flatten()
 }
 
-/// Opens the data directory (creating it on first use) and the database.
-pub fn open(data: &Path) -> anyhow::Result<Catalogue> {
-    open_with(data, database_url())
+/// The `--blob-store` flag of this run (or `SOCLE_BLOB_STORE`), set once by [`use_blob_store`].
+static BLOB_STORE: OnceLock<Option<String>> = OnceLock::new();
+
+/// Records the `--blob-store` flag (or `SOCLE_BLOB_STORE`).
+pub fn use_blob_store(url: Option<&str>) {
+    let _ = BLOB_STORE.set(url.map(str::to_owned));
 }
 
-/// Opens the data directory with an explicit database (`None`: SQLite in the directory).
-pub fn open_with(data: &Path, database_url: Option<DatabaseUrl>) -> anyhow::Result<Catalogue> {
-    let where_ = database_url
+/// The blob store named by `--blob-store`, if any.
+pub fn blob_store_flag() -> Option<String> {
+    BLOB_STORE.get().cloned().flatten()
+}
+
+/// Where the blobs live for commands other than `serve`: `--blob-store`, with the `SOCLE_S3_*`
+/// variables, then the standard `AWS_*` ones, as `socle serve` reads them.
+fn blob_backend() -> anyhow::Result<BlobBackend> {
+    let blob_vars = std::env::vars().filter(|(name, _)| {
+        Config::BLOB_FIELDS
+            .iter()
+            .any(|field| Config::env_name(field) == *name)
+    });
+    let mut config = Config::default().apply_env(blob_vars)?;
+    if let Some(url) = blob_store_flag() {
+        config.blob_store = url;
+    }
+    Ok(config.blob_backend(std::env::vars())?)
+}
+
+/// Opens the data directory (creating it on first use), the database and the blob store.
+pub fn open(data: &Path) -> anyhow::Result<Catalogue> {
+    open_with(data, database_url(), blob_backend()?)
+}
+
+/// Opens the data directory with an explicit database (`None`: SQLite in the directory) and
+/// blob store.
+pub fn open_with(
+    data: &Path,
+    database_url: Option<DatabaseUrl>,
+    blobs: BlobBackend,
+) -> anyhow::Result<Catalogue> {
+    let mut where_ = database_url
         .as_ref()
         .map_or_else(String::new, |url| format!(", base {url}"));
+    if let BlobBackend::S3(settings) = &blobs {
+        where_.push_str(&format!(
+            ", fichiers dans s3://{}/{}",
+            settings.bucket, settings.prefix
+        ));
+    }
     let options = StoreOptions {
         database_url,
+        blobs,
         ..StoreOptions::default()
     };
     Store::open_with(data, options)

@@ -33,6 +33,7 @@ impl Outcome {
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let data = cli.data_dir();
     admin::use_database(cli.database_url.as_deref())?;
+    admin::use_blob_store(cli.blob_store.as_deref());
     match cli.command {
         Command::Schemas(args) => schemas::run(&args),
         Command::Validate(args) => validate::run(&args),

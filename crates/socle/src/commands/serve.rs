@@ -10,7 +10,7 @@ use anyhow::Context;
 use server::{AppState, Config};
 
 use super::Outcome;
-use super::admin::{database_url, open, open_with};
+use super::admin::{blob_store_flag, database_url, open, open_with};
 use crate::cli::{ServeArgs, TokenCommand};
 
 pub fn run(data: Option<&Path>, args: &ServeArgs) -> anyhow::Result<Outcome> {
@@ -26,7 +26,8 @@ pub fn run(data: Option<&Path>, args: &ServeArgs) -> anyhow::Result<Outcome> {
                 .map_err(|error| anyhow::anyhow!("réglage « database_url » : {error}"))?,
         )
     };
-    let catalogue = open_with(&config.data, database)?;
+    let blobs = config.blob_backend(std::env::vars())?;
+    let catalogue = open_with(&config.data, database, blobs)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -73,6 +74,10 @@ fn settings(
             store::DatabaseUrl::Sqlite(path) => format!("sqlite:{}", path.display()),
             store::DatabaseUrl::Postgres(url) => url,
         };
+    }
+    // `--blob-store` (or `SOCLE_BLOB_STORE`, which clap reads for it) is a global flag.
+    if let Some(url) = blob_store_flag() {
+        config.blob_store = url;
     }
     if let Some(listen) = args.listen {
         config.listen = listen;

@@ -6,6 +6,8 @@ struct DataDir {
     dir: tempfile::TempDir,
     /// `--database-url` for every command; `None`: SQLite in the data directory.
     database_url: Option<String>,
+    /// `--blob-store` for every command, and the variables that reach its bucket.
+    blob_store: Option<(String, Vec<(&'static str, String)>)>,
 }
 
 impl DataDir {
@@ -13,7 +15,28 @@ impl DataDir {
         DataDir {
             dir: tempfile::tempdir().unwrap(),
             database_url: None,
+            blob_store: None,
         }
+    }
+
+    /// A data directory whose original files go to a new bucket of the test S3 server, reached
+    /// through `SOCLE_S3_*` and `AWS_*` variables as an operator would (`None`, after a loud
+    /// warning, without a server outside CI).
+    fn on_object_storage() -> Option<(DataDir, store::conformance::TestBucket)> {
+        let bucket = store::conformance::TestBucket::create()?;
+        let settings = &bucket.settings;
+        let url = format!("s3://{}/{}", settings.bucket, settings.prefix);
+        let env = vec![
+            ("SOCLE_S3_ENDPOINT", settings.endpoint.clone().unwrap()),
+            ("SOCLE_S3_ALLOW_HTTP", "true".to_owned()),
+            ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+        ];
+        let data = DataDir {
+            blob_store: Some((url, env)),
+            ..DataDir::new()
+        };
+        Some((data, bucket))
     }
 
     /// A data directory whose database is a PostgreSQL schema of its own (`None`, after a
@@ -21,8 +44,8 @@ impl DataDir {
     fn on_postgres() -> Option<(DataDir, store::conformance::TestDatabase)> {
         let database = store::conformance::TestDatabase::create()?;
         let data = DataDir {
-            dir: tempfile::tempdir().unwrap(),
             database_url: Some(database.url.clone()),
+            ..DataDir::new()
         };
         Some((data, database))
     }
@@ -33,8 +56,17 @@ impl DataDir {
         if let Some(url) = &self.database_url {
             all.extend(["--database-url", url.as_str()]);
         }
+        let Some((blob_store, env)) = &self.blob_store else {
+            all.extend(args);
+            return socle(&all);
+        };
+        all.extend(["--blob-store", blob_store.as_str()]);
         all.extend(args);
-        socle(&all)
+        std::process::Command::new(env!("CARGO_BIN_EXE_socle"))
+            .args(&all)
+            .envs(env.iter().map(|(name, value)| (name, value)))
+            .output()
+            .expect("the socle binary runs")
     }
 
     fn ok(&self, args: &[&str]) -> String {
@@ -58,7 +90,27 @@ fn subventions(montant: &str) -> String {
 
 #[test]
 fn an_operator_publishes_through_the_command_line() {
-    let data = DataDir::new();
+    operator_journey(&DataDir::new());
+}
+
+#[test]
+fn the_command_line_keeps_original_files_on_object_storage() {
+    let Some((data, bucket)) = DataDir::on_object_storage() else {
+        return;
+    };
+    operator_journey(&data);
+    // The published file and the refused one, each once, and nothing kept locally.
+    assert_eq!(bucket.keys().len(), 2, "{:?}", bucket.keys());
+    let local = std::fs::read_dir(data.dir.path().join("data/blobs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect::<Vec<_>>();
+    assert_eq!(local, ["tmp"]);
+}
+
+/// Initialises, adds an organisation and a dataset, publishes (twice the same file, then a
+/// refused one) and checks the store.
+fn operator_journey(data: &DataDir) {
     assert!(data.ok(&["init"]).contains("communes"));
     data.ok(&[
         "org",

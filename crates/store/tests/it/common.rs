@@ -1,8 +1,8 @@
 use std::cell::RefCell;
 
-use store::Store;
 #[cfg(feature = "postgres")]
 use store::conformance::TestDatabase;
+use store::{Store, StoreOptions};
 use tempfile::TempDir;
 
 /// A store in its own temporary directory, removed when the returned guard is dropped.
@@ -31,6 +31,14 @@ impl StoreFactory {
 
     pub fn make(&self) -> Store {
         let (store, dir) = temp_store();
+        self.dirs.borrow_mut().push(dir);
+        store
+    }
+
+    /// A store in a new temporary directory, opened with `options`.
+    pub fn make_with(&self, options: StoreOptions) -> Store {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let store = Store::open_with(dir.path(), options).expect("open store");
         self.dirs.borrow_mut().push(dir);
         store
     }

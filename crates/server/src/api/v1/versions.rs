@@ -470,12 +470,17 @@ pub(crate) async fn version_original(
             Ok((version, dataset.state != model::DatasetState::Draft))
         })
         .await?;
-    let path = state.catalogue.store().blob_path(&version.sha256);
-    let file = tokio::fs::File::open(&path)
-        .await
-        .map_err(|error| ApiError::internal(format!("fichier {} : {error}", path.display())))?;
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
-    let mut response = body.into_response();
+    // Opened on the blocking pool (on object storage this is a request), then copied into the
+    // body chunk by chunk from a blocking thread, whichever backend holds the blob.
+    let sha256 = version.sha256;
+    let mut original = state
+        .blocking(move |catalogue| Ok(catalogue.store().open_blob(&sha256)?))
+        .await?;
+    let body = crate::api::exports::streamed_body(move |sink| {
+        std::io::copy(&mut original, sink)?;
+        Ok(())
+    });
+    let mut response = Response::new(body);
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
