@@ -3,7 +3,8 @@
 //! CSV (plain or gzip) is cut into record-aligned blocks that several threads parse and
 //! check at once; the per-block findings are merged in file order, so the report is the one a
 //! serial run gives. Spreadsheets are read row by row on one thread. Memory stays bounded by
-//! the blocks in flight (about `2 × threads + 1` blocks of 8 MB) plus the findings themselves.
+//! the blocks in flight (about `2 × threads + 2` blocks of 1 MiB, [`ingest::DEFAULT_BLOCK_SIZE`])
+//! plus the findings themselves.
 //!
 //! Rows that cannot be decoded in the file's encoding become `encoding-error`s of their own
 //! row; the other rows are still checked.
@@ -12,7 +13,9 @@ use std::io::Read;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
-use ingest::{Block, BlockReader, Dialect, Format, IngestError, ReadError, Row, SourceInfo};
+use ingest::{
+    Block, BlockReader, Dialect, Format, IngestError, ReadError, Row, SourceInfo, reuse_cells,
+};
 use serde_json::json;
 use tableschema::{
     DescriptorWarning, Details, ErrorCode, Lang, Part, Plan, Report, ReportError, Schema,
@@ -105,10 +108,10 @@ fn validate_rows<R: Read + Send>(
     let mut part = plan.new_part();
     let mut cells: Vec<&str> = Vec::new();
     while reader.next_row(&mut row)? {
-        let mut row_cells = recycle(cells);
+        let mut row_cells = reuse_cells(cells);
         row_cells.extend(row.cells());
         plan.check_row(&mut part, row.number(), &row_cells);
-        cells = recycle(row_cells);
+        cells = reuse_cells(row_cells);
     }
     let report = plan.finish(header_errors, [(0, part)]);
     Ok(Validation {
@@ -174,20 +177,16 @@ fn check_first_block(
     let mut planned: Option<(Plan, Vec<ReportError>)> = None;
     let mut part = None;
     let mut encoding_errors = Vec::new();
-    let mut cells: Vec<&str> = Vec::new();
-    ingest::parse_block(dialect, &block.bytes, |row| {
-        let row = match row {
-            Ok(row) => row,
+    ingest::parse_block_cells(dialect, &block.bytes, |number, cells| {
+        let cells = match cells {
+            Ok(cells) => cells,
             Err(error) => return encoding_errors.push(error),
         };
         if let (Some((plan, _)), Some(part)) = (&planned, part.as_mut()) {
-            let mut row_cells = recycle(std::mem::take(&mut cells));
-            row_cells.extend(row.cells());
-            plan.check_row(part, row.number(), &row_cells);
-            cells = recycle(row_cells);
+            plan.check_row(part, number, cells);
             return;
         }
-        header = row.cells().map(str::to_owned).collect();
+        header = cells.iter().map(|cell| (*cell).to_owned()).collect();
         let labels: Vec<&str> = header.iter().map(String::as_str).collect();
         let (plan, header_errors) = Plan::new(chooser.choose(&labels), &labels, check);
         part = Some(plan.new_part());
@@ -228,7 +227,7 @@ fn check_in_parallel(
     threads: usize,
 ) -> Result<Vec<BlockFindings>, ReadError> {
     // One block queued per worker keeps every core busy while the reader fills the next, and
-    // bounds memory to about (2 × threads + 1) blocks of 8 MB whatever the file's size.
+    // bounds memory to about (2 × threads + 2) blocks whatever the file's size.
     let (to_workers, from_reader) = sync_channel::<Block>(threads);
     let from_reader = Arc::new(Mutex::new(from_reader));
     let (to_collector, findings) = std::sync::mpsc::channel();
@@ -296,15 +295,9 @@ fn check_blocks_from(
 fn check_block(plan: &Plan, dialect: &Dialect, block: &Block) -> BlockFindings {
     let mut part = plan.new_part();
     let mut encoding_errors = Vec::new();
-    let mut cells: Vec<&str> = Vec::new();
     let offset = block.first_row - 1;
-    ingest::parse_block(dialect, &block.bytes, |row| match row {
-        Ok(row) => {
-            let mut row_cells = recycle(std::mem::take(&mut cells));
-            row_cells.extend(row.cells());
-            plan.check_row(&mut part, row.number(), &row_cells);
-            cells = recycle(row_cells);
-        }
+    ingest::parse_block_cells(dialect, &block.bytes, |number, cells| match cells {
+        Ok(cells) => plan.check_row(&mut part, number, cells),
         Err(mut error) => {
             error.offset_row(offset);
             encoding_errors.push(error);
@@ -316,13 +309,6 @@ fn check_block(plan: &Plan, dialect: &Dialect, block: &Block) -> BlockFindings {
         part,
         encoding_errors,
     }
-}
-
-/// Reuses a vector's allocation for borrows of another lifetime (it is emptied first, so no
-/// borrow crosses over; the in-place `collect` keeps the buffer).
-fn recycle<'b>(mut cells: Vec<&str>) -> Vec<&'b str> {
-    cells.clear();
-    cells.into_iter().map(|_| "").collect()
 }
 
 /// Rows that could not be decoded: each becomes an `encoding-error` in row order.

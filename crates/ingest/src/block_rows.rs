@@ -90,6 +90,50 @@ impl<'b> BlockRows<'b> {
 
     /// Fills `row` with the next row, numbered `number`; `None` at the end.
     pub(crate) fn next_row(&mut self, number: u64, row: &mut Row) -> Option<Result<(), ReadError>> {
+        let (content, next) = self.start_row(number, row)?;
+        let valid_end = self.valid_end();
+        let result = self.fill_row(content, number, row);
+        self.end_row(valid_end, next);
+        Some(result)
+    }
+
+    /// [`BlockRows::next_row`] handing the cells out as text: slices of the
+    /// block itself when the row is valid UTF-8 and no cell needs rebuilding
+    /// (the usual case: no copy of the row, no second pass over its spans),
+    /// slices of `row` otherwise. `cells` is cleared first.
+    pub(crate) fn next_cells<'r>(
+        &mut self,
+        number: u64,
+        row: &'r mut Row,
+        cells: &mut Vec<&'r str>,
+    ) -> Option<Result<(), ReadError>>
+    where
+        'b: 'r,
+    {
+        cells.clear();
+        let (content, next) = self.start_row(number, row)?;
+        let valid_end = self.valid_end();
+        let borrowed = content.end <= valid_end
+            && self.rebuilt.is_empty()
+            && self.borrow_cells(content.clone(), &row.spans, cells);
+        let result = if borrowed {
+            Ok(())
+        } else {
+            cells.clear();
+            let result = self.fill_row(content, number, row);
+            let row: &'r Row = row;
+            if result.is_ok() {
+                cells.extend(row.cells());
+            }
+            result
+        };
+        self.end_row(valid_end, next);
+        Some(result)
+    }
+
+    /// Splits the next row (spans and cells to rebuild) and checks its UTF-8;
+    /// returns where its content lies and where the next row starts.
+    fn start_row(&mut self, number: u64, row: &mut Row) -> Option<(Range<usize>, usize)> {
         if self.pos >= self.block.len() {
             return None;
         }
@@ -100,19 +144,55 @@ impl<'b> BlockRows<'b> {
         if content_end > self.valid_end() && !self.broken {
             self.check_utf8(start, content_end);
         }
-        let valid_end = self.valid_end();
-        let result = if content_end <= valid_end && self.copy_row(start..content_end, row) {
+        Some((start..content_end, next))
+    }
+
+    /// Puts the row at `content` into `row`: copied when it is valid UTF-8,
+    /// parsed exactly otherwise.
+    fn fill_row(
+        &mut self,
+        content: Range<usize>,
+        number: u64,
+        row: &mut Row,
+    ) -> Result<(), ReadError> {
+        if content.end <= self.valid_end() && self.copy_row(content.clone(), row) {
             Ok(())
         } else {
-            self.parse_exactly(start..content_end, number, row)
-        };
+            self.parse_exactly(content, number, row)
+        }
+    }
+
+    /// After a row ending at `next`: if the invalid bytes that stopped the
+    /// UTF-8 check (at `valid_end`) were in it, checks afresh after it.
+    fn end_row(&mut self, valid_end: usize, next: usize) {
         if self.broken && valid_end < next {
-            // The invalid bytes were in this row: check afresh after it.
             self.valid = "";
             self.valid_from = next;
             self.broken = false;
         }
-        Some(result)
+    }
+
+    /// Pushes the cells at `spans` (offsets in the row at `content`, inside
+    /// the checked UTF-8) as slices of the block. False, with `cells` partly
+    /// filled, if a span is not on a character boundary.
+    fn borrow_cells(
+        &self,
+        content: Range<usize>,
+        spans: &[(usize, usize)],
+        cells: &mut Vec<&'b str>,
+    ) -> bool {
+        let from = content.start.checked_sub(self.valid_from);
+        let to = content.end.checked_sub(self.valid_from);
+        let Some(text) = from.zip(to).and_then(|(from, to)| self.valid.get(from..to)) else {
+            return false;
+        };
+        for &(start, end) in spans {
+            match text.get(start..end) {
+                Some(cell) => cells.push(cell),
+                None => return false,
+            }
+        }
+        true
     }
 
     fn valid_end(&self) -> usize {
@@ -424,9 +504,29 @@ mod tests {
         prop::collection::vec(prop::sample::select(alphabet), 0..600)
     }
 
+    /// The block read by [`BlockRows::next_cells`], as `outcome` phrases it.
+    fn by_next_cells(block: &[u8], delimiter: u8, window: usize) -> Parsed {
+        let mut rows = BlockRows::new(&dialect(delimiter), block);
+        rows.utf8_window = window;
+        let (mut row, mut out) = (Row::new(), Vec::new());
+        loop {
+            let mut cells = Vec::new();
+            let number = out.len() as u64 + 1;
+            let Some(result) = rows.next_cells(number, &mut row, &mut cells) else {
+                break;
+            };
+            let cells = result
+                .map(|()| cells.iter().map(|cell| (*cell).to_owned()).collect())
+                .map_err(|err| format!("{err:?}"));
+            out.push((number, cells));
+        }
+        out
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(500))]
 
+        /// Rows (`next_row`) and cells as text (`next_cells`) both read as the reference does.
         #[test]
         fn same_rows_and_errors_as_the_reference(
             block in csv_like_bytes(),
@@ -436,6 +536,8 @@ mod tests {
             let expected = by_reference(&block, delimiter);
             prop_assert_eq!(&by_block_rows(&block, delimiter), &expected);
             prop_assert_eq!(&by_block_rows_with_window(&block, delimiter, window), &expected);
+            prop_assert_eq!(&by_next_cells(&block, delimiter, UTF8_WINDOW), &expected);
+            prop_assert_eq!(&by_next_cells(&block, delimiter, window), &expected);
         }
     }
 

@@ -17,15 +17,17 @@
 use std::io::Read;
 
 use crate::block_rows::{self, BlockRows};
-use crate::csv_rows::{MAX_ROW_BYTES, read_chunk, stream_error};
+use crate::csv_rows::{MAX_ROW_BYTES, stream_error};
 use crate::scan::CutScanner;
 use crate::source::{Source, TextSource, open_source};
 use crate::split::{RecordParser, Splitter};
 use crate::{Encoding, IngestError, Options, ReadError, Row, SourceInfo};
 
-/// Default block size: large enough to amortise thread hand-offs, small
-/// enough that a few blocks in flight stay cheap.
-pub const DEFAULT_BLOCK_SIZE: usize = 8 * 1024 * 1024;
+/// Default block size: large enough to amortise thread hand-offs (a few
+/// thousand rows each), small enough that the blocks in flight stay a few MB
+/// and that the first block, checked before the workers start, and the last
+/// ones, on which some workers wait for others, are short.
+pub const DEFAULT_BLOCK_SIZE: usize = 1024 * 1024;
 
 /// How to parse the bytes of a block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +58,10 @@ pub struct BlockReader<'a> {
     stream: Box<dyn Read + Send + 'a>,
     info: SourceInfo,
     dialect: Dialect,
+    /// `buf[..filled]` is read and not yet handed out; the rest of `buf` is
+    /// initialised space to read into (see [`BlockReader::fill`]).
     buf: Vec<u8>,
+    filled: usize,
     eof: bool,
     scanner: CutScanner,
     block_size: usize,
@@ -65,7 +70,9 @@ pub struct BlockReader<'a> {
     /// Rows in the blocks already returned.
     rows_returned: u64,
     /// A consumed block's buffer given back by [`BlockReader::recycle`], reused for the next
-    /// block: fresh 8 MB buffers cost page faults and zeroing on every block.
+    /// block: fresh buffers cost page faults and zeroing on every block. Its
+    /// bytes are kept (only its length marks the block's end), so that reading
+    /// into it again needs no zeroing.
     spare: Vec<u8>,
 }
 
@@ -89,6 +96,7 @@ impl<'a> BlockReader<'a> {
             info: source.info,
             dialect,
             buf: Vec::new(),
+            filled: 0,
             eof: false,
             scanner: CutScanner::new(dialect.delimiter),
             block_size: DEFAULT_BLOCK_SIZE,
@@ -128,29 +136,43 @@ impl<'a> BlockReader<'a> {
     pub fn next_block(&mut self) -> Result<Option<Block>, ReadError> {
         let mut wanted = self.block_size;
         loop {
-            while self.buf.len() < wanted && !self.eof {
-                let missing = wanted - self.buf.len();
-                let read = read_chunk(&mut self.stream, &mut self.buf, missing)
-                    .map_err(|err| stream_error(err, self.info.compression))?;
-                self.eof = read == 0;
-            }
-            self.scanner.scan(&self.buf, self.eof);
+            self.fill(wanted)
+                .map_err(|err| stream_error(err, self.info.compression))?;
+            self.scanner.scan(&self.buf[..self.filled], self.eof);
             if self.eof {
-                let rows = self.scanner.rows_at_eof(self.buf.len());
-                return Ok(self.take_block(self.buf.len(), rows));
+                let rows = self.scanner.rows_at_eof(self.filled);
+                return Ok(self.take_block(self.filled, rows));
             }
             match self.scanner.cut() {
                 (cut, rows) if cut > 0 => return Ok(self.take_block(cut, rows)),
-                _ if self.buf.len() >= MAX_ROW_BYTES => {
+                _ if self.filled >= MAX_ROW_BYTES => {
                     return Err(ReadError::RecordTooLarge {
                         row: self.rows_returned + self.scanner.rows_seen() + 1,
                         limit: MAX_ROW_BYTES,
                     });
                 }
                 // One row longer than the block so far: read on.
-                _ => wanted = self.buf.len() + self.block_size,
+                _ => wanted = self.filled + self.block_size,
             }
         }
+    }
+
+    /// Reads until `wanted` bytes are filled or the stream ends. Reads go
+    /// straight into `buf`, whose bytes are initialised once and then reused:
+    /// `read_to_end` would zero the space of every read first.
+    fn fill(&mut self, wanted: usize) -> std::io::Result<()> {
+        if self.buf.len() < wanted {
+            self.buf.resize(wanted, 0);
+        }
+        while self.filled < wanted && !self.eof {
+            match self.stream.read(&mut self.buf[self.filled..wanted]) {
+                Ok(0) => self.eof = true,
+                Ok(read) => self.filled += read,
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(())
     }
 
     /// Splits off `buf[..cut]`, made of `rows` rows, as the next block.
@@ -158,12 +180,17 @@ impl<'a> BlockReader<'a> {
         if cut == 0 {
             return None;
         }
+        // The bytes after the cut start the next block, in the spare buffer
+        // (whose old bytes are overwritten, not cleared: see `fill`).
+        let tail = self.filled - cut;
         let mut rest = std::mem::take(&mut self.spare);
-        rest.clear();
-        rest.reserve(self.block_size.max(self.buf.len() - cut));
-        rest.extend_from_slice(&self.buf[cut..]);
+        if rest.len() < tail {
+            rest.resize(tail, 0);
+        }
+        rest[..tail].copy_from_slice(&self.buf[cut..self.filled]);
         let mut bytes = std::mem::replace(&mut self.buf, rest);
         bytes.truncate(cut);
+        self.filled = tail;
         self.scanner.shift(cut);
         let block = Block {
             index: self.next_index,
@@ -227,6 +254,65 @@ where
         on_row(result.map(|()| &row));
     }
     count
+}
+
+/// [`parse_block`] handing each row out as its number (from 1 in the block)
+/// and its cells as text, for callers that want `&[&str]` (the validator):
+/// the cells are usually slices of `block` itself, so the row is neither
+/// copied nor its cells collected a second time.
+///
+/// ```
+/// use ingest::{BlockReader, Options, parse_block_cells};
+///
+/// let csv: &[u8] = b"id;nom\n1;\"a\"\"b\"\n";
+/// let mut blocks = BlockReader::open(csv, &Options::default())?;
+/// let dialect = blocks.dialect();
+/// let block = blocks.next_block()?.expect("one block");
+/// let mut seen = Vec::new();
+/// parse_block_cells(&dialect, &block.bytes, |number, cells| {
+///     seen.push((number, cells.expect("valid UTF-8").join("|")));
+/// });
+/// assert_eq!(seen, [(1, "id|nom".to_owned()), (2, "1|a\"b".to_owned())]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn parse_block_cells<F>(dialect: &Dialect, block: &[u8], mut on_row: F) -> u64
+where
+    F: FnMut(u64, Result<&[&str], ReadError>),
+{
+    if !block_rows::supports(dialect.delimiter) {
+        let mut cells: Vec<&str> = Vec::new();
+        return parse_block_exactly(dialect, block, |row| match row {
+            Ok(row) => {
+                let mut row_cells = reuse_cells(std::mem::take(&mut cells));
+                row_cells.extend(row.cells());
+                on_row(row.number(), Ok(&row_cells));
+                cells = reuse_cells(row_cells);
+            }
+            Err(err) => on_row(err.row().unwrap_or_default(), Err(err)),
+        });
+    }
+    let mut rows = BlockRows::new(dialect, block);
+    let mut row = Row::new();
+    let mut cells: Vec<&str> = Vec::new();
+    let mut count = 0;
+    loop {
+        let mut row_cells = reuse_cells(std::mem::take(&mut cells));
+        let Some(result) = rows.next_cells(count + 1, &mut row, &mut row_cells) else {
+            break;
+        };
+        count += 1;
+        on_row(count, result.map(|()| row_cells.as_slice()));
+        cells = reuse_cells(row_cells);
+    }
+    count
+}
+
+/// Empties a vector of cells to reuse its allocation for cells of another
+/// lifetime (nothing borrowed crosses over; the in-place `collect` keeps the
+/// buffer).
+pub fn reuse_cells<'c>(mut cells: Vec<&str>) -> Vec<&'c str> {
+    cells.clear();
+    cells.into_iter().map(|_| "").collect()
 }
 
 /// [`parse_block`] for delimiters that only the splitter handles (a

@@ -76,7 +76,9 @@ mod split;
 
 use std::io::Read;
 
-pub use blocks::{Block, BlockReader, DEFAULT_BLOCK_SIZE, Dialect, parse_block};
+pub use blocks::{
+    Block, BlockReader, DEFAULT_BLOCK_SIZE, Dialect, parse_block, parse_block_cells, reuse_cells,
+};
 pub use encoding::{Encoding, Origin};
 pub use error::{IngestError, ReadError};
 pub use row::Row;
