@@ -34,13 +34,13 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::catalogue::{query_all, query_one};
 use super::codec::{
-    affinity, bind_value, columns_json, decode_value, now, parse_columns_json, parse_timestamp,
-    parsed, parsed_opt, timestamp_text,
+    affinity, bind_cell, bind_value, columns_json, decode_value, now, parse_columns_json,
+    parse_timestamp, parsed, parsed_opt, timestamp_text,
 };
 use super::{SqliteEngine, quote_identifier};
 use crate::error::{Error, Result};
 use crate::jobs::{BUILD_INDEXES, build_indexes_payload};
-use crate::{LiveSource, Retention};
+use crate::{LiveSource, Retention, RowBlock};
 
 /// The reserved name of the row-number column of every version table.
 pub(crate) const ROW_COLUMN: &str = "_row";
@@ -68,6 +68,36 @@ fn insert_sql(table: &str, n_columns: usize, n_rows: usize) -> String {
         names.join(", "),
         vec![one_row; n_rows].join(", ")
     )
+}
+
+/// The two INSERT statements of a load: one for a group of rows, one for the rows left over.
+/// Several rows per statement: SQLite's per-statement overhead (step, reset) is then paid once
+/// per group, which speeds bulk loads up markedly.
+struct Inserts {
+    group_size: usize,
+    group_sql: String,
+    single_sql: String,
+}
+
+impl Inserts {
+    fn new(table: &str, n_columns: usize) -> Inserts {
+        let group_size = (MAX_BOUND_PARAMETERS / n_columns).clamp(1, ROWS_PER_STATEMENT);
+        Inserts {
+            group_size,
+            group_sql: insert_sql(table, n_columns, group_size),
+            single_sql: insert_sql(table, n_columns, 1),
+        }
+    }
+
+    fn prepare<'c>(
+        &self,
+        tx: &'c Transaction<'_>,
+    ) -> Result<(rusqlite::CachedStatement<'c>, rusqlite::CachedStatement<'c>)> {
+        Ok((
+            tx.prepare_cached(&self.group_sql)?,
+            tx.prepare_cached(&self.single_sql)?,
+        ))
+    }
 }
 
 pub(crate) fn check_row_width(row: &[Value], columns: &[ColumnDef]) -> Result<()> {
@@ -381,14 +411,10 @@ impl SqliteEngine {
         if columns.is_empty() {
             return self.append_empty_rows(&table, rows);
         }
-        // Several rows per statement: SQLite's per-statement overhead (step, reset) is then paid
-        // once per group, which speeds bulk loads up markedly.
-        let group_size = (MAX_BOUND_PARAMETERS / columns.len()).clamp(1, ROWS_PER_STATEMENT);
-        let group_sql = insert_sql(&table, columns.len(), group_size);
-        let single_sql = insert_sql(&table, columns.len(), 1);
+        let inserts = Inserts::new(&table, columns.len());
+        let group_size = inserts.group_size;
         self.transaction(|tx| {
-            let mut group_statement = tx.prepare_cached(&group_sql)?;
-            let mut single_statement = tx.prepare_cached(&single_sql)?;
+            let (mut group_statement, mut single_statement) = inserts.prepare(tx)?;
             let mut scratch = String::new();
             let mut group = Vec::with_capacity(group_size);
             let mut n_rows = 0u64;
@@ -428,6 +454,45 @@ impl SqliteEngine {
                 n_rows += group.len() as u64;
             }
             Ok(n_rows)
+        })
+    }
+
+    /// Appends a block of rows to a pending version's staging table, in one transaction: the
+    /// same statements as [`SqliteEngine::append_rows`], each cell bound straight from the
+    /// block's buffers.
+    pub(crate) fn append_block(
+        &self,
+        version: VersionId,
+        columns: &[ColumnDef],
+        block: &RowBlock,
+    ) -> Result<u64> {
+        block.check_width(columns)?;
+        let table = staging_table_name(version);
+        if columns.is_empty() {
+            return self.append_empty_rows(&table, (0..block.len()).map(|_| [] as [Value; 0]));
+        }
+        let inserts = Inserts::new(&table, columns.len());
+        let group_size = inserts.group_size;
+        self.transaction(|tx| {
+            let (mut group_statement, mut single_statement) = inserts.prepare(tx)?;
+            let mut rows = block.rows();
+            for _ in 0..block.len() / group_size {
+                let mut parameter = 1;
+                for row in rows.by_ref().take(group_size) {
+                    for cell in row {
+                        bind_cell(&mut group_statement, parameter, cell, block)?;
+                        parameter += 1;
+                    }
+                }
+                group_statement.raw_execute()?;
+            }
+            for row in rows {
+                for (idx, cell) in row.iter().enumerate() {
+                    bind_cell(&mut single_statement, idx + 1, cell, block)?;
+                }
+                single_statement.raw_execute()?;
+            }
+            Ok(block.len() as u64)
         })
     }
 
