@@ -22,8 +22,9 @@
 //! `version.columns`. Generated names mean no user-chosen name can collide with `rowid`, FTS5's
 //! reserved `rank`, or another name differing only by case (SQLite compares names
 //! case-insensitively), and SQL never contains a user-chosen identifier.
-//! The FTS table `rows_v<id>_fts` is contentless, has one column per text column under the same
-//! `c<i>` name, and its rowid is `_row`: `rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)`.
+//! The FTS table `rows_v<id>_fts` is contentless and keeps no column sizes, has one column per
+//! text column under the same `c<i>` name, and its rowid is `_row`:
+//! `rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)`.
 
 use model::{
     ColumnDef, DatasetId, IndexState, LivePeriod, NewVersion, OrganisationId, ResourceId,
