@@ -19,7 +19,7 @@ use model::{
     VersionOrigin,
 };
 use serde_json::json;
-use store::{LoadHandle, Store, VersionStart};
+use store::{LoadHandle, RowBlock, Store, VersionStart};
 use tableschema::{DescriptorWarning, FieldType, Lang, Plan, Report, Schema};
 
 use crate::bundled;
@@ -29,7 +29,7 @@ use crate::validation::{
     SchemaLabel, Validation, add_encoding_errors, failure_report, stored_report,
 };
 
-/// Rows sent to the store per transaction: large enough to amortise the commit, small enough
+/// Rows sent to the store per block (one transaction each): large enough to amortise the commit, small enough
 /// to keep memory flat.
 const BATCH_ROWS: usize = 10_000;
 
@@ -403,7 +403,9 @@ enum LoadFailure {
 }
 
 /// Checks every data row and loads its values. Reading and checking run on this thread while
-/// another inserts the previous batch, so the two halves of the work overlap on two cores.
+/// another inserts the previous block, so the two halves of the work overlap on two cores.
+/// Blocks go back and forth between the threads: once the first ones have grown, a load
+/// allocates nothing per row or per cell.
 fn load_rows(
     source: &mut RowSource<'_>,
     plan: &Plan,
@@ -412,17 +414,26 @@ fn load_rows(
     load: &mut LoadHandle,
     rows_read: &AtomicU64,
 ) -> std::result::Result<(tableschema::Part, Vec<ReadError>), LoadFailure> {
-    // Two batches in flight: one being filled, one being inserted.
-    let (to_inserter, batches) = std::sync::mpsc::sync_channel::<Vec<Vec<Value>>>(1);
+    // Two blocks in flight: one being filled, one being inserted (and one queued).
+    let (to_inserter, filled) = std::sync::mpsc::sync_channel::<RowBlock>(1);
+    let (to_checker, emptied) = std::sync::mpsc::channel::<RowBlock>();
     std::thread::scope(|scope| {
         let inserter = scope.spawn(move || -> std::result::Result<(), store::Error> {
-            for batch in batches {
-                load.append(batch)?;
+            for mut block in filled {
+                load.append_block(&block)?;
+                block.clear();
+                // The checker may be done already: the block is then simply dropped.
+                let _ = to_checker.send(block);
             }
             Ok(())
         });
-        let checked = check_rows(source, plan, layout, schema, &to_inserter, rows_read);
-        drop(to_inserter);
+        let blocks = BlockFlow {
+            to_inserter,
+            emptied,
+            width: layout.columns.len(),
+        };
+        let checked = check_rows(source, plan, layout, schema, &blocks, rows_read);
+        drop(blocks);
         let inserted = inserter.join().unwrap_or_else(|_| {
             Err(store::Error::Invalid(
                 "le chargement des lignes s'est interrompu".to_owned(),
@@ -435,18 +446,39 @@ fn load_rows(
     })
 }
 
-/// Reads and checks every row, sending the table rows to the inserter in batches.
+/// The checker's ends of the two channels between it and the inserter.
+struct BlockFlow {
+    to_inserter: std::sync::mpsc::SyncSender<RowBlock>,
+    emptied: std::sync::mpsc::Receiver<RowBlock>,
+    width: usize,
+}
+
+impl BlockFlow {
+    /// An empty block: one the inserter is done with, or a new one.
+    fn empty_block(&self) -> RowBlock {
+        self.emptied
+            .try_recv()
+            .unwrap_or_else(|_| RowBlock::new(self.width))
+    }
+
+    /// Hands a filled block to the inserter; false when it stopped (on an error it reports).
+    fn send(&self, block: RowBlock) -> bool {
+        self.to_inserter.send(block).is_ok()
+    }
+}
+
+/// Reads and checks every row, sending the table rows to the inserter in blocks.
 fn check_rows(
     source: &mut RowSource<'_>,
     plan: &Plan,
     layout: &Layout,
     schema: &Schema,
-    to_inserter: &std::sync::mpsc::SyncSender<Vec<Vec<Value>>>,
+    blocks: &BlockFlow,
     rows_read: &AtomicU64,
 ) -> std::result::Result<(tableschema::Part, Vec<ReadError>), LoadFailure> {
     let mut part = plan.new_part();
     let mut encoding_errors = Vec::new();
-    let mut batch: Vec<Vec<Value>> = Vec::with_capacity(BATCH_ROWS);
+    let mut block = blocks.empty_block();
     let column_fields = plan.column_fields();
     let mut values = Vec::new();
     // Set when the inserter stopped on an error (which the caller reports): the rest is skipped.
@@ -461,27 +493,28 @@ fn check_rows(
         }
         let mut row_values = recycle(std::mem::take(&mut values));
         plan.check_row_values(&mut part, number, cells, &mut row_values);
-        batch.push(layout_row(
+        push_layout_row(
+            &mut block,
             layout,
             cells,
             &row_values,
             &column_fields,
             schema,
-        ));
+        );
         values = recycle(row_values);
-        if batch.len() == BATCH_ROWS {
+        if block.len() == BATCH_ROWS {
             // Progress of a background publication, read by its heartbeats.
-            rows_read.fetch_add(batch.len() as u64, Ordering::Relaxed);
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
-            stopped = to_inserter.send(full).is_err();
+            rows_read.fetch_add(block.len() as u64, Ordering::Relaxed);
+            let full = std::mem::replace(&mut block, blocks.empty_block());
+            stopped = !blocks.send(full);
         }
     };
     source
         .for_each_data_row(&mut visit, &mut |error| encoding_errors.push(error))
         .map_err(LoadFailure::Read)?;
     if !stopped {
-        rows_read.fetch_add(batch.len() as u64, Ordering::Relaxed);
-        let _ = to_inserter.send(batch);
+        rows_read.fetch_add(block.len() as u64, Ordering::Relaxed);
+        blocks.send(block);
     }
     Ok((part, encoding_errors))
 }
@@ -496,44 +529,57 @@ fn recycle<'b>(mut values: Vec<tableschema::Value<'_>>) -> Vec<tableschema::Valu
         .collect()
 }
 
-/// One table row: each column's cast value; a cell that failed its type keeps its text.
-fn layout_row(
+/// Pushes one table row: each column's cast value; a cell that failed its type keeps its text.
+fn push_layout_row(
+    block: &mut RowBlock,
     layout: &Layout,
     cells: &[&str],
     values: &[tableschema::Value<'_>],
     column_fields: &[Option<usize>],
     schema: &Schema,
-) -> Vec<Value> {
-    layout
-        .sources
-        .iter()
-        .map(|source| {
-            let Some(position) = *source else {
-                return Value::Null;
-            };
-            let cell = cells.get(position).copied().unwrap_or_default();
-            let value = values
-                .get(position)
-                .cloned()
-                .unwrap_or(tableschema::Value::Null);
-            let field = column_fields
-                .get(position)
-                .copied()
-                .flatten()
-                .map(|index| &schema.fields()[index]);
-            match (value, field) {
-                (tableschema::Value::Null, Some(field))
-                    if !cell.is_empty() && !field.is_missing(cell) =>
-                {
-                    Value::Text(cell.to_owned())
-                }
-                (tableschema::Value::Null, None) if !cell.is_empty() => {
-                    Value::Text(cell.to_owned())
-                }
-                (value, _) => to_model_value(value, cell),
-            }
-        })
-        .collect()
+) {
+    for source in &layout.sources {
+        let Some(position) = *source else {
+            block.push_null();
+            continue;
+        };
+        let cell = cells.get(position).copied().unwrap_or_default();
+        let value = values.get(position).unwrap_or(&tableschema::Value::Null);
+        let field = column_fields
+            .get(position)
+            .copied()
+            .flatten()
+            .map(|index| &schema.fields()[index]);
+        push_cell(block, value, field, cell);
+    }
+    block.end_row();
+}
+
+/// One cell as [`to_model_value`] would make it, without allocating for the common types.
+fn push_cell(
+    block: &mut RowBlock,
+    value: &tableschema::Value<'_>,
+    field: Option<&tableschema::Field>,
+    cell: &str,
+) {
+    use tableschema::Value as Cast;
+    match (value, field) {
+        (Cast::Null, Some(field)) if !cell.is_empty() && !field.is_missing(cell) => {
+            block.push_text(cell)
+        }
+        (Cast::Null, None) if !cell.is_empty() => block.push_text(cell),
+        (Cast::Null, _) => block.push_null(),
+        (Cast::Boolean(value), _) => block.push_bool(*value),
+        (Cast::Integer(value), _) => block.push_int(*value),
+        (Cast::Year(year), _) => block.push_int(i64::from(*year)),
+        (Cast::Number(value), _) => block.push_float(*value),
+        (Cast::String(text), _) => block.push_text(text),
+        (Cast::Date(date), _) => match civil_date(*date) {
+            Some(date) => block.push_rendered(date),
+            None => block.push_text(cell),
+        },
+        (value, _) => block.push_value(&to_model_value(value.clone(), cell)),
+    }
 }
 
 /// The table column type that holds a Table Schema field type.

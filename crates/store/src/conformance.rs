@@ -17,7 +17,8 @@ use model::{
 };
 
 use crate::{
-    DatasetFilter, Error, JOB_LEASE, JobState, MAX_JOB_ATTEMPTS, ProblemKind, Store, VersionStart,
+    DatasetFilter, Error, JOB_LEASE, JobState, MAX_JOB_ATTEMPTS, ProblemKind, RowBlock, Store,
+    VersionStart,
 };
 
 /// A property of the suite: panics when the store lacks it.
@@ -36,6 +37,7 @@ pub fn run_all(make_store: impl Fn() -> Store) {
         ),
         ("large_blobs_stream_and_seek", large_blobs_stream_and_seek),
         ("publish_and_read_back", publish_and_read_back),
+        ("blocks_load_like_rows", blocks_load_like_rows),
         ("idempotent_publish", idempotent_publish),
         ("atomic_flip", atomic_flip),
         ("history_and_restore", history_and_restore),
@@ -751,14 +753,9 @@ pub fn blobs_round_trip_and_integrity(store: &Store) {
     ));
 }
 
-pub fn publish_and_read_back(store: &Store) {
-    let resource = create_resource(
-        store,
-        SIREN_MONTPELLIER,
-        "menus",
-        Some("scdl-menus-collectifs@1.2.3"),
-    );
-    let columns = vec![
+/// One column of each type.
+fn typed_columns() -> Vec<ColumnDef> {
+    vec![
         ColumnDef::new("flag", ColumnType::Boolean),
         ColumnDef::new("count", ColumnType::Integer),
         ColumnDef::new("amount", ColumnType::Number),
@@ -767,10 +764,22 @@ pub fn publish_and_read_back(store: &Store) {
         ColumnDef::new("at", ColumnType::Time),
         ColumnDef::new("when", ColumnType::DateTime),
         ColumnDef::new("extra", ColumnType::Json),
+    ]
+}
+
+pub fn publish_and_read_back(store: &Store) {
+    let resource = create_resource(
+        store,
+        SIREN_MONTPELLIER,
+        "menus",
+        Some("scdl-menus-collectifs@1.2.3"),
+    );
+    let mut columns = typed_columns();
+    columns.extend([
         // Names SQL would choke on if they reached it unquoted, and one differing only by case.
         ColumnDef::new("select\"; DROP TABLE version; --", ColumnType::Text),
         ColumnDef::new("Label", ColumnType::Text),
-    ];
+    ]);
     let rows = vec![
         vec![
             Value::Bool(true),
@@ -835,6 +844,68 @@ pub fn publish_and_read_back(store: &Store) {
     });
     assert!(matches!(stopped, Err(Error::Invalid(_))));
     assert_eq!(seen, 1);
+    assert_clean(store);
+}
+
+/// Rows appended as [`RowBlock`]s read back exactly as the same rows appended as values,
+/// whatever the block's size (multi-row statements and the rows left over), and a block of the
+/// wrong width is refused.
+pub fn blocks_load_like_rows(store: &Store) {
+    let columns = typed_columns();
+    let rows: Vec<Vec<Value>> = (0..150)
+        .map(|n| match n % 3 {
+            0 => vec![
+                Value::Bool(n % 2 == 0),
+                Value::Int(n),
+                Value::Float(n as f64 / 4.0),
+                Value::from(format!("Crème n°{n}")),
+                Value::Date(date(2024, 9, 2)),
+                Value::Time(time(12, 30, 0, 500)),
+                Value::DateTime(datetime(2024, 9, 2, 12, 30, 15, 0)),
+                Value::Json(serde_json::json!({"n": n, "l": ["a", "b"]})),
+            ],
+            1 => vec![Value::Null; columns.len()],
+            // A lenient load keeps text that failed its column's type, dates and JSON included.
+            _ => vec![
+                Value::Bool(false),
+                Value::from("n/a"),
+                Value::Int(7),
+                Value::from(""),
+                Value::from("02/09/2024"),
+                Value::from("midi"),
+                Value::from("hier"),
+                Value::from("[pas du JSON"),
+            ],
+        })
+        .collect();
+    let by_values = create_resource(store, SIREN_MONTPELLIER, "valeurs", None);
+    let by_values = publish(store, &by_values, b"values", &columns, &rows);
+    let by_blocks = create_resource(store, SIREN_MONTPELLIER, "blocs", None);
+    let new = new_version(store, &by_blocks, b"blocks");
+    let VersionStart::Loading(mut load) = store.create_version_table(&new, &columns).unwrap()
+    else {
+        panic!("new bytes start a load");
+    };
+    let mut block = RowBlock::new(columns.len());
+    for chunk in rows.chunks(70) {
+        block.clear();
+        for row in chunk {
+            for value in row {
+                block.push_value(value);
+            }
+            block.end_row();
+        }
+        assert_eq!(load.append_block(&block).unwrap(), chunk.len() as u64);
+    }
+    let mut narrow = RowBlock::new(1);
+    narrow.push_null();
+    narrow.end_row();
+    assert!(matches!(load.append_block(&narrow), Err(Error::Invalid(_))));
+    let by_blocks = store
+        .commit_version(load, Some("{\"valid\":true}"), true)
+        .unwrap();
+    assert_eq!(by_blocks.row_count, Some(150));
+    assert_eq!(read_rows(store, &by_blocks), read_rows(store, &by_values));
     assert_clean(store);
 }
 

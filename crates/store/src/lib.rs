@@ -41,6 +41,7 @@ mod error;
 mod postgres;
 pub mod records;
 pub mod referentials;
+mod row_block;
 mod sqlite;
 
 use std::collections::HashSet;
@@ -61,6 +62,7 @@ use model::{
 pub use blobs::{BlobBackend, BlobInfo, BlobReader, PART_SIZE as S3_PART_SIZE, S3Settings};
 pub use database_url::DatabaseUrl;
 pub use error::{Error, Result};
+pub use row_block::{Cell, RowBlock};
 
 use blobs::{BlobState, BlobStore};
 use error::io_context;
@@ -787,6 +789,23 @@ impl LoadHandle {
         let store = &self.store;
         let n_rows =
             dispatch!(store, engine => engine.append_rows(self.version, &self.columns, rows))?;
+        self.rows_loaded += n_rows;
+        Ok(n_rows)
+    }
+
+    /// Appends a block of rows (as wide as the columns) in one transaction, like
+    /// [`LoadHandle::append`]: the way for bulk loads, which refill the same blocks instead of
+    /// allocating every cell (see [`RowBlock`]). The stored values are the same as for
+    /// [`LoadHandle::append`] of the values pushed.
+    pub fn append_block(&mut self, block: &RowBlock) -> Result<u64> {
+        let n_rows = match &self.store.inner.engine {
+            Engine::Sqlite(engine) => engine.append_block(self.version, &self.columns, block)?,
+            #[cfg(feature = "postgres")]
+            Engine::Postgres(engine) => {
+                block.check_width(&self.columns)?;
+                engine.append_rows(self.version, &self.columns, block.to_values(&self.columns))?
+            }
+        };
         self.rows_loaded += n_rows;
         Ok(n_rows)
     }

@@ -1,0 +1,270 @@
+//! [`RowBlock`]: many rows of cells in two flat buffers, the form bulk loads hand to the store.
+//!
+//! Why not `Vec<Vec<Value>>`: a million-row load would allocate (and free, on another thread) a
+//! `String` per text cell and a `Vec` per row, and that allocation cost more than SQLite's own
+//! insert work. A block keeps the text of all its cells in one `String` and each cell as a small
+//! copyable [`Cell`]; a loader clears and refills the same blocks, so a load allocates nothing per
+//! row once the first blocks have grown.
+
+use std::fmt::{Display, Write};
+
+use model::{ColumnDef, Value};
+
+use crate::error::{Error, Result};
+use crate::sqlite::codec::decode_text;
+
+/// One cell of a [`RowBlock`]. Text lives in the block; a cell holds its byte range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    /// Plain text, stored as is (a text column, or a cell kept as written because it failed
+    /// its column's type).
+    Text {
+        start: usize,
+        end: usize,
+    },
+    /// A typed value (date, time, date-time, JSON) rendered in its column type's canonical text,
+    /// exactly as [`Value`]'s `Display` writes it.
+    Rendered {
+        start: usize,
+        end: usize,
+    },
+}
+
+/// Rows of `width` cells each, row after row, with their text in one buffer. Push a row's
+/// cells, then call [`RowBlock::end_row`].
+#[derive(Debug, Clone, Default)]
+pub struct RowBlock {
+    width: usize,
+    n_rows: usize,
+    cells: Vec<Cell>,
+    text: String,
+}
+
+impl RowBlock {
+    /// An empty block for rows of `width` cells.
+    pub fn new(width: usize) -> RowBlock {
+        RowBlock {
+            width,
+            n_rows: 0,
+            cells: Vec::new(),
+            text: String::new(),
+        }
+    }
+
+    /// Cells per row.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Rows ended so far.
+    pub fn len(&self) -> usize {
+        self.n_rows
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.n_rows == 0 && self.cells.is_empty()
+    }
+
+    /// Forgets every row, keeping the buffers for the next rows.
+    pub fn clear(&mut self) {
+        self.n_rows = 0;
+        self.cells.clear();
+        self.text.clear();
+    }
+
+    /// Ends the row whose cells were just pushed.
+    pub fn end_row(&mut self) {
+        self.n_rows += 1;
+    }
+
+    pub fn push_null(&mut self) {
+        self.cells.push(Cell::Null);
+    }
+
+    pub fn push_bool(&mut self, value: bool) {
+        self.cells.push(Cell::Bool(value));
+    }
+
+    pub fn push_int(&mut self, value: i64) {
+        self.cells.push(Cell::Int(value));
+    }
+
+    pub fn push_float(&mut self, value: f64) {
+        self.cells.push(Cell::Float(value));
+    }
+
+    /// A plain text cell.
+    pub fn push_text(&mut self, text: &str) {
+        let start = self.text.len();
+        self.text.push_str(text);
+        self.cells.push(Cell::Text {
+            start,
+            end: self.text.len(),
+        });
+    }
+
+    /// A typed value (date, time, date-time, JSON) written as its `Display` text.
+    pub fn push_rendered(&mut self, value: impl Display) {
+        let start = self.text.len();
+        // Writing into a `String` cannot fail.
+        let _ = write!(self.text, "{value}");
+        self.cells.push(Cell::Rendered {
+            start,
+            end: self.text.len(),
+        });
+    }
+
+    /// Any model value, stored as the row loaders of `Vec<Value>` rows store it.
+    pub fn push_value(&mut self, value: &Value) {
+        match value {
+            Value::Null => self.push_null(),
+            Value::Bool(flag) => self.push_bool(*flag),
+            Value::Int(number) => self.push_int(*number),
+            Value::Float(number) => self.push_float(*number),
+            Value::Text(text) => self.push_text(text),
+            Value::Date(date) => self.push_rendered(date),
+            Value::Time(time) => self.push_rendered(time),
+            Value::DateTime(datetime) => self.push_rendered(datetime),
+            Value::Json(json) => self.push_rendered(json),
+        }
+    }
+
+    /// The rows, each as a slice of `width` cells.
+    pub fn rows(&self) -> impl Iterator<Item = &[Cell]> {
+        (0..self.n_rows).map(|row| &self.cells[row * self.width..(row + 1) * self.width])
+    }
+
+    /// The text of a `Text` or `Rendered` cell (`""` for the others).
+    pub fn text(&self, cell: &Cell) -> &str {
+        match *cell {
+            Cell::Text { start, end } | Cell::Rendered { start, end } => &self.text[start..end],
+            _ => "",
+        }
+    }
+
+    /// True when every row has `width` cells and every cell belongs to an ended row.
+    pub(crate) fn rows_are_complete(&self) -> bool {
+        self.cells.len() == self.n_rows * self.width
+    }
+
+    /// Fails unless the rows have the table's width and none is cut short.
+    pub(crate) fn check_width(&self, columns: &[ColumnDef]) -> Result<()> {
+        if self.width == columns.len() && self.rows_are_complete() {
+            return Ok(());
+        }
+        Err(Error::Invalid(format!(
+            "bloc de lignes de {} valeurs pour une table de {} colonnes",
+            self.width,
+            columns.len()
+        )))
+    }
+
+    /// The rows as model values, typed by their columns (rendered cells parsed back): for the
+    /// engines that load `Value` rows.
+    pub(crate) fn to_values(&self, columns: &[ColumnDef]) -> Vec<Vec<Value>> {
+        self.rows()
+            .map(|row| {
+                row.iter()
+                    .zip(columns)
+                    .map(|(cell, column)| match cell {
+                        Cell::Null => Value::Null,
+                        Cell::Bool(flag) => Value::Bool(*flag),
+                        Cell::Int(number) => Value::Int(*number),
+                        Cell::Float(number) => Value::Float(*number),
+                        Cell::Text { .. } => Value::Text(self.text(cell).to_owned()),
+                        Cell::Rendered { .. } => decode_text(self.text(cell), column.ty),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::ColumnType;
+
+    #[test]
+    fn cells_come_back_as_the_values_pushed() {
+        let date = jiff::civil::date(2024, 2, 29);
+        let json = serde_json::json!(["a", 1]);
+        let columns = vec![
+            ColumnDef::new("texte", ColumnType::Text),
+            ColumnDef::new("date", ColumnType::Date),
+            ColumnDef::new("n", ColumnType::Integer),
+            ColumnDef::new("x", ColumnType::Number),
+            ColumnDef::new("oui", ColumnType::Boolean),
+            ColumnDef::new("liste", ColumnType::Json),
+        ];
+        let rows = vec![
+            vec![
+                Value::from("été"),
+                Value::Date(date),
+                Value::Int(-3),
+                Value::Float(1.5),
+                Value::Bool(true),
+                Value::Json(json),
+            ],
+            vec![
+                Value::Null,
+                // A cell that failed its type keeps its text, even in a date column.
+                Value::from("29/02/2024"),
+                Value::Null,
+                Value::Null,
+                Value::Bool(false),
+                Value::from("[pas du JSON"),
+            ],
+        ];
+        let mut block = RowBlock::new(columns.len());
+        for row in &rows {
+            for value in row {
+                block.push_value(value);
+            }
+            block.end_row();
+        }
+        assert_eq!(block.len(), 2);
+        assert!(block.rows_are_complete());
+        assert_eq!(block.to_values(&columns), rows);
+        let first: Vec<&str> = block
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .map(|cell| block.text(cell))
+            .collect();
+        assert_eq!(first, ["été", "2024-02-29", "", "", "", "[\"a\",1]"]);
+        block.clear();
+        assert!(block.is_empty());
+        assert_eq!(block.rows().count(), 0);
+    }
+
+    #[test]
+    fn rows_without_columns_still_count() {
+        let mut block = RowBlock::new(0);
+        block.end_row();
+        block.end_row();
+        assert_eq!(block.len(), 2);
+        assert_eq!(block.to_values(&[]), vec![Vec::<Value>::new(); 2]);
+        assert!(block.check_width(&[]).is_ok());
+    }
+
+    #[test]
+    fn an_unfinished_row_is_noticed() {
+        let mut block = RowBlock::new(2);
+        block.push_int(1);
+        block.end_row();
+        assert!(!block.rows_are_complete());
+        block.push_null();
+        assert!(block.rows_are_complete());
+        block.push_null();
+        assert!(!block.rows_are_complete());
+        let columns = vec![ColumnDef::new("a", ColumnType::Integer); 2];
+        assert!(block.check_width(&columns).is_err());
+        assert!(block.check_width(&columns[..1]).is_err());
+    }
+}
