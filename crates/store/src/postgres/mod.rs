@@ -2,8 +2,11 @@
 //! PostgreSQL database shared by any number of Socle processes.
 //!
 //! Connections: the synchronous `postgres` client (the store API is synchronous; the server
-//! calls it on tokio's blocking pool), kept in a small pool of idle connections, more opened on
-//! demand. Unlike SQLite there is no single writer: PostgreSQL runs concurrent write
+//! calls it on tokio's blocking pool), kept in a pool of at most `max_idle_readers` open
+//! connections: a request finding them all busy waits for one to come back rather than opening
+//! another (each PostgreSQL connection is a server process: opening and closing one per request
+//! under load costs more than the request), and only after [`POOL_WAIT`] opens one beyond the cap,
+//! so that code holding one connection while asking for a second can never deadlock. Unlike SQLite there is no single writer: PostgreSQL runs concurrent write
 //! transactions itself, and row locks (`SELECT … FOR UPDATE` on the resource) serialise what
 //! must be serialised across processes.
 //!
@@ -23,7 +26,8 @@ mod sessions;
 mod versions;
 
 use std::str::FromStr;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Duration;
 
 use postgres::error::SqlState;
 use postgres::{Client, Config, NoTls, Transaction};
@@ -37,9 +41,11 @@ const INSTANCE_LOCK: i32 = 0x534F_434C;
 
 pub(crate) struct PgEngine {
     config: Config,
-    /// Idle connections, reused; more are opened on demand when all are busy.
-    idle: Mutex<Vec<Client>>,
-    max_idle: usize,
+    /// Idle connections and how many are open (idle or lent).
+    pool: Mutex<Pool>,
+    /// Signalled when a connection comes back to the pool.
+    returned: Condvar,
+    max_open: usize,
     /// Holds the instance advisory lock (exclusive while cleaning, shared afterwards).
     session: Mutex<Option<Client>>,
 }
@@ -67,8 +73,9 @@ impl PgEngine {
         migrate::run(&mut session)?;
         let engine = PgEngine {
             config,
-            idle: Mutex::new(Vec::new()),
-            max_idle: max_idle.max(1),
+            pool: Mutex::new(Pool::default()),
+            returned: Condvar::new(),
+            max_open: max_idle.max(1),
             session: Mutex::new(Some(session)),
         };
         Ok((engine, alone))
@@ -94,20 +101,46 @@ impl PgEngine {
         self.read(migrate::current)
     }
 
+    /// An idle connection, a new one while fewer than `max_open` are open, or else the first
+    /// one given back (past [`POOL_WAIT`], a new one beyond the cap).
     fn connection(&self) -> Result<Pooled<'_>> {
-        let pooled = lock(&self.idle).pop();
-        let client = match pooled {
-            Some(client) if !client.is_closed() => client,
-            Some(closed) => {
-                discard(closed);
-                connect(&self.config)?
+        let mut pool = lock(&self.pool);
+        let mut waited = false;
+        loop {
+            if let Some(client) = pool.idle.pop() {
+                if client.is_closed() {
+                    pool.open -= 1;
+                    discard(client);
+                    continue;
+                }
+                return Ok(self.lend(client));
             }
-            None => connect(&self.config)?,
-        };
-        Ok(Pooled {
+            if pool.open < self.max_open || waited {
+                pool.open += 1;
+                drop(pool);
+                return match connect(&self.config) {
+                    Ok(client) => Ok(self.lend(client)),
+                    Err(error) => {
+                        lock(&self.pool).open -= 1;
+                        self.returned.notify_one();
+                        Err(error)
+                    }
+                };
+            }
+            let (guard, timeout) = self
+                .returned
+                .wait_timeout(pool, POOL_WAIT)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            pool = guard;
+            waited = timeout.timed_out();
+        }
+    }
+
+    fn lend(&self, client: Client) -> Pooled<'_> {
+        Pooled {
             engine: self,
             client: Some(client),
-        })
+        }
     }
 
     /// Runs `f` in a transaction, committed if `f` succeeds (rolled back otherwise).
@@ -131,10 +164,20 @@ impl PgEngine {
 
 impl Drop for PgEngine {
     fn drop(&mut self) {
-        let mut clients: Vec<Client> = std::mem::take(&mut *lock(&self.idle));
+        let mut clients: Vec<Client> = std::mem::take(&mut lock(&self.pool).idle);
         clients.extend(lock(&self.session).take());
         discard_all(clients);
     }
+}
+
+/// How long a request waits for a busy pool before opening a connection beyond its cap.
+const POOL_WAIT: Duration = Duration::from_secs(5);
+
+#[derive(Default)]
+struct Pool {
+    idle: Vec<Client>,
+    /// Connections open, idle or lent.
+    open: usize,
 }
 
 /// A pooled connection, given back when dropped.
@@ -156,13 +199,17 @@ impl Drop for Pooled<'_> {
         let Some(client) = self.client.take() else {
             return;
         };
-        let mut idle = lock(&self.engine.idle);
-        if idle.len() < self.engine.max_idle && !client.is_closed() {
-            idle.push(client);
+        let mut pool = lock(&self.engine.pool);
+        if pool.open <= self.engine.max_open && !client.is_closed() {
+            pool.idle.push(client);
+            drop(pool);
         } else {
-            drop(idle);
+            // Closed, or opened beyond the cap after a long wait.
+            pool.open -= 1;
+            drop(pool);
             discard(client);
         }
+        self.engine.returned.notify_one();
     }
 }
 
