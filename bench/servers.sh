@@ -17,8 +17,7 @@
 #   catalogue   GET /api/v1/datasets (the catalogue listing)
 #   dataset     GET /api/v1/datasets/subventions (one dataset with its resources)
 #   original    GET /api/v1/versions/{id}/original of a small file (1,000 rows)
-#   records     GET /api/v1/resources/1/records?limit=100 (a page of the big file; answered
-#               501 on PostgreSQL until its records engine lands: the non-2xx count says so)
+#   records     GET /api/v1/resources/1/records?limit=100 (a page of the big file)
 # With two servers, two wrk processes run at once, each with half the threads and connections,
 # one against each server; requests/s are added, p99 is the worse of the two.
 # Needs wrk (`apt-get install -y wrk`), curl, psql and bc.
@@ -58,13 +57,21 @@ psql -q "$pg_admin" -c "CREATE DATABASE $database" > /dev/null
 small="$work/petit.csv"
 head -n 1001 "$file" > "$small"
 
-load() { # data_dir database_url(or empty) → publishes the big file and the small one
+loads=()
+load() { # data_dir database_url(or empty) label → publishes the big file (timed) and the small one
     local args=(--data "$1")
     [[ -n "$2" ]] && args+=(--database-url "$2")
     "$socle" "${args[@]}" org add --siren 213401722 --name Montpellier --kind commune > /dev/null
     "$socle" "${args[@]}" dataset create subventions --title Subventions --org 213401722 > /dev/null
+    local start end queryable
+    start=$(date +%s%N)
     "$socle" "${args[@]}" publish "$file" --dataset subventions --schema scdl-subventions > "$work/publish.out" 2>&1 \
         || { cat "$work/publish.out" >&2; exit 1; }
+    end=$(date +%s%N)
+    # "Lignes interrogeables après 3,2 s." (printed by `socle publish`), then the index job.
+    queryable=$(sed -n 's/^Lignes interrogeables après \([0-9]*\),\([0-9]*\) s\.$/\1.\2/p' "$work/publish.out")
+    loads+=("$(LC_NUMERIC=C printf '%-12s lignes interrogeables %6s s, index prêts %6.1f s' "$3" "${queryable:-?}" \
+        "$(echo "($end - $start) / 1000000000" | bc -l)")")
     "$socle" "${args[@]}" dataset create petit --title "Petit fichier" --org 213401722 > /dev/null
     "$socle" "${args[@]}" publish "$small" --dataset petit --schema scdl-subventions > /dev/null
 }
@@ -131,9 +138,11 @@ measure() { # label port... → one line per read
 }
 
 echo "== chargement PostgreSQL ($rows lignes)" >&2
-load "$work/pg-data" "$pg_url"
+load "$work/pg-data" "$pg_url" postgresql
 echo "== chargement SQLite ($rows lignes)" >&2
-load "$work/sqlite-data" ""
+load "$work/sqlite-data" "" sqlite
+printf '\nchargement de %s lignes (socle publish, attend les index) :\n' "$rows"
+printf '  %s\n' "${loads[@]}"
 
 printf '\n%-22s %-10s %12s %10s %8s\n' configuration lecture "req/s" "p99 ms" non-2xx
 start_server "$work/sqlite-data" "" "${ports[0]}"
