@@ -85,7 +85,14 @@ fn kill_and_check(
     // The database exists (migrations run) before the first kill, which may come before the
     // child has opened its store on a loaded machine: leftovers are then counted in real tables.
     drop(open_store(dir, database_url));
-    for round in 0..rounds {
+    // At least `rounds` kills, and more (up to four times as many) until one lands inside a load:
+    // how long a load lasts depends on the machine, so a fixed number of kills may all miss.
+    let mut kills = 0;
+    for round in 0..rounds * 4 {
+        if round >= rounds && interrupted_loads > 0 {
+            break;
+        }
+        kills += 1;
         let mut command = Command::new(&exe);
         command
             .args([
@@ -116,7 +123,7 @@ fn kill_and_check(
     }
     let committed = committed_versions(dir);
     println!(
-        "crash: {rounds} kills, {interrupted_loads} leftovers (pending versions, staging tables) cleaned, {} versions committed and intact",
+        "crash: {kills} kills, {interrupted_loads} leftovers (pending versions, staging tables) cleaned, {} versions committed and intact",
         committed.len()
     );
     assert!(
@@ -269,7 +276,8 @@ fn publish_forever(dir: &Path, database_url: Option<&str>) {
         .unwrap();
     for attempt in 0u64.. {
         let resource = &resources[(attempt % RESOURCES as u64) as usize];
-        let n_rows = 1 + random.below(10_000);
+        // Loads long enough, on a fast machine too, for kills to land inside some of them.
+        let n_rows = 1 + random.below(30_000);
         let bytes = format!(
             "{}-{attempt}-{n_rows}-{}",
             std::process::id(),
