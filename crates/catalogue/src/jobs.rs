@@ -12,14 +12,13 @@
 //! The job's progress (stored text, a JSON [`PublishProgress`]) says which worker holds it and
 //! how many rows it has read, and, once done, which version came out.
 
-use std::io::BufReader;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::time::Duration;
 
 use model::{ResourceId, Sha256, UserId, VersionOrigin};
 use serde::{Deserialize, Serialize};
-use store::{Job, JobId};
+use store::{BlobInfo, Job, JobId};
 
 use crate::access::Actor;
 use crate::error::{Error, Result};
@@ -35,6 +34,8 @@ pub struct PublishJob {
     pub resource: i64,
     /// The file, in the blob store (hexadecimal SHA-256).
     pub sha256: String,
+    /// Its size in bytes.
+    pub size: u64,
     pub file_name: Option<String>,
     /// [`VersionOrigin`] code.
     pub origin: String,
@@ -76,10 +77,11 @@ pub fn outcome_code(outcome: Outcome) -> &'static str {
 }
 
 impl PublishJob {
-    fn new(actor: &Actor, request: &PublishRequest, sha256: &Sha256) -> PublishJob {
+    fn new(actor: &Actor, request: &PublishRequest, blob: &BlobInfo) -> PublishJob {
         PublishJob {
             resource: request.resource.0,
-            sha256: sha256.to_hex(),
+            sha256: blob.sha256.to_hex(),
+            size: blob.size,
             file_name: request.file_name.clone(),
             origin: request.origin.as_str().to_owned(),
             encoding: request
@@ -124,12 +126,16 @@ impl PublishJob {
         })
     }
 
-    fn sha256(&self) -> Result<Sha256> {
-        Sha256::parse_hex(&self.sha256).map_err(|_| {
+    fn blob(&self) -> Result<BlobInfo> {
+        let sha256 = Sha256::parse_hex(&self.sha256).map_err(|_| {
             Error::Internal(format!(
                 "tâche de publication : empreinte « {} »",
                 self.sha256
             ))
+        })?;
+        Ok(BlobInfo {
+            sha256,
+            size: self.size,
         })
     }
 }
@@ -138,19 +144,19 @@ impl PublishJob {
 const BEATS_PER_LEASE: u32 = 3;
 
 impl Catalogue {
-    /// Queues the publication of a file already in the blob store (`sha256`), after checking
+    /// Queues the publication of a file already in the blob store (`blob`), after checking
     /// that `actor` may publish to the resource (checked again when the job runs).
     pub fn enqueue_publication(
         &self,
         actor: &Actor,
         request: &PublishRequest,
-        sha256: &Sha256,
+        blob: &BlobInfo,
     ) -> Result<JobId> {
         self.check_can_publish(actor, request.resource)?;
-        if !self.store().has_blob(sha256)? {
-            return Err(Error::NotFound(format!("fichier {}", sha256.to_hex())));
+        if !self.store().has_blob(&blob.sha256)? {
+            return Err(Error::NotFound(format!("fichier {}", blob.sha256.to_hex())));
         }
-        let payload = serde_json::to_string(&PublishJob::new(actor, request, sha256))
+        let payload = serde_json::to_string(&PublishJob::new(actor, request, blob))
             .map_err(|error| Error::Internal(error.to_string()))?;
         Ok(self.store().enqueue_job(PUBLISH, &payload)?)
     }
@@ -253,7 +259,7 @@ impl Catalogue {
         let payload = PublishJob::parse(job)?;
         let request = payload.request()?;
         let actor = self.job_actor(payload.user)?;
-        let input = BufReader::new(self.store().open_blob(&payload.sha256()?)?);
+        let blob = payload.blob()?;
         let rows_read = AtomicU64::new(0);
         let (done, finished) = channel::<()>();
         let interval = lease / BEATS_PER_LEASE;
@@ -272,7 +278,7 @@ impl Catalogue {
                     }
                 }
             });
-            let publication = self.publish_counting(&actor, &request, input, &rows_read);
+            let publication = self.publish_stored(&actor, &request, &blob, &rows_read);
             drop(done);
             publication
         });
@@ -306,8 +312,11 @@ mod tests {
                     file_name: Some("menus.csv".to_owned()),
                 },
             };
-            let sha = Sha256::parse_hex(&"ab".repeat(32)).unwrap();
-            let payload = PublishJob::new(&Actor::Operator, &request, &sha);
+            let blob = BlobInfo {
+                sha256: Sha256::parse_hex(&"ab".repeat(32)).unwrap(),
+                size: 1234,
+            };
+            let payload = PublishJob::new(&Actor::Operator, &request, &blob);
             let text = serde_json::to_string(&payload).unwrap();
             let back: PublishJob = serde_json::from_str(&text).unwrap();
             let read = back.request().unwrap();
@@ -316,7 +325,7 @@ mod tests {
             assert_eq!(read.read.encoding, Some(encoding));
             assert_eq!(read.read.delimiter, Some(b';'));
             assert_eq!(read.read.sheet.as_deref(), Some("Feuil2"));
-            assert_eq!(back.sha256().unwrap(), sha);
+            assert_eq!(back.blob().unwrap(), blob);
             assert_eq!(back.user, None);
         }
     }

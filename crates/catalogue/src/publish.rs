@@ -92,6 +92,28 @@ pub(crate) fn publish(
     rows_read: &AtomicU64,
 ) -> Result<Publication> {
     let blob = store.put_blob(input)?;
+    publish_blob(
+        store,
+        resource,
+        request,
+        received_by,
+        &blob,
+        corrections,
+        rows_read,
+    )
+}
+
+/// Publishes a file already in the blob store (a background publication's upload): the same
+/// steps as [`publish`] once the original bytes are kept.
+pub(crate) fn publish_blob(
+    store: &Store,
+    resource: &Resource,
+    request: &PublishRequest,
+    received_by: Option<model::UserId>,
+    blob: &store::BlobInfo,
+    corrections: Option<&serde_json::Value>,
+    rows_read: &AtomicU64,
+) -> Result<Publication> {
     let new = NewVersion {
         resource: resource.id,
         sha256: blob.sha256,

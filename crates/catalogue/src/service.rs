@@ -293,19 +293,29 @@ impl Catalogue {
         request: &PublishRequest,
         input: impl Read,
     ) -> Result<Publication> {
-        self.publish_checked(actor, request, input, None, &AtomicU64::new(0))
+        self.publish_checked(actor, request, input, None)
     }
 
-    /// Like [`Catalogue::publish`], counting the data rows read so far in `rows_read` (a
-    /// background publication reports it in its job's heartbeats).
-    pub fn publish_counting(
+    /// Like [`Catalogue::publish`] for a file already in the blob store (a background
+    /// publication's upload: it is neither hashed nor copied again), counting the data rows read
+    /// so far in `rows_read` (reported in the job's heartbeats).
+    pub fn publish_stored(
         &self,
         actor: &Actor,
         request: &PublishRequest,
-        input: impl Read,
+        blob: &store::BlobInfo,
         rows_read: &AtomicU64,
     ) -> Result<Publication> {
-        self.publish_checked(actor, request, input, None, rows_read)
+        let resource = self.check_can_publish(actor, request.resource)?;
+        publish::publish_blob(
+            &self.store,
+            &resource,
+            request,
+            actor.user_id(),
+            blob,
+            None,
+            rows_read,
+        )
     }
 
     /// Publishes a file the publishing wizard corrected: like [`Catalogue::publish`], and the
@@ -318,7 +328,7 @@ impl Catalogue {
         input: impl Read,
         corrections: &serde_json::Value,
     ) -> Result<Publication> {
-        self.publish_checked(actor, request, input, Some(corrections), &AtomicU64::new(0))
+        self.publish_checked(actor, request, input, Some(corrections))
     }
 
     /// Refuses unless `actor` may publish to the resource (the wizard asks before receiving a
@@ -352,7 +362,6 @@ impl Catalogue {
         request: &PublishRequest,
         input: impl Read,
         corrections: Option<&serde_json::Value>,
-        rows_read: &AtomicU64,
     ) -> Result<Publication> {
         let resource = self.check_can_publish(actor, request.resource)?;
         publish::publish(
@@ -362,7 +371,7 @@ impl Catalogue {
             actor.user_id(),
             input,
             corrections,
-            rows_read,
+            &AtomicU64::new(0),
         )
     }
 

@@ -206,7 +206,7 @@ async fn publish_in_background(
             let input = std::io::BufReader::new(file.reopen().map_err(ApiError::internal)?);
             let blob = catalogue.store().put_blob(input)?;
             drop(file);
-            let id = catalogue.enqueue_publication(&actor, &request, &blob.sha256)?;
+            let id = catalogue.enqueue_publication(&actor, &request, &blob)?;
             let status = catalogue.job(&actor, id)?;
             super::jobs::job_view(catalogue, &status)
         })
