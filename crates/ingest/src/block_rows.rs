@@ -46,6 +46,8 @@ pub(crate) fn supports(delimiter: u8) -> bool {
 struct Rebuilt {
     cell: usize,
     pieces: Range<usize>,
+    /// Where [`BlockRows::next_cells`] wrote the cell's text (in `Row::text`).
+    text: Range<usize>,
 }
 
 /// Reads the rows of one block, in order.
@@ -98,9 +100,10 @@ impl<'b> BlockRows<'b> {
     }
 
     /// [`BlockRows::next_row`] handing the cells out as text: slices of the
-    /// block itself when the row is valid UTF-8 and no cell needs rebuilding
-    /// (the usual case: no copy of the row, no second pass over its spans),
-    /// slices of `row` otherwise. `cells` is cleared first.
+    /// block itself when the row is valid UTF-8 (the usual case: no copy of
+    /// the row, no second pass over its spans), except the cells that
+    /// unquoting changes, rebuilt in `row`; slices of `row` otherwise.
+    /// `cells` is cleared first.
     pub(crate) fn next_cells<'r>(
         &mut self,
         number: u64,
@@ -113,13 +116,11 @@ impl<'b> BlockRows<'b> {
         cells.clear();
         let (content, next) = self.start_row(number, row)?;
         let valid_end = self.valid_end();
-        let borrowed = content.end <= valid_end
-            && self.rebuilt.is_empty()
-            && self.borrow_cells(content.clone(), &row.spans, cells);
+        let borrowed = content.end <= valid_end && self.prepare_borrowed(content.clone(), row);
         let result = if borrowed {
+            self.push_borrowed(content, row, cells);
             Ok(())
         } else {
-            cells.clear();
             let result = self.fill_row(content, number, row);
             let row: &'r Row = row;
             if result.is_ok() {
@@ -172,25 +173,62 @@ impl<'b> BlockRows<'b> {
         }
     }
 
-    /// Pushes the cells at `spans` (offsets in the row at `content`, inside
-    /// the checked UTF-8) as slices of the block. False, with `cells` partly
-    /// filled, if a span is not on a character boundary.
-    fn borrow_cells(
-        &self,
-        content: Range<usize>,
-        spans: &[(usize, usize)],
-        cells: &mut Vec<&'b str>,
-    ) -> bool {
-        let from = content.start.checked_sub(self.valid_from);
-        let to = content.end.checked_sub(self.valid_from);
-        let Some(text) = from.zip(to).and_then(|(from, to)| self.valid.get(from..to)) else {
-            return false;
-        };
-        for &(start, end) in spans {
-            match text.get(start..end) {
-                Some(cell) => cells.push(cell),
-                None => return false,
+    /// Readies the row at `content` to be handed out as slices of the block
+    /// ([`BlockRows::push_borrowed`]): checks that it lies in the checked
+    /// UTF-8, and rebuilds the cells that unquoting changes end to end in
+    /// `row.text` (the rest of the row is not copied). False when the row must
+    /// be copied instead.
+    fn prepare_borrowed(&mut self, content: Range<usize>, row: &mut Row) -> bool {
+        match self.valid_text(content) {
+            Some(text) => self.rebuild_apart(text, &mut row.text),
+            None => false,
+        }
+    }
+
+    /// Pushes the cells of a row readied by [`BlockRows::prepare_borrowed`].
+    /// Every span lies on character boundaries of the row's text: each end is
+    /// the row's start or end, or next to an ASCII byte (delimiter, quote, CR,
+    /// LF), never inside a character.
+    fn push_borrowed<'r>(&self, content: Range<usize>, row: &'r Row, cells: &mut Vec<&'r str>)
+    where
+        'b: 'r,
+    {
+        let text = self.valid_text(content).unwrap_or_default();
+        let cell = |&(start, end): &(usize, usize)| text.get(start..end).unwrap_or_default();
+        if self.rebuilt.is_empty() {
+            cells.extend(row.spans.iter().map(cell));
+            return;
+        }
+        let mut rebuilt = self.rebuilt.iter().peekable();
+        for (index, span) in row.spans.iter().enumerate() {
+            cells.push(match rebuilt.next_if(|rebuilt| rebuilt.cell == index) {
+                Some(rebuilt) => row.text.get(rebuilt.text.clone()).unwrap_or_default(),
+                None => cell(span),
+            });
+        }
+    }
+
+    /// The row at `content` as text, when it lies in the checked UTF-8.
+    fn valid_text(&self, content: Range<usize>) -> Option<&'b str> {
+        let from = content.start.checked_sub(self.valid_from)?;
+        let to = content.end.checked_sub(self.valid_from)?;
+        self.valid.get(from..to)
+    }
+
+    /// Writes the cells listed in `rebuilt` end to end into `out` (cleared
+    /// first), from their pieces in `row` (the row's text), and notes where
+    /// each one lies. False if a piece is not on a character boundary.
+    fn rebuild_apart(&mut self, row: &str, out: &mut String) -> bool {
+        out.clear();
+        for rebuilt in &mut self.rebuilt {
+            let start = out.len();
+            for piece in &self.pieces[rebuilt.pieces.clone()] {
+                match row.get(piece.clone()) {
+                    Some(piece) => out.push_str(piece),
+                    None => return false,
+                }
             }
+            rebuilt.text = start..out.len();
         }
         true
     }
@@ -352,6 +390,7 @@ impl<'b> BlockRows<'b> {
             self.rebuilt.push(Rebuilt {
                 cell,
                 pieces: first_piece..self.pieces.len(),
+                text: 0..0,
             });
             spans.push((0, 0));
         }

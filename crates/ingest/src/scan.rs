@@ -15,7 +15,7 @@
 //!
 //! The delimiter must not be a quote, CR or LF (the source refuses those).
 
-use memchr::{memchr, memchr3};
+use memchr::{memchr, memchr_iter, memchr2, memchr3, memrchr};
 
 const QUOTE: u8 = b'"';
 
@@ -34,6 +34,9 @@ pub(crate) struct CutScanner {
     cut: usize,
     /// Rows that end before `cut`.
     rows_before_cut: u64,
+    /// Whether a CR was seen: then [`CutScanner::skip_lines`] gives up for good (in a CRLF
+    /// file it would stop at every row).
+    cr_seen: bool,
 }
 
 impl CutScanner {
@@ -45,6 +48,7 @@ impl CutScanner {
             rows: 0,
             cut: 0,
             rows_before_cut: 0,
+            cr_seen: false,
         }
     }
 
@@ -94,6 +98,7 @@ impl CutScanner {
     /// Outside quotes: finds the next terminator or quote. Returns false when
     /// the scan must wait for more bytes.
     fn scan_unquoted(&mut self, data: &[u8], at_eof: bool) -> bool {
+        self.skip_lines(data);
         let Some(found) = memchr3(QUOTE, b'\n', b'\r', &data[self.pos..]) else {
             self.pos = data.len();
             return true;
@@ -125,6 +130,31 @@ impl CutScanner {
             _ => self.quoted = self.at_field_start(data, at),
         }
         true
+    }
+
+    /// Outside quotes, up to the next quote or CR: every LF there ends a row, so the rows are
+    /// counted in one pass and the position moves after the last LF, rather than stopping at
+    /// each line end. The rest (quotes, CRs) is left to [`CutScanner::scan_unquoted`].
+    fn skip_lines(&mut self, data: &[u8]) {
+        if self.cr_seen || (self.pos > 0 && data[self.pos - 1] == b'\r') {
+            return;
+        }
+        let rest = &data[self.pos..];
+        let stretch = match memchr2(QUOTE, b'\r', rest) {
+            Some(end) => {
+                self.cr_seen = rest[end] == b'\r';
+                &rest[..end]
+            }
+            None => rest,
+        };
+        let Some(last) = memrchr(b'\n', stretch) else {
+            return;
+        };
+        // LFs are a few per row: jumping between them beats looking at every byte.
+        let rows = memchr_iter(b'\n', &stretch[..=last]).count();
+        self.rows += rows as u64;
+        self.pos += last + 1;
+        self.mark_cut(self.pos);
     }
 
     /// Whether a quote at `at` (outside quotes) opens a quoted field.

@@ -176,9 +176,9 @@ impl Caster {
 /// Python's `int(text.strip())`).
 pub(crate) fn cast_integer(text: &str, bare_number: bool) -> Option<i64> {
     let text = if bare_number {
-        text.trim()
+        trim(text)
     } else {
-        strip_non_numeric(text.trim())
+        strip_non_numeric(trim(text))
     };
     let bytes = text.as_bytes();
     let (negative, digits) = match bytes.first()? {
@@ -215,7 +215,7 @@ fn strip_non_numeric(text: &str) -> &str {
 /// Numbers as Python's `Decimal` reads them (sign, digits, point, exponent, NaN/INF), after
 /// the `groupChar`/`decimalChar`/`bareNumber` processing frictionless applies.
 pub(crate) fn cast_number(text: &str, format: &NumberFormat) -> Option<f64> {
-    let text = text.trim();
+    let text = trim(text);
     if !format.has_options {
         return parse_decimal(text);
     }
@@ -237,6 +237,18 @@ pub(crate) fn cast_number(text: &str, format: &NumberFormat) -> Option<f64> {
         processed = processed.replace(format.decimal_char.as_str(), ".");
     }
     parse_decimal(processed.trim())
+}
+
+/// `text.trim()`, without looking at characters when the text starts and ends with a byte
+/// that is printable ASCII (never whitespace): the usual number cell.
+#[inline]
+fn trim(text: &str) -> &str {
+    let printable = |byte: &u8| (b'!'..=b'~').contains(byte);
+    let bytes = text.as_bytes();
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) if printable(first) && printable(last) => text,
+        _ => text.trim(),
+    }
 }
 
 /// The lexical forms of Python's `Decimal`, without underscores or non-ASCII digits.
@@ -667,6 +679,27 @@ mod tests {
             group_char: String::new(),
             bare_number: true,
             has_options: false,
+        }
+    }
+
+    #[test]
+    fn the_quick_trim_is_str_trim() {
+        for text in [
+            "",
+            " ",
+            "1",
+            "12",
+            " 1",
+            "1 ",
+            "\t1\n",
+            "1\u{a0}",
+            "\u{2003}1",
+            "é",
+            "1é",
+            "~x!",
+            "\u{1f}1",
+        ] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
         }
     }
 

@@ -50,8 +50,15 @@ enum Kind {
     IsoDate,
     IsoTime,
     IsoDateTime,
-    /// A `boolean` without constraints besides `required`.
-    Boolean,
+    /// A `boolean` without constraints besides `required`: its true and false values.
+    Boolean(TextSet),
+    /// Any other type without constraints besides `required` (a date with a `%Y-%m-%d`
+    /// pattern, a year...): valid when the full path's cast succeeds.
+    Cast,
+    /// An `array` without constraints besides `required`, whose `arrayItem` has a fast path:
+    /// a JSON array of strings written without escapes, each item checked as a cell of the
+    /// item field (what the full path does with a string item).
+    StringArray(Box<QuickCheck>),
 }
 
 #[derive(Debug, Clone)]
@@ -61,7 +68,7 @@ struct TextRules {
     max_length: Option<usize>,
     pattern: Option<Pattern>,
     /// The `enum` texts (a string field's enum values are strings).
-    allowed: Option<Vec<String>>,
+    allowed: Option<TextSet>,
 }
 
 #[derive(Debug, Clone)]
@@ -104,16 +111,13 @@ impl QuickCheck {
             Kind::IsoDate => temporal::parse_iso_date(text).is_some(),
             Kind::IsoTime => temporal::parse_iso_time(text).is_some(),
             Kind::IsoDateTime => temporal::parse_iso_datetime(text).is_some(),
-            Kind::Boolean => match &field.caster {
-                Caster::Boolean {
-                    true_values,
-                    false_values,
-                } => true_values
-                    .iter()
-                    .chain(false_values)
-                    .any(|value| value == text),
-                _ => false,
-            },
+            Kind::Boolean(values) => values.contains(text),
+            Kind::Cast => field.caster.cast(text).is_some(),
+            Kind::StringArray(item) => field.array_item.as_deref().is_some_and(|item_field| {
+                simple_string_array(text, |text| {
+                    item.check(item_field, Some(text)) != Quick::Unsure
+                })
+            }),
         };
         if valid { Quick::Value } else { Quick::Unsure }
     }
@@ -136,8 +140,13 @@ fn plan_kind(field: &Field) -> Kind {
         field.caster,
         Caster::String(StringFormat::Default) | Caster::Any
     );
-    if field.array_item.is_some() {
-        return Kind::None;
+    if let Some(item_field) = &field.array_item {
+        let item = QuickCheck::new(item_field);
+        return match (&field.caster, &item.kind) {
+            (_, Kind::None) => Kind::None,
+            (Caster::Array, _) if only_required => Kind::StringArray(Box::new(item)),
+            _ => Kind::None,
+        };
     }
     match &field.caster {
         _ if plain_text && no_bounds => Kind::Text(TextRules {
@@ -145,14 +154,10 @@ fn plan_kind(field: &Field) -> Kind {
             max_length: constraints.max_length,
             pattern: constraints.pattern.clone(),
             allowed: constraints.enumeration.as_ref().map(|enumeration| {
-                enumeration
-                    .values
-                    .iter()
-                    .filter_map(|value| match value {
-                        Value::String(text) => Some(text.to_string()),
-                        _ => None,
-                    })
-                    .collect()
+                TextSet::new(enumeration.values.iter().filter_map(|value| match value {
+                    Value::String(text) => Some(&**text),
+                    _ => None,
+                }))
             }),
         }),
         Caster::Number(format) if !format.has_options => {
@@ -171,7 +176,13 @@ fn plan_kind(field: &Field) -> Kind {
         Caster::Date(Temporal::Default) if only_required => Kind::IsoDate,
         Caster::Time(Temporal::Default) if only_required => Kind::IsoTime,
         Caster::DateTime(Temporal::Default) if only_required => Kind::IsoDateTime,
-        Caster::Boolean { .. } if only_required => Kind::Boolean,
+        Caster::Boolean {
+            true_values,
+            false_values,
+        } if only_required => Kind::Boolean(TextSet::new(
+            true_values.iter().chain(false_values).map(String::as_str),
+        )),
+        _ if only_required => Kind::Cast,
         _ => Kind::None,
     }
 }
@@ -196,6 +207,89 @@ fn number_rules(field: &Field) -> Option<NumberRules> {
     })
 }
 
+/// Calls `item` on each item of `text` when `text` is a JSON array of strings without escapes
+/// or control characters (`["a", "b"]`, `[]`), whitespace as JSON allows it; an item's text is
+/// then exactly the string serde_json would read. Returns false when `item` refuses an item or
+/// when the text is anything else (other JSON, escapes, not JSON at all): the full path decides.
+fn simple_string_array(text: &str, mut item: impl FnMut(&str) -> bool) -> bool {
+    let bytes = text.as_bytes();
+    let skip_space = |mut at: usize| {
+        while matches!(bytes.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            at += 1;
+        }
+        at
+    };
+    let mut at = skip_space(0);
+    if bytes.get(at) != Some(&b'[') {
+        return false;
+    }
+    at = skip_space(at + 1);
+    if bytes.get(at) == Some(&b']') {
+        return skip_space(at + 1) == bytes.len();
+    }
+    loop {
+        if bytes.get(at) != Some(&b'"') {
+            return false;
+        }
+        let start = at + 1;
+        let Some(length) = bytes[start..]
+            .iter()
+            .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+        else {
+            return false;
+        };
+        let end = start + length;
+        // Quotes are ASCII: `start..end` lies on character boundaries.
+        if bytes[end] != b'"' || !item(&text[start..end]) {
+            return false;
+        }
+        at = skip_space(end + 1);
+        match bytes.get(at) {
+            Some(b',') => at = skip_space(at + 1),
+            Some(b']') => return skip_space(at + 1) == bytes.len(),
+            _ => return false,
+        }
+    }
+}
+
+/// A few texts (`enum` values, boolean words), each with its length and first 8 bytes as an
+/// integer: a cell is compared by two integer tests, and its bytes compared only beyond the
+/// eighth and only when those agree (rather than a `memcmp` call per value of its length).
+#[derive(Debug, Clone)]
+struct TextSet {
+    texts: Vec<(usize, u64, Box<str>)>,
+}
+
+impl TextSet {
+    fn new<'t>(texts: impl Iterator<Item = &'t str>) -> TextSet {
+        TextSet {
+            texts: texts
+                .map(|text| (text.len(), head(text), text.into()))
+                .collect(),
+        }
+    }
+
+    #[inline]
+    fn contains(&self, text: &str) -> bool {
+        let (length, head) = (text.len(), head(text));
+        self.texts.iter().any(|(known_length, known_head, known)| {
+            *known_length == length
+                && *known_head == head
+                && (length <= 8 || known.as_bytes()[8..] == text.as_bytes()[8..])
+        })
+    }
+}
+
+/// The first 8 bytes of `text` (fewer padded with zeros) as one integer.
+#[inline]
+fn head(text: &str) -> u64 {
+    let bytes = text.as_bytes();
+    let mut head = [0u8; 8];
+    let length = bytes.len().min(8);
+    head[..length].copy_from_slice(&bytes[..length]);
+    u64::from_le_bytes(head)
+}
+
 impl TextRules {
     #[inline]
     fn accepts(&self, text: &str) -> bool {
@@ -218,12 +312,9 @@ impl TextRules {
         {
             return false;
         }
-        match &self.allowed {
-            Some(allowed) => allowed
-                .iter()
-                .any(|value| value.len() == text.len() && value == text),
-            None => true,
-        }
+        self.allowed
+            .as_ref()
+            .is_none_or(|allowed| allowed.contains(text))
     }
 }
 
@@ -262,7 +353,14 @@ mod tests {
                 {"name": "ok", "type": "boolean", "trueValues": ["oui"], "falseValues": ["non"]},
                 {"name": "libre", "type": "any"},
                 {"name": "courriel", "format": "email"},
-                {"name": "annee", "type": "integer", "constraints": {"minimum": 2000}}
+                {"name": "annee", "type": "integer", "constraints": {"minimum": 2000}},
+                {"name": "jour_fr", "type": "date", "format": "%d/%m/%Y",
+                 "constraints": {"required": true}},
+                {"name": "millesime", "type": "year"},
+                {"name": "aide", "constraints": {"enum": [
+                    "aide en nature", "aide en numéraire",
+                    "aide en nature;aide en numéraire", "aide en numéraire;aide en nature"
+                ]}}
             ]
         });
         Schema::from_json(&descriptor).expect("valid schema").0
@@ -299,29 +397,125 @@ mod tests {
             "a@b.fr",
             "1999",
             "2024",
+            "30/05/2021",
+            "31/02/2021",
+            "aide en nature",
+            "aide en natura",
+            "aide en numéraire;aide en nature",
+            "aide en numéraire;aide en naturé",
+            "aide en",
         ])
     }
 
+    /// `check_row` (fast path) and `check_row_values` (always the full path) must find
+    /// exactly the same errors.
+    fn same_errors_both_ways(schema: &Schema, rows: &[Vec<&str>]) -> Result<(), TestCaseError> {
+        let labels: Vec<&str> = schema
+            .fields()
+            .iter()
+            .map(|field| field.name.as_str())
+            .collect();
+        let (plan, _) = Plan::new(schema, &labels, &Options::default());
+        let (mut fast, mut full) = (plan.new_part(), plan.new_part());
+        let mut values = Vec::new();
+        for (index, row) in rows.iter().enumerate() {
+            let number = index as u64 + 1;
+            plan.check_row(&mut fast, number, row);
+            plan.check_row_values(&mut full, number, row, &mut values);
+        }
+        let fast = plan.finish(Vec::new(), [(0, fast)]);
+        let full = plan.finish(Vec::new(), [(0, full)]);
+        prop_assert_eq!(format!("{:?}", fast.errors), format!("{:?}", full.errors));
+        Ok(())
+    }
+
+    /// `array` fields whose items take the fast path, and one whose constraints keep it off.
+    fn array_schema() -> Schema {
+        let descriptor = json!({
+            "fields": [
+                {"name": "allergenes", "type": "array",
+                 "arrayItem": {"type": "string", "constraints": {"enum": ["lait", "é b", ""]}}},
+                {"name": "requis", "type": "array", "constraints": {"required": true},
+                 "arrayItem": {"constraints": {"required": true, "maxLength": 3}}},
+                {"name": "nombres", "type": "array", "arrayItem": {"type": "integer"}},
+                {"name": "borne", "type": "array", "constraints": {"maxLength": 1},
+                 "arrayItem": {"type": "string"}}
+            ]
+        });
+        Schema::from_json(&descriptor).expect("valid schema").0
+    }
+
+    /// JSON arrays of strings as the fast path reads them, and texts it must leave to serde_json.
+    fn array_cell() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "",
+            "[]",
+            " [ ] ",
+            "[\"lait\"]",
+            "[\"lait\",\"é b\"]",
+            "[ \"lait\" ,\n\"é b\" ]\t",
+            "[\"\"]",
+            "[\"lai\"]",
+            "[\"12\"]",
+            "[\"1234\"]",
+            "[\"x\"]",
+            "[\"lait\",]",
+            "[\"lait\" \"lait\"]",
+            "[\"l\\u0061it\"]",
+            "[\"la\\\"it\"]",
+            "[\"la\tit\"]",
+            "[\"lait\"]x",
+            "[\"lait\"",
+            "[lait]",
+            "[1]",
+            "[null]",
+            "[[\"lait\"]]",
+            "{\"a\": \"lait\"}",
+            "\"lait\"",
+            "lait",
+        ])
+    }
+
+    #[test]
+    fn plain_string_arrays_take_the_fast_path_and_others_do_not() {
+        use super::{Quick, QuickCheck};
+        let schema = array_schema();
+        let field = &schema.fields()[0];
+        let quick = QuickCheck::new(field);
+        for text in ["[]", "[\"lait\"]", " [\"lait\", \"é b\", \"\"] "] {
+            assert_eq!(quick.check(field, Some(text)), Quick::Value, "{text}");
+        }
+        assert_eq!(quick.check(field, Some("")), Quick::Null);
+        for text in [
+            "[\"x\"]",
+            "[\"l\\u0061it\"]",
+            "[\"lait\",]",
+            "[null]",
+            "lait",
+        ] {
+            assert_eq!(quick.check(field, Some(text)), Quick::Unsure, "{text}");
+        }
+        let bounded = &schema.fields()[3];
+        let quick = QuickCheck::new(bounded);
+        assert_eq!(quick.check(bounded, Some("[\"a\"]")), Quick::Unsure);
+    }
+
     proptest! {
+        /// Array cells: the fast path agrees with the full path (serde_json, item by item).
+        #[test]
+        fn array_fast_path_finds_what_the_full_path_finds(
+            rows in prop::collection::vec(prop::collection::vec(array_cell(), 0..5), 1..12),
+        ) {
+            same_errors_both_ways(&array_schema(), &rows)?;
+        }
+
         /// `check_row` (fast path) and `check_row_values` (always the full path) must find
         /// exactly the same errors.
         #[test]
         fn fast_path_finds_what_the_full_path_finds(
-            rows in prop::collection::vec(prop::collection::vec(cell(), 0..15), 1..12),
+            rows in prop::collection::vec(prop::collection::vec(cell(), 0..18), 1..12),
         ) {
-            let schema = schema();
-            let labels: Vec<&str> = schema.fields().iter().map(|field| field.name.as_str()).collect();
-            let (plan, _) = Plan::new(&schema, &labels, &Options::default());
-            let (mut fast, mut full) = (plan.new_part(), plan.new_part());
-            let mut values = Vec::new();
-            for (index, row) in rows.iter().enumerate() {
-                let number = index as u64 + 1;
-                plan.check_row(&mut fast, number, row);
-                plan.check_row_values(&mut full, number, row, &mut values);
-            }
-            let fast = plan.finish(Vec::new(), [(0, fast)]);
-            let full = plan.finish(Vec::new(), [(0, full)]);
-            prop_assert_eq!(format!("{:?}", fast.errors), format!("{:?}", full.errors));
+            same_errors_both_ways(&schema(), &rows)?;
         }
     }
 }

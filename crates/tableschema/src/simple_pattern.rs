@@ -6,8 +6,10 @@
 //! made only of ASCII character classes, groups and counted repetitions is compiled to a
 //! tiny backtracking matcher. It answers only when the whole cell is ASCII (where `\d` and
 //! Unicode classes reduce to their ASCII members) and within a step budget; otherwise the
-//! caller falls back to the regex, so results never differ. Anything unusual in the pattern
-//! (alternation, flags, Unicode escapes, `\s`, `\w`...) means no fast path at all.
+//! caller falls back to the regex, so results never differ. Alternatives inside a group
+//! (`(2A|\d\d)`) are matched only when the pattern has fixed-length shapes (below); anything
+//! unusual in the pattern (alternation at the top level, flags, Unicode escapes, `\s`,
+//! `\w`...) means no fast path at all.
 
 /// A set of ASCII bytes, one bit per byte value.
 type ByteSet = u128;
@@ -21,8 +23,65 @@ pub(crate) struct SimplePattern {
     nodes: Vec<Node>,
     /// The same pattern as a few fixed-length shapes (one byte set per position), when it has
     /// no open repetition: `^\d{14}$` is one shape of 14 digit sets; an optional group gives two
-    /// shapes. Matching is then one set test per byte, with no backtracking.
-    shapes: Option<Vec<Vec<ByteSet>>>,
+    /// shapes. Matching is then one table look-up per byte, with no backtracking.
+    shapes: Option<Shapes>,
+}
+
+/// Fixed-length shapes as table look-ups: each position names one of the pattern's distinct
+/// byte sets (at most 32), and `members[byte]` has bit `k` set when `byte` is in set `k`.
+/// Non-ASCII bytes are in no set.
+#[derive(Debug, Clone)]
+struct Shapes {
+    members: Box<[u32; 256]>,
+    /// Per shape, the set index of each position.
+    shapes: Vec<Vec<u8>>,
+}
+
+impl Shapes {
+    /// `None` when the shapes use more distinct sets than `members` has bits.
+    fn new(shapes: &[Vec<ByteSet>]) -> Option<Shapes> {
+        let mut sets: Vec<ByteSet> = Vec::new();
+        let mut indexed = Vec::with_capacity(shapes.len());
+        for shape in shapes {
+            let mut positions = Vec::with_capacity(shape.len());
+            for set in shape {
+                let index = match sets.iter().position(|known| known == set) {
+                    Some(index) => index,
+                    None => {
+                        sets.push(*set);
+                        sets.len() - 1
+                    }
+                };
+                positions.push(u8::try_from(index).ok().filter(|index| *index < 32)?);
+            }
+            indexed.push(positions);
+        }
+        let mut members = Box::new([0u32; 256]);
+        for (index, set) in sets.iter().enumerate() {
+            for byte in 0..128u8 {
+                if set >> byte & 1 == 1 {
+                    members[usize::from(byte)] |= 1 << index;
+                }
+            }
+        }
+        Some(Shapes {
+            members,
+            shapes: indexed,
+        })
+    }
+
+    /// Whether one shape matches every byte (all of them ASCII, then). Every byte is looked
+    /// at, without a branch each: cells are short and usually match.
+    #[inline]
+    fn matches(&self, bytes: &[u8]) -> bool {
+        self.shapes.iter().any(|shape| {
+            shape.len() == bytes.len()
+                && shape.iter().zip(bytes).fold(1, |all, (set, byte)| {
+                    all & self.members[usize::from(*byte)] >> set
+                }) & 1
+                    == 1
+        })
+    }
 }
 
 /// Most shapes a pattern may expand to, and longest shape, for the fixed-length path.
@@ -41,6 +100,9 @@ struct Node {
 enum Atom {
     Class(ByteSet),
     Group(Vec<Node>),
+    /// A group with several branches (`(2A|2B|\d\d)`): only matched by shapes; the
+    /// backtracking matcher hands it to the regex.
+    Alternatives(Vec<Vec<Node>>),
 }
 
 impl SimplePattern {
@@ -59,7 +121,7 @@ impl SimplePattern {
         if parser.peek() == Some('$') {
             parser.position += 1;
         }
-        let shapes = shapes_of(&nodes);
+        let shapes = shapes_of(&nodes).and_then(|shapes| Shapes::new(&shapes));
         (parser.position == chars.len()).then_some(SimplePattern { nodes, shapes })
     }
 
@@ -67,18 +129,15 @@ impl SimplePattern {
     /// text, search too long).
     #[inline]
     pub(crate) fn full_match(&self, text: &str) -> Option<bool> {
+        if let Some(shapes) = &self.shapes {
+            // A match puts every byte in an ASCII set: no separate ASCII check first.
+            if shapes.matches(text.as_bytes()) {
+                return Some(true);
+            }
+            return text.is_ascii().then_some(false);
+        }
         if !text.is_ascii() {
             return None;
-        }
-        if let Some(shapes) = &self.shapes {
-            let bytes = text.as_bytes();
-            return Some(shapes.iter().any(|shape| {
-                shape.len() == bytes.len()
-                    && shape
-                        .iter()
-                        .zip(bytes)
-                        .all(|(set, byte)| set >> byte & 1 == 1)
-            }));
         }
         let mut matcher = Matcher {
             text: text.as_bytes(),
@@ -96,6 +155,16 @@ fn shapes_of(nodes: &[Node]) -> Option<Vec<Vec<ByteSet>>> {
         let atom_shapes = match &node.atom {
             Atom::Class(set) => vec![vec![*set]],
             Atom::Group(inner) => shapes_of(inner)?,
+            Atom::Alternatives(branches) => {
+                let mut union = Vec::new();
+                for branch in branches {
+                    union.extend(shapes_of(branch)?);
+                }
+                if union.len() > MAX_SHAPES {
+                    return None;
+                }
+                union
+            }
         };
         if node.max == u32::MAX || node.max > MAX_SHAPE_LEN as u32 {
             return None;
@@ -149,12 +218,12 @@ impl Parser<'_> {
         Some(char)
     }
 
-    /// Atoms up to a `)` (not consumed) or the end (a final `$` at depth 0 is left too).
+    /// Atoms up to a `)` or `|` inside a group (not consumed) or the end (a final `$` at depth 0 is left too).
     fn sequence(&mut self, depth: usize) -> Option<Vec<Node>> {
         let mut nodes = Vec::new();
         while let Some(char) = self.peek() {
             match char {
-                ')' if depth > 0 => break,
+                ')' | '|' if depth > 0 => break,
                 '$' if depth == 0 && self.position + 1 == self.chars.len() => break,
                 _ => {}
             }
@@ -178,11 +247,18 @@ impl Parser<'_> {
                 if depth >= 4 {
                     return None;
                 }
-                let inner = self.sequence(depth + 1)?;
+                let mut branches = vec![self.sequence(depth + 1)?];
+                while self.peek() == Some('|') {
+                    self.position += 1;
+                    branches.push(self.sequence(depth + 1)?);
+                }
                 if self.next()? != ')' {
                     return None;
                 }
-                Atom::Group(inner)
+                match branches.len() {
+                    1 => Atom::Group(branches.pop()?),
+                    _ => Atom::Alternatives(branches),
+                }
             }
             '[' => Atom::Class(self.class()?),
             '.' => Atom::Class(ascii_set() & !bit('\n')),
@@ -414,6 +490,7 @@ impl Matcher<'_> {
                 Ok(false)
             }
             Atom::Group(group) => self.group(first, group, 0, rest, up, position),
+            Atom::Alternatives(_) => Err(Exhausted),
         }
     }
 
@@ -497,10 +574,6 @@ mod tests {
             (r"((a|b))", ["a", "b", "c", "ab"]),
         ];
         for (pattern, texts) in cases {
-            if pattern.contains('|') {
-                assert!(SimplePattern::compile(pattern).is_none(), "{pattern}");
-                continue;
-            }
             for text in texts {
                 agrees(pattern, text);
             }
@@ -512,7 +585,7 @@ mod tests {
         let shape_count = |pattern: &str| {
             SimplePattern::compile(pattern)
                 .and_then(|simple| simple.shapes)
-                .map(|shapes| shapes.len())
+                .map(|shapes| shapes.shapes.len())
         };
         assert_eq!(shape_count(r"^\d{14}$"), Some(1));
         assert_eq!(
@@ -520,6 +593,16 @@ mod tests {
             Some(2)
         );
         assert_eq!(shape_count(r"^[0-9]{8}(\-[0-9])?$"), Some(2));
+        // Alternatives inside a group: the union of their shapes.
+        let insee = r"^([013-9]\d|2[AB1-9])\d{3}$";
+        assert_eq!(shape_count(insee), Some(2));
+        let insee = SimplePattern::compile(insee).unwrap();
+        assert_eq!(insee.full_match("2A004"), Some(true));
+        assert_eq!(insee.full_match("75056"), Some(true));
+        assert_eq!(insee.full_match("2C004"), Some(false));
+        // Without shapes, alternatives are left to the regex.
+        let open = SimplePattern::compile(r"^(a|b)+$").unwrap();
+        assert_eq!(open.full_match("ab"), None);
         // Open or long repetitions keep the backtracking matcher.
         assert_eq!(shape_count(r"^[0-9]+(\.[0-9]+)?$"), None);
         assert_eq!(shape_count(r"^(.){1,256}$"), None);
@@ -573,10 +656,12 @@ mod tests {
                 prop::collection::vec(inner, 1..3),
                 prop::sample::select(vec!["", "?", "*", "+", "{2}", "{0,2}"]),
                 any::<bool>(),
+                any::<bool>(),
             )
-                .prop_map(|(parts, quantifier, capturing)| {
+                .prop_map(|(parts, quantifier, capturing, alternatives)| {
                     let open = if capturing { "(" } else { "(?:" };
-                    format!("{open}{}){quantifier}", parts.concat())
+                    let inside = parts.join(if alternatives { "|" } else { "" });
+                    format!("{open}{inside}){quantifier}")
                 })
         })
     }
