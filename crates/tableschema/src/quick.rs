@@ -31,6 +31,9 @@ pub(crate) enum Quick {
 #[derive(Debug, Clone)]
 pub(crate) struct QuickCheck {
     required: bool,
+    /// The field's missing values are just `""` (the usual case): told by the cell's length,
+    /// without reading the field's list.
+    only_empty_is_missing: bool,
     kind: Kind,
 }
 
@@ -84,6 +87,7 @@ impl QuickCheck {
     pub(crate) fn new(field: &Field) -> QuickCheck {
         QuickCheck {
             required: field.constraints.required,
+            only_empty_is_missing: matches!(field.missing_values.as_slice(), [only] if only.is_empty()),
             kind: plan_kind(field),
         }
     }
@@ -91,7 +95,11 @@ impl QuickCheck {
     /// Checks one cell (`None`: the row has no such cell). `field` is the one given to `new`.
     #[inline]
     pub(crate) fn check(&self, field: &Field, source: Option<&str>) -> Quick {
-        let Some(text) = source.filter(|text| !field.is_missing(text)) else {
+        let missing = |text: &str| match self.only_empty_is_missing {
+            true => text.is_empty(),
+            false => field.is_missing(text),
+        };
+        let Some(text) = source.filter(|text| !missing(text)) else {
             return if self.required {
                 Quick::Unsure
             } else {
