@@ -492,6 +492,7 @@ impl Store {
             columns: columns.to_vec(),
             rows_loaded: 0,
             finished: false,
+            blob_attached: true,
             _guard: guard,
         })
     }
