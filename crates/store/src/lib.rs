@@ -492,16 +492,13 @@ impl Store {
         let begun = dispatch!(self, engine => engine.begin_version(new, columns))?;
         Ok(match begun {
             sqlite::Begun::Existing(version) => VersionStart::Existing(version),
-            sqlite::Begun::Started(version) => VersionStart::Loading(LoadHandle {
-                store: self.clone(),
-                version,
-                resource: new.resource,
-                columns: columns.to_vec(),
-                rows_loaded: 0,
-                finished: false,
-                blob_attached: true,
-                _guard: guard,
-            }),
+            sqlite::Begun::Started(version) => VersionStart::Loading(LoadHandle::new(
+                self.clone(),
+                (version, new.resource),
+                columns,
+                guard,
+                true,
+            )),
         })
     }
 
@@ -526,16 +523,13 @@ impl Store {
             sqlite::Begun::Existing(_) => Err(Error::Conflict(
                 "adresse provisoire déjà prise : recommencez la publication".to_owned(),
             )),
-            sqlite::Begun::Started(version) => Ok(LoadHandle {
-                store: self.clone(),
-                version,
-                resource: new.resource,
-                columns: columns.to_vec(),
-                rows_loaded: 0,
-                finished: false,
-                blob_attached: false,
-                _guard: guard,
-            }),
+            sqlite::Begun::Started(version) => Ok(LoadHandle::new(
+                self.clone(),
+                (version, new.resource),
+                columns,
+                guard,
+                false,
+            )),
         }
     }
 
@@ -863,6 +857,27 @@ pub struct LoadHandle {
 }
 
 impl LoadHandle {
+    /// The handle of a pending version of `resource` just begun (`blob_attached`: whether the
+    /// version already has the address of its bytes).
+    fn new(
+        store: Store,
+        (version, resource): (VersionId, ResourceId),
+        columns: &[ColumnDef],
+        guard: PublicationGuard,
+        blob_attached: bool,
+    ) -> LoadHandle {
+        LoadHandle {
+            store,
+            version,
+            resource,
+            columns: columns.to_vec(),
+            rows_loaded: 0,
+            finished: false,
+            blob_attached,
+            _guard: guard,
+        }
+    }
+
     /// Gives a version begun by [`Store::create_version_table_before_blob`] the address of its
     /// bytes, now kept in the blob store. Returns the existing version when these bytes were
     /// already recorded for the resource (then nothing changed: [`LoadHandle::abort`] the
