@@ -2,7 +2,8 @@
 //!
 //! The steps, each of which leaves the previous version served if it fails:
 //! 1. the bytes go into the content-addressed blob store (the same bytes twice make no new
-//!    version);
+//!    version); a CSV file with a declared schema is stored while it is read for the next steps
+//!    (its duplicate check then comes after the load, once its SHA-256 is known);
 //! 2. the file is read (`ingest`: CSV in record-aligned blocks, workbooks row by row) and every
 //!    row checked (`tableschema`) against the resource's
 //!    declared schema, or against a schema inferred from the file when none is declared;
@@ -10,7 +11,7 @@
 //! 4. strict resources reject a non-conformant file (its version and report are kept, its rows
 //!    dropped); otherwise the store makes the new version live in one transaction.
 
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ingest::{Block, BlockReader, Dialect, IngestError, ReadError, Row, SourceInfo};
@@ -87,19 +88,236 @@ pub(crate) fn publish(
     resource: &Resource,
     request: &PublishRequest,
     received_by: Option<model::UserId>,
-    input: impl Read,
+    mut input: impl Read + Send,
     corrections: Option<&serde_json::Value>,
     rows_read: &AtomicU64,
 ) -> Result<Publication> {
-    let blob = store.put_blob(input)?;
-    publish_blob(
+    let Some(checked) = declared_schema(resource)? else {
+        // Inferring the schema reads the whole file before the load: it is stored first.
+        let blob = store.put_blob(input)?;
+        return publish_blob(
+            store,
+            resource,
+            request,
+            received_by,
+            &blob,
+            corrections,
+            rows_read,
+        );
+    };
+    let publishing = Publishing {
         store,
         resource,
         request,
         received_by,
-        &blob,
         corrections,
         rows_read,
+    };
+    publish_while_storing(&publishing, &checked, &mut input)
+}
+
+/// The pieces of one publication that every step needs.
+struct Publishing<'a> {
+    store: &'a Store,
+    resource: &'a Resource,
+    request: &'a PublishRequest,
+    received_by: Option<model::UserId>,
+    corrections: Option<&'a serde_json::Value>,
+    rows_read: &'a AtomicU64,
+}
+
+/// Publishes a CSV file (plain or gzip) in one pass over `input`: every byte read for the
+/// load is also handed to the blob store, which hashes and keeps it on a thread of its own, so
+/// storing the original overlaps the load instead of preceding it. The version is loaded under
+/// a provisional address and gets its real one once the input is fully read; a file already
+/// published is only found then (its rows are dropped, the publication is a duplicate).
+/// Anything but a readable CSV with a header (workbooks, which are read by seeking, unreadable
+/// or empty files) is stored whole, then published from the blob store.
+fn publish_while_storing(
+    publishing: &Publishing<'_>,
+    checked: &Checked,
+    input: &mut (dyn Read + Send),
+) -> Result<Publication> {
+    let store = publishing.store;
+    let received_at = jiff::Timestamp::now();
+    let mut copy = store.blob_writer()?;
+    let read = read_options(publishing.request);
+    let tee = Tee {
+        input: &mut *input,
+        copy: &mut copy,
+    };
+    let Ok(blocks) = BlockReader::open(tee, &read) else {
+        return publish_rest_from_blob(publishing, input, copy);
+    };
+    let dialect = blocks.dialect();
+    let mut source = RowSource::Blocks {
+        blocks,
+        dialect,
+        first: None,
+    };
+    let info = source.info().clone();
+    let Ok(Some(header)) = source.header() else {
+        drop(source);
+        return publish_rest_from_blob(publishing, input, copy);
+    };
+    let labels: Vec<&str> = header.iter().map(String::as_str).collect();
+    let (plan, header_errors) =
+        Plan::new(&checked.schema, &labels, &tableschema::Options::default());
+    let layout = Layout::new(&checked.schema, &plan, &header);
+    let new = new_version(publishing, None, received_at);
+    let mut load = store.create_version_table_before_blob(&new, &layout.columns)?;
+    let loaded = load_rows(
+        &mut source,
+        &plan,
+        &layout,
+        &checked.schema,
+        &mut load,
+        publishing.rows_read,
+    );
+    drop(source);
+    if let Err(LoadFailure::Store(error)) = loaded {
+        return Err(error.into());
+    }
+    let blob = store_rest(input, copy)?;
+    if let Some(existing) = load.attach_blob(&blob)? {
+        load.abort()?;
+        return Ok(already_published(existing));
+    }
+    conclude(
+        publishing,
+        load,
+        loaded,
+        Loaded {
+            plan: &plan,
+            header_errors,
+            info,
+            header,
+            checked,
+        },
+    )
+}
+
+/// Reads `input` through while handing every byte to the blob being written.
+struct Tee<'a> {
+    input: &'a mut (dyn Read + Send),
+    copy: &'a mut store::BlobWriter,
+}
+
+impl Read for Tee<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let n_read = self.input.read(buffer)?;
+        self.copy.write_all(&buffer[..n_read])?;
+        Ok(n_read)
+    }
+}
+
+/// Stores what the load left unread of `input` (nothing, usually) and keeps the blob.
+fn store_rest(
+    input: &mut (dyn Read + Send),
+    mut copy: store::BlobWriter,
+) -> Result<store::BlobInfo> {
+    match std::io::copy(input, &mut copy) {
+        Ok(_) => Ok(copy.finish()?),
+        // The blob's own failure, if any, says more than the copy's.
+        Err(error) => Err(match copy.finish() {
+            Err(failure) => failure.into(),
+            Ok(_) => store::Error::Io {
+                context: "lecture du fichier à publier".to_owned(),
+                source: error,
+            }
+            .into(),
+        }),
+    }
+}
+
+/// The files not loaded while stored: stored whole, then published from the blob store.
+fn publish_rest_from_blob(
+    publishing: &Publishing<'_>,
+    input: &mut (dyn Read + Send),
+    copy: store::BlobWriter,
+) -> Result<Publication> {
+    let blob = store_rest(input, copy)?;
+    publish_blob(
+        publishing.store,
+        publishing.resource,
+        publishing.request,
+        publishing.received_by,
+        &blob,
+        publishing.corrections,
+        publishing.rows_read,
+    )
+}
+
+/// The version row of a publication (`blob` is `None` while its bytes are still being stored).
+fn new_version(
+    publishing: &Publishing<'_>,
+    blob: Option<&store::BlobInfo>,
+    received_at: jiff::Timestamp,
+) -> NewVersion {
+    let request = publishing.request;
+    NewVersion {
+        resource: publishing.resource.id,
+        sha256: blob.map_or(model::Sha256([0; 32]), |blob| blob.sha256),
+        size: blob.map_or(0, |blob| blob.size),
+        media_type: media_type(request.file_name.as_deref()),
+        filename: request.file_name.clone(),
+        origin: request.origin,
+        received_by: publishing.received_by,
+        received_at,
+    }
+}
+
+fn already_published(existing: Version) -> Publication {
+    Publication {
+        report: existing
+            .report
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok()),
+        version: existing,
+        outcome: Outcome::AlreadyPublished,
+    }
+}
+
+/// What a load read besides the rows: for the report.
+struct Loaded<'a> {
+    plan: &'a Plan,
+    header_errors: Vec<tableschema::ReportError>,
+    info: SourceInfo,
+    header: Vec<String>,
+    checked: &'a Checked,
+}
+
+/// Turns a finished load into a publication: a file that broke off midway is rejected with
+/// its reading error, any other is checked against the policy by [`finish`].
+fn conclude(
+    publishing: &Publishing<'_>,
+    load: LoadHandle,
+    loaded: std::result::Result<(tableschema::Part, Vec<ReadError>), LoadFailure>,
+    read: Loaded<'_>,
+) -> Result<Publication> {
+    let store = publishing.store;
+    let (part, encoding_errors) = match loaded {
+        Ok(found) => found,
+        Err(LoadFailure::Read(error)) => {
+            let report = failure_report(&error.message_fr(), &error.to_string());
+            return Ok(rejected(
+                store.reject_version(load, &report.to_string())?,
+                report,
+            ));
+        }
+        Err(LoadFailure::Store(error)) => return Err(error.into()),
+    };
+    let mut report = read.plan.finish(read.header_errors, [(0, part)]);
+    add_encoding_errors(&mut report, encoding_errors, &read.header);
+    finish(
+        store,
+        publishing.resource,
+        load,
+        report,
+        read.info,
+        read.header,
+        read.checked,
+        publishing.corrections,
     )
 }
 
@@ -114,25 +332,17 @@ pub(crate) fn publish_blob(
     corrections: Option<&serde_json::Value>,
     rows_read: &AtomicU64,
 ) -> Result<Publication> {
-    let new = NewVersion {
-        resource: resource.id,
-        sha256: blob.sha256,
-        size: blob.size,
-        media_type: media_type(request.file_name.as_deref()),
-        filename: request.file_name.clone(),
-        origin: request.origin,
+    let publishing = Publishing {
+        store,
+        resource,
+        request,
         received_by,
-        received_at: jiff::Timestamp::now(),
+        corrections,
+        rows_read,
     };
+    let new = new_version(&publishing, Some(blob), jiff::Timestamp::now());
     if let Some(existing) = store.version_by_sha256(resource.id, &blob.sha256)? {
-        return Ok(Publication {
-            report: existing
-                .report
-                .as_deref()
-                .and_then(|text| serde_json::from_str(text).ok()),
-            version: existing,
-            outcome: Outcome::AlreadyPublished,
-        });
+        return Ok(already_published(existing));
     }
     let declared = declared_schema(resource)?;
     let read = read_options(request);
@@ -155,16 +365,7 @@ pub(crate) fn publish_blob(
         Plan::new(&checked.schema, &labels, &tableschema::Options::default());
     let layout = Layout::new(&checked.schema, &plan, &header);
     let mut load = match store.create_version_table(&new, &layout.columns)? {
-        VersionStart::Existing(version) => {
-            return Ok(Publication {
-                report: version
-                    .report
-                    .as_deref()
-                    .and_then(|text| serde_json::from_str(text).ok()),
-                version,
-                outcome: Outcome::AlreadyPublished,
-            });
-        }
+        VersionStart::Existing(version) => return Ok(already_published(version)),
         VersionStart::Loading(load) => load,
     };
     let loaded = load_rows(
@@ -175,28 +376,17 @@ pub(crate) fn publish_blob(
         &mut load,
         rows_read,
     );
-    let (part, encoding_errors) = match loaded {
-        Ok(found) => found,
-        Err(LoadFailure::Read(error)) => {
-            let report = failure_report(&error.message_fr(), &error.to_string());
-            return Ok(rejected(
-                store.reject_version(load, &report.to_string())?,
-                report,
-            ));
-        }
-        Err(LoadFailure::Store(error)) => return Err(error.into()),
-    };
-    let mut report = plan.finish(header_errors, [(0, part)]);
-    add_encoding_errors(&mut report, encoding_errors, &header);
-    finish(
-        store,
-        resource,
+    conclude(
+        &publishing,
         load,
-        report,
-        info,
-        header,
-        &checked,
-        corrections,
+        loaded,
+        Loaded {
+            plan: &plan,
+            header_errors,
+            info,
+            header,
+            checked: &checked,
+        },
     )
 }
 

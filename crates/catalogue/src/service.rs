@@ -291,7 +291,7 @@ impl Catalogue {
         &self,
         actor: &Actor,
         request: &PublishRequest,
-        input: impl Read,
+        input: impl Read + Send,
     ) -> Result<Publication> {
         self.publish_checked(actor, request, input, None)
     }
@@ -325,7 +325,7 @@ impl Catalogue {
         &self,
         actor: &Actor,
         request: &PublishRequest,
-        input: impl Read,
+        input: impl Read + Send,
         corrections: &serde_json::Value,
     ) -> Result<Publication> {
         self.publish_checked(actor, request, input, Some(corrections))
@@ -360,7 +360,7 @@ impl Catalogue {
         &self,
         actor: &Actor,
         request: &PublishRequest,
-        input: impl Read,
+        input: impl Read + Send,
         corrections: Option<&serde_json::Value>,
     ) -> Result<Publication> {
         let resource = self.check_can_publish(actor, request.resource)?;

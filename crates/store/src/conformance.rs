@@ -39,6 +39,7 @@ pub fn run_all(make_store: impl Fn() -> Store) {
         ("publish_and_read_back", publish_and_read_back),
         ("blocks_load_like_rows", blocks_load_like_rows),
         ("idempotent_publish", idempotent_publish),
+        ("load_before_blob", load_before_blob),
         ("atomic_flip", atomic_flip),
         ("history_and_restore", history_and_restore),
         ("deletions_drop_rows", deletions_drop_rows),
@@ -605,6 +606,7 @@ pub fn run_blob_properties(make_store: impl Fn() -> Store) {
         ("large_blobs_stream_and_seek", large_blobs_stream_and_seek),
         ("publish_and_read_back", publish_and_read_back),
         ("idempotent_publish", idempotent_publish),
+        ("load_before_blob", load_before_blob),
     ];
     for (name, property) in properties {
         let store = make_store();
@@ -957,6 +959,108 @@ pub fn idempotent_publish(store: &Store) {
         .record_rejected_version(&new_version(store, &resource, b"unreadable"), "{}")
         .unwrap();
     assert_eq!(again, rejected);
+    assert_clean(store);
+}
+
+/// Stores `bytes` through a [`crate::BlobWriter`], in pieces of `piece` bytes.
+fn write_blob(store: &Store, bytes: &[u8], piece: usize) -> crate::BlobInfo {
+    use std::io::Write;
+    let mut writer = store.blob_writer().expect("blob writer");
+    for chunk in bytes.chunks(piece) {
+        writer.write_all(chunk).expect("write blob");
+    }
+    writer.finish().expect("finish blob")
+}
+
+/// A version loaded while its bytes are still being stored (a publication reading its input
+/// once) ends exactly like one loaded from a stored blob: the blob written piece by piece is
+/// the blob `put_blob` makes, the version gets its address and size once attached, the same
+/// bytes again are found as a duplicate when attached, a version without its address can be
+/// neither committed nor rejected, and nothing is left behind.
+pub fn load_before_blob(store: &Store) {
+    // Several spooling chunks, written in pieces that do not divide them.
+    let large: Vec<u8> = {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut PatternReader::new(5_000_017, 3), &mut bytes).unwrap();
+        bytes
+    };
+    let written = write_blob(store, &large, 65_537);
+    assert_eq!(written, store.put_blob(&large[..]).unwrap());
+    assert_eq!(written.size, large.len() as u64);
+    assert_eq!(write_blob(store, b"", 1).size, 0);
+    drop(store.blob_writer().unwrap()); // Abandoned: leaves no temporary file.
+
+    let resource = create_resource(store, SIREN_MONTPELLIER, "menus", None);
+    let columns = text_columns(&["menu"]);
+    let rows = text_rows(&["Gratin", "Taboulé"]);
+    let bytes = b"menu\nGratin\nTaboul\xc3\xa9\n";
+    let unknown = NewVersion {
+        sha256: model::Sha256([0; 32]),
+        size: 0,
+        ..new_version(store, &resource, b"unused")
+    };
+    let mut load = store
+        .create_version_table_before_blob(&unknown, &columns)
+        .unwrap();
+    load.append(&rows).unwrap();
+    let blob = write_blob(store, bytes, 7);
+    assert_eq!(load.attach_blob(&blob).unwrap(), None);
+    let version = store.commit_version(load, Some("{}"), true).unwrap();
+    assert_eq!((version.sha256, version.size), (blob.sha256, blob.size));
+    assert_eq!(version.row_count, Some(2));
+    assert_eq!(read_rows(store, &version), rows);
+    assert_eq!(
+        store.version_by_sha256(resource.id, &blob.sha256).unwrap(),
+        Some(version.clone())
+    );
+
+    // The same bytes again: the duplicate shows when attached; aborted, it leaves no trace.
+    let mut again = store
+        .create_version_table_before_blob(&unknown, &columns)
+        .unwrap();
+    again.append(&rows).unwrap();
+    assert_eq!(again.attach_blob(&blob).unwrap(), Some(version.clone()));
+    again.abort().unwrap();
+    assert_eq!(
+        store.versions_of_resource(resource.id).unwrap(),
+        std::slice::from_ref(&version)
+    );
+
+    // Neither committed nor rejected under its provisional address (the refused handle is
+    // dropped, which forgets the pending version).
+    let early = store
+        .create_version_table_before_blob(&unknown, &columns)
+        .unwrap();
+    assert!(matches!(
+        store.commit_version(early, Some("{}"), true),
+        Err(Error::Invalid(_))
+    ));
+    let early = store
+        .create_version_table_before_blob(&unknown, &columns)
+        .unwrap();
+    assert!(matches!(
+        store.reject_version(early, "{}"),
+        Err(Error::Invalid(_))
+    ));
+
+    // Rejected once attached, it keeps its address: the same bytes are a duplicate of it.
+    let other_bytes = b"menu\nSoupe\n";
+    let mut refused = store
+        .create_version_table_before_blob(&unknown, &columns)
+        .unwrap();
+    refused.append(text_rows(&["Soupe"])).unwrap();
+    let other = write_blob(store, other_bytes, 3);
+    assert_eq!(refused.attach_blob(&other).unwrap(), None);
+    let rejected = store.reject_version(refused, "{\"valid\":false}").unwrap();
+    assert_eq!(rejected.status, VersionStatus::Rejected);
+    assert_eq!(rejected.sha256, other.sha256);
+    let mut duplicate = store
+        .create_version_table_before_blob(&unknown, &columns)
+        .unwrap();
+    assert_eq!(duplicate.attach_blob(&other).unwrap(), Some(rejected));
+    duplicate.abort().unwrap();
+    assert_eq!(store.live_version(resource.id).unwrap(), Some(version));
+    assert!(store.inner.blobs.temp_files().unwrap().is_empty());
     assert_clean(store);
 }
 

@@ -485,15 +485,13 @@ impl Store {
     ) -> Result<LoadHandle> {
         let guard = PublicationLocks::acquire(&self.inner.publications, resource);
         dispatch!(self, engine => engine.begin_restored_version(version, columns))?;
-        Ok(LoadHandle {
-            store: self.clone(),
-            version,
-            resource,
-            columns: columns.to_vec(),
-            rows_loaded: 0,
-            finished: false,
-            _guard: guard,
-        })
+        Ok(LoadHandle::new(
+            self.clone(),
+            (version, resource),
+            columns,
+            guard,
+            true,
+        ))
     }
 
     /// Ends a rebuild: in one transaction, renames the staging table into view, gives the

@@ -14,6 +14,9 @@
 //!   into it; [`Store::commit_version`], in one transaction, renames it into view, marks it
 //!   published, supersedes the previous version, flips the resource's live pointer and enqueues
 //!   the job that builds its indexes (see `jobs`: rows are queryable at once, indexes follow).
+//!   A caller that stores the file while loading it (one pass over its input, through a
+//!   [`BlobWriter`]) starts with [`Store::create_version_table_before_blob`] and gives the
+//!   version its address with [`LoadHandle::attach_blob`] before committing.
 //!   A crash at any point leaves the previous version served; [`Store::open`] removes leftovers.
 //! - [`Store::check`] lists inconsistencies (`socle check`); `conformance` is the test suite
 //!   every engine must pass.
@@ -436,6 +439,16 @@ impl Store {
         self.inner.blobs.put(reader)
     }
 
+    /// A blob written piece by piece, hashed and spooled on a thread of its own while the
+    /// caller goes on (a publication loads the rows of the bytes it is reading): the same blob
+    /// as [`Store::put_blob`] of the same bytes, kept once [`BlobWriter::finish`] returns.
+    pub fn blob_writer(&self) -> Result<BlobWriter> {
+        Ok(BlobWriter {
+            store: self.clone(),
+            spool: Some(self.inner.blobs.spool()?),
+        })
+    }
+
     /// The original bytes of a blob, streamed from wherever it lives. Fails with
     /// [`Error::NotFound`] if absent.
     pub fn open_blob(&self, sha256: &Sha256) -> Result<BlobReader> {
@@ -479,16 +492,45 @@ impl Store {
         let begun = dispatch!(self, engine => engine.begin_version(new, columns))?;
         Ok(match begun {
             sqlite::Begun::Existing(version) => VersionStart::Existing(version),
-            sqlite::Begun::Started(version) => VersionStart::Loading(LoadHandle {
-                store: self.clone(),
-                version,
-                resource: new.resource,
-                columns: columns.to_vec(),
-                rows_loaded: 0,
-                finished: false,
-                _guard: guard,
-            }),
+            sqlite::Begun::Started(version) => VersionStart::Loading(LoadHandle::new(
+                self.clone(),
+                (version, new.resource),
+                columns,
+                guard,
+                true,
+            )),
         })
+    }
+
+    /// Like [`Store::create_version_table`] for a file whose bytes are still being stored
+    /// while its rows load (see [`Store::blob_writer`]): `new.sha256` and `new.size` are not
+    /// known yet and are ignored. The pending version stands under a provisional address, never
+    /// visible, until [`LoadHandle::attach_blob`] gives it the real one, which must happen
+    /// before it is committed or rejected; the duplicate check (these bytes already recorded
+    /// for the resource) happens there.
+    pub fn create_version_table_before_blob(
+        &self,
+        new: &NewVersion,
+        columns: &[ColumnDef],
+    ) -> Result<LoadHandle> {
+        let provisional = NewVersion {
+            sha256: provisional_address(),
+            size: 0,
+            ..new.clone()
+        };
+        let guard = PublicationLocks::acquire(&self.inner.publications, new.resource);
+        match dispatch!(self, engine => engine.begin_version(&provisional, columns))? {
+            sqlite::Begun::Existing(_) => Err(Error::Conflict(
+                "adresse provisoire déjà prise : recommencez la publication".to_owned(),
+            )),
+            sqlite::Begun::Started(version) => Ok(LoadHandle::new(
+                self.clone(),
+                (version, new.resource),
+                columns,
+                guard,
+                false,
+            )),
+        }
     }
 
     /// Publishes a loaded version: in one transaction makes its table visible, marks it
@@ -502,6 +544,7 @@ impl Store {
         report: Option<&str>,
         conformant: bool,
     ) -> Result<Version> {
+        load.require_blob()?;
         load.finished = true;
         // The handle's own store: a handle is only ever committed where it was loaded.
         let store = load.store.clone();
@@ -521,6 +564,7 @@ impl Store {
     /// Records a loaded version as rejected (its rows are dropped, its report kept); the
     /// previous live version stays live.
     pub fn reject_version(&self, mut load: LoadHandle, report: &str) -> Result<Version> {
+        load.require_blob()?;
         load.finished = true;
         let store = load.store.clone();
         let rejected =
@@ -763,6 +807,39 @@ impl Store {
     }
 }
 
+/// A blob being written (see [`Store::blob_writer`]). Dropped without
+/// [`BlobWriter::finish`], it leaves nothing behind.
+pub struct BlobWriter {
+    store: Store,
+    /// Always `Some` until finished.
+    spool: Option<blobs::Spool>,
+}
+
+impl std::io::Write for BlobWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        match &mut self.spool {
+            Some(spool) => std::io::Write::write(spool, bytes),
+            None => Ok(0),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl BlobWriter {
+    /// Waits for every byte written to be hashed and stored, and returns the blob's address
+    /// (storing bytes already present leaves the existing blob untouched, as `put_blob`).
+    pub fn finish(mut self) -> Result<BlobInfo> {
+        let Some(spool) = self.spool.take() else {
+            return Err(Error::Invalid("fichier déjà rangé".to_owned()));
+        };
+        let (temp_path, written) = spool.finish();
+        self.store.inner.blobs.keep(&temp_path, written)
+    }
+}
+
 /// Loads the rows of one pending version. Holds the resource's publication lock until
 /// [`Store::commit_version`], [`Store::reject_version`], [`LoadHandle::abort`] or drop; dropping
 /// an unfinished handle discards the staging table and the pending version.
@@ -773,10 +850,65 @@ pub struct LoadHandle {
     columns: Vec<ColumnDef>,
     rows_loaded: u64,
     finished: bool,
+    /// False while a version begun by [`Store::create_version_table_before_blob`] still has
+    /// its provisional address.
+    blob_attached: bool,
     _guard: PublicationGuard,
 }
 
 impl LoadHandle {
+    /// The handle of a pending version of `resource` just begun (`blob_attached`: whether the
+    /// version already has the address of its bytes).
+    fn new(
+        store: Store,
+        (version, resource): (VersionId, ResourceId),
+        columns: &[ColumnDef],
+        guard: PublicationGuard,
+        blob_attached: bool,
+    ) -> LoadHandle {
+        LoadHandle {
+            store,
+            version,
+            resource,
+            columns: columns.to_vec(),
+            rows_loaded: 0,
+            finished: false,
+            blob_attached,
+            _guard: guard,
+        }
+    }
+
+    /// Gives a version begun by [`Store::create_version_table_before_blob`] the address of its
+    /// bytes, now kept in the blob store. Returns the existing version when these bytes were
+    /// already recorded for the resource (then nothing changed: [`LoadHandle::abort`] the
+    /// load, the publication is a duplicate).
+    pub fn attach_blob(&mut self, blob: &BlobInfo) -> Result<Option<Version>> {
+        if !self.store.inner.blobs.contains(&blob.sha256)? {
+            return Err(Error::NotFound(format!(
+                "fichier {} (à déposer avant attach_blob)",
+                blob.sha256
+            )));
+        }
+        let store = &self.store;
+        let existing =
+            dispatch!(store, engine => engine.attach_blob(self.version, self.resource, blob))?;
+        if existing.is_none() {
+            self.blob_attached = true;
+        }
+        Ok(existing)
+    }
+
+    /// Committing or rejecting a version needs its real address.
+    fn require_blob(&self) -> Result<()> {
+        if self.blob_attached {
+            return Ok(());
+        }
+        Err(Error::Invalid(format!(
+            "la version {} n'a pas encore l'adresse de son fichier d'origine",
+            self.version
+        )))
+    }
+
     /// Appends rows (each as wide as the columns) in one transaction. Call it with batches of
     /// thousands to hundreds of thousands of rows: the batch is the unit of commit, and other
     /// writers wait for the batch in progress. On error the batch is not applied.
@@ -844,6 +976,21 @@ impl Drop for LoadHandle {
             let _ = dispatch!(store, engine => engine.abort_version(self.version));
         }
     }
+}
+
+/// A unique stand-in for the SHA-256 of a version whose bytes are still being stored: the hash
+/// of this process, a counter and the time, so that it matches no real file nor another
+/// pending version (`version` rows are unique per resource and address).
+fn provisional_address() -> Sha256 {
+    use sha2::Digest;
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seed = format!(
+        "socle provisional address {} {} {}",
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        Timestamp::now().as_nanosecond()
+    );
+    Sha256(sha2::Sha256::digest(seed.as_bytes()).into())
 }
 
 /// Per-resource publication locks (within this process; across processes SQLite's write lock and

@@ -154,3 +154,103 @@ fn a_resource_cannot_declare_a_schema_that_is_not_bundled() {
         .unwrap_err();
     assert!(error.to_string().contains("1.2.3"), "{error}");
 }
+
+/// A menus file of more than `size` bytes: the valid demo file's data rows repeated (their
+/// identifiers repeat too, which only makes the file non-conformant).
+fn large_menus(size: usize) -> Vec<u8> {
+    let valid = valid_menus();
+    let header_end = valid.iter().position(|byte| *byte == b'\n').unwrap() + 1;
+    let mut bytes = valid[..header_end].to_vec();
+    while bytes.len() < size {
+        bytes.extend_from_slice(&valid[header_end..]);
+    }
+    bytes
+}
+
+/// Publishes `bytes` on a new resource of `policy` through the one-pass path (the input read
+/// once, stored while loaded) and on another through the path of a file already in the blob
+/// store, and checks that both end the same: outcome, version, report and rows.
+fn assert_one_pass_publication_is_the_stored_one(
+    scratch: &crate::support::Scratch,
+    policy: PublicationPolicy,
+    bytes: &[u8],
+) {
+    let streamed_resource = scratch.resource(Some(MENUS), policy);
+    let stored_resource = scratch.resource(Some(MENUS), policy);
+    let streamed = scratch.publish(&streamed_resource, bytes);
+    let blob = scratch.catalogue.store().put_blob(bytes).unwrap();
+    let stored = scratch
+        .catalogue
+        .publish_stored(
+            &catalogue::Actor::Operator,
+            &crate::support::request(&stored_resource),
+            &blob,
+            &std::sync::atomic::AtomicU64::new(0),
+        )
+        .unwrap();
+    assert_eq!(streamed.outcome, stored.outcome);
+    assert_eq!(streamed.report, stored.report);
+    let (one, other) = (&streamed.version, &stored.version);
+    assert_eq!((one.sha256, one.size), (blob.sha256, blob.size));
+    assert_eq!(
+        (
+            one.sha256,
+            one.size,
+            one.row_count,
+            one.status,
+            one.conformant
+        ),
+        (
+            other.sha256,
+            other.size,
+            other.row_count,
+            other.status,
+            other.conformant
+        )
+    );
+    if matches!(streamed.outcome, Outcome::Published { .. }) {
+        assert_eq!(scratch.rows(one.id), scratch.rows(other.id));
+    }
+    // Publishing the same bytes again finds the version, after loading them a second time.
+    let again = scratch.publish(&streamed_resource, bytes);
+    assert_eq!(again.outcome, Outcome::AlreadyPublished);
+    assert_eq!(again.version.id, streamed.version.id);
+    assert_eq!(
+        scratch
+            .catalogue
+            .history(streamed_resource.id)
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_file_stored_while_loaded_publishes_as_a_file_already_stored() {
+    let scratch = scratch();
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend([0u8; 100]);
+    let valid = valid_menus();
+    let header_only = &valid[..=valid.iter().position(|byte| *byte == b'\n').unwrap()];
+    let cases: [(PublicationPolicy, &[u8]); 8] = [
+        (PublicationPolicy::Strict, &valid),
+        (PublicationPolicy::Strict, &broken_menus()),
+        (PublicationPolicy::Lenient, &broken_menus()),
+        // Several of the blob store's spooling chunks and of the reader's blocks.
+        (PublicationPolicy::Lenient, &large_menus(5_000_000)),
+        // Read from the blob store after all: not a CSV, empty, a header alone.
+        (PublicationPolicy::Lenient, &png),
+        (PublicationPolicy::Lenient, b""),
+        (PublicationPolicy::Lenient, header_only),
+        // Broken off by a quote that never closes.
+        (
+            PublicationPolicy::Lenient,
+            &[header_only, b"\"2024"].concat(),
+        ),
+    ];
+    for (policy, bytes) in cases {
+        assert_one_pass_publication_is_the_stored_one(&scratch, policy, bytes);
+    }
+    let problems = scratch.catalogue.store().check().unwrap();
+    assert!(problems.is_empty(), "nothing left behind: {problems:?}");
+}

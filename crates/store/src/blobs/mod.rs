@@ -21,11 +21,13 @@ use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::thread::JoinHandle;
 
 use model::Sha256;
 use sha2::Digest;
 
-use crate::error::{Result, io_context};
+use crate::error::{Error, Result, io_context};
 
 pub use s3::{PART_SIZE, S3Settings};
 
@@ -123,27 +125,47 @@ impl BlobStore {
         self.root.join("tmp")
     }
 
-    /// Streams `reader` into the store (constant memory) and returns its address and size.
-    /// Storing bytes that are already present leaves the existing blob untouched.
-    pub(crate) fn put(&self, mut reader: impl Read) -> Result<BlobInfo> {
-        let temp_path = self.temp_dir().join(format!(
+    /// A new, unique path under `tmp/` for bytes being spooled.
+    fn temp_path(&self) -> PathBuf {
+        self.temp_dir().join(format!(
             "{}-{}.part",
             std::process::id(),
             TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
+        ))
+    }
+
+    /// Streams `reader` into the store (constant memory) and returns its address and size.
+    /// Storing bytes that are already present leaves the existing blob untouched.
+    pub(crate) fn put(&self, mut reader: impl Read) -> Result<BlobInfo> {
+        let temp_path = self.temp_path();
         let written = write_hashing(&mut reader, &temp_path);
+        self.keep(&temp_path, written)
+    }
+
+    /// Starts spooling a blob whose bytes are handed over piece by piece (see [`Spool`]).
+    pub(crate) fn spool(&self) -> Result<Spool> {
+        Spool::start(self.temp_path())
+    }
+
+    /// The last step of every write: the spooled file at `temp_path`, hashed as `written`, takes
+    /// its place (renamed or uploaded); the temporary file is removed whatever happens.
+    pub(crate) fn keep(
+        &self,
+        temp_path: &Path,
+        written: Result<(Sha256, u64)>,
+    ) -> Result<BlobInfo> {
         let (sha256, size) = match written {
             Ok(info) => info,
             Err(error) => {
-                let _ = fs::remove_file(&temp_path);
+                let _ = fs::remove_file(temp_path);
                 return Err(error);
             }
         };
         let stored = match &self.remote {
-            None => self.rename_into_place(&temp_path, &sha256),
-            Some(remote) => remote.upload(&temp_path, &sha256, size),
+            None => self.rename_into_place(temp_path, &sha256),
+            Some(remote) => remote.upload(temp_path, &sha256, size),
         };
-        let _ = fs::remove_file(&temp_path);
+        let _ = fs::remove_file(temp_path);
         stored?;
         Ok(BlobInfo { sha256, size })
     }
@@ -243,6 +265,149 @@ impl BlobStore {
         }
         Ok(paths.len())
     }
+}
+
+/// Bytes handed to the spooling thread at a time: large writes cost the kernel markedly less
+/// than 256 KiB ones on tmpfs (fewer page allocations per call).
+const SPOOL_CHUNK: usize = 2 * 1024 * 1024;
+
+/// Chunks queued for the spooling thread beyond the one it works on (memory stays bounded:
+/// a few chunks per blob being written).
+const SPOOL_QUEUE: usize = 2;
+
+/// A blob being written as its bytes arrive: a thread of its own hashes them and writes them to
+/// a temporary file, so that whoever hands them over (a publication reading its input, loading
+/// rows meanwhile) does not wait for either. Chunks go back and forth between the two threads,
+/// so a blob of any size allocates only a few. Dropped without [`Spool::finish`], the thread
+/// stops and the temporary file is removed.
+pub(crate) struct Spool {
+    temp_path: PathBuf,
+    chunk: Vec<u8>,
+    to_spooler: Option<SyncSender<Vec<u8>>>,
+    emptied: Receiver<Vec<u8>>,
+    spooler: Option<JoinHandle<Result<(Sha256, u64)>>>,
+    /// The thread's outcome once it stopped (kept to be reported by [`Spool::finish`]).
+    written: Option<Result<(Sha256, u64)>>,
+}
+
+impl Spool {
+    fn start(temp_path: PathBuf) -> Result<Spool> {
+        let context = format!("écriture du fichier temporaire {}", temp_path.display());
+        let file = File::create_new(&temp_path).map_err(io_context(context.clone()))?;
+        let (to_spooler, chunks) = mpsc::sync_channel::<Vec<u8>>(SPOOL_QUEUE);
+        let (to_writer, emptied) = mpsc::channel::<Vec<u8>>();
+        let spooler = std::thread::Builder::new()
+            .name("blob-spool".to_owned())
+            .spawn(move || spool_chunks(file, &chunks, &to_writer).map_err(io_context(context)));
+        let spooler = match spooler {
+            Ok(spooler) => spooler,
+            Err(error) => {
+                let _ = fs::remove_file(&temp_path);
+                return Err(io_context("démarrage de l'écriture du fichier")(error));
+            }
+        };
+        Ok(Spool {
+            temp_path,
+            chunk: Vec::new(),
+            to_spooler: Some(to_spooler),
+            emptied,
+            spooler: Some(spooler),
+            written: None,
+        })
+    }
+
+    /// Hands the chunk being filled to the spooling thread; fails if the thread stopped (on an
+    /// error that [`Spool::finish`] reports).
+    fn send_chunk(&mut self) -> io::Result<()> {
+        let full = std::mem::take(&mut self.chunk);
+        if let Some(sender) = &self.to_spooler
+            && sender.send(full).is_ok()
+        {
+            return Ok(());
+        }
+        self.stop();
+        Err(io::Error::other(
+            "l'écriture du fichier d'origine s'est arrêtée",
+        ))
+    }
+
+    /// Closes the queue and waits for the thread (once).
+    fn stop(&mut self) {
+        self.to_spooler = None;
+        if let Some(spooler) = self.spooler.take() {
+            self.written = Some(spooler.join().unwrap_or_else(|_| {
+                Err(Error::Invalid(
+                    "l'écriture du fichier d'origine s'est interrompue".to_owned(),
+                ))
+            }));
+        }
+    }
+
+    /// Waits until every byte is written and fsynced; the temporary file's path and its hash
+    /// and size, for [`BlobStore::keep`] (which removes the file).
+    pub(crate) fn finish(mut self) -> (PathBuf, Result<(Sha256, u64)>) {
+        if !self.chunk.is_empty() {
+            let _ = self.send_chunk();
+        }
+        self.stop();
+        let written = self.written.take().unwrap_or_else(|| {
+            Err(Error::Invalid(
+                "l'écriture du fichier d'origine s'est interrompue".to_owned(),
+            ))
+        });
+        (std::mem::take(&mut self.temp_path), written)
+    }
+}
+
+impl Write for Spool {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if self.chunk.capacity() == 0 {
+            self.chunk = self
+                .emptied
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(SPOOL_CHUNK));
+        }
+        let taken = bytes.len().min(SPOOL_CHUNK - self.chunk.len());
+        self.chunk.extend_from_slice(&bytes[..taken]);
+        if self.chunk.len() == SPOOL_CHUNK {
+            self.send_chunk()?;
+        }
+        Ok(taken)
+    }
+
+    /// Nothing to do: [`Spool::finish`] hands the last chunk over.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        self.stop();
+        if !self.temp_path.as_os_str().is_empty() {
+            let _ = fs::remove_file(&self.temp_path);
+        }
+    }
+}
+
+/// The spooling thread: hashes and writes every chunk, hands it back, fsyncs at the end.
+fn spool_chunks(
+    mut file: File,
+    chunks: &Receiver<Vec<u8>>,
+    emptied: &mpsc::Sender<Vec<u8>>,
+) -> io::Result<(Sha256, u64)> {
+    let mut hasher = sha2::Sha256::new();
+    let mut size = 0u64;
+    for mut chunk in chunks {
+        hasher.update(&chunk);
+        file.write_all(&chunk)?;
+        size += chunk.len() as u64;
+        chunk.clear();
+        // The writer may be done already: the chunk is then simply dropped.
+        let _ = emptied.send(chunk);
+    }
+    file.sync_all()?;
+    Ok((Sha256(hasher.finalize().into()), size))
 }
 
 /// Copies `reader` into a new file at `path`, hashing on the way, and fsyncs the file.

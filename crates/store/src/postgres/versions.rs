@@ -40,7 +40,7 @@ use crate::sqlite::{
     Begun, MAX_INDEXED_COLUMNS, ROW_COLUMN, check_columns, check_row_width, column_sql_name,
     quote_identifier, rows_table_name,
 };
-use crate::{LiveSource, Retention};
+use crate::{BlobInfo, LiveSource, Retention};
 
 /// PostgreSQL's limit is 1600 columns per table, one of which is `_row`.
 const MAX_COLUMNS: usize = 1599;
@@ -354,6 +354,43 @@ impl PgEngine {
             let version = insert_version(tx, new, "pending", Some(columns), None)?;
             create_staging_table(tx, version, columns)?;
             Ok(Begun::Started(version))
+        })
+    }
+
+    /// Gives a pending version loaded before its bytes were stored its real address, unless
+    /// the same bytes are already recorded for the resource (that version is then returned and
+    /// the pending one is left as it is, for the caller to abort).
+    pub(crate) fn attach_blob(
+        &self,
+        version: VersionId,
+        resource: ResourceId,
+        blob: &BlobInfo,
+    ) -> Result<Option<Version>> {
+        self.transaction(|tx| {
+            lock_resource(tx, resource)?;
+            if let Some((existing, status)) = existing_version(tx, resource, &blob.sha256)? {
+                if status == "pending" {
+                    return Err(Error::Conflict(
+                        "ce fichier est déjà en cours de publication pour cette ressource"
+                            .to_owned(),
+                    ));
+                }
+                return Ok(Some(written_version(tx, existing)?));
+            }
+            let changed = tx.execute(
+                "UPDATE version SET sha256 = $2, size = $3 WHERE version_id = $1 AND status = 'pending'",
+                &[
+                    &version.0,
+                    &blob.sha256.to_hex(),
+                    &i64::try_from(blob.size).unwrap_or(i64::MAX),
+                ],
+            )?;
+            if changed == 0 {
+                return Err(Error::Conflict(format!(
+                    "la version {version} n'est plus en cours de chargement"
+                )));
+            }
+            Ok(None)
         })
     }
 

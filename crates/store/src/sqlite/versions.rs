@@ -41,7 +41,7 @@ use super::codec::{
 use super::{SqliteEngine, quote_identifier};
 use crate::error::{Error, Result};
 use crate::jobs::{BUILD_INDEXES, build_indexes_payload};
-use crate::{LiveSource, Retention, RowBlock};
+use crate::{BlobInfo, LiveSource, Retention, RowBlock};
 
 /// The reserved name of the row-number column of every version table.
 pub(crate) const ROW_COLUMN: &str = "_row";
@@ -404,6 +404,42 @@ impl SqliteEngine {
             let version = insert_version(tx, new, "pending", Some(columns), None)?;
             create_staging_table(tx, version, columns)?;
             Ok(Begun::Started(version))
+        })
+    }
+
+    /// Gives a pending version loaded before its bytes were stored its real address, unless
+    /// the same bytes are already recorded for the resource (that version is then returned and
+    /// the pending one is left as it is, for the caller to abort).
+    pub(crate) fn attach_blob(
+        &self,
+        version: VersionId,
+        resource: ResourceId,
+        blob: &BlobInfo,
+    ) -> Result<Option<Version>> {
+        self.transaction(|tx| {
+            if let Some((existing, status)) = existing_version(tx, resource, &blob.sha256)? {
+                if status == "pending" {
+                    return Err(Error::Conflict(
+                        "ce fichier est déjà en cours de publication pour cette ressource"
+                            .to_owned(),
+                    ));
+                }
+                return Ok(Some(written_version(tx, existing)?));
+            }
+            let changed = tx.execute(
+                "UPDATE version SET sha256 = ?2, size = ?3 WHERE version_id = ?1 AND status = 'pending'",
+                params![
+                    version.0,
+                    blob.sha256.to_hex(),
+                    i64::try_from(blob.size).unwrap_or(i64::MAX)
+                ],
+            )?;
+            if changed == 0 {
+                return Err(Error::Conflict(format!(
+                    "la version {version} n'est plus en cours de chargement"
+                )));
+            }
+            Ok(None)
         })
     }
 
