@@ -372,7 +372,7 @@ pub(crate) async fn records(
     let request = RowsRequest::parse(pairs, PAGE_PARAMS)?;
     let resource = ResourceId(id);
     let response = state
-        .blocking(move |catalogue| {
+        .read(move |catalogue| {
             let store = catalogue.store();
             let version = readable_version(store, &caller, resource, request.version)?;
             let options = RecordsOptions {

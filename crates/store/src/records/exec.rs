@@ -528,11 +528,12 @@ impl RecordsReader for SqliteReader<'_> {
     }
 
     fn table_exists(&mut self, name: &str) -> Result<bool, RecordsError> {
-        let exists: i64 = self.0.query_row(
-            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-            [name],
-            |row| row.get(0),
-        )?;
+        let exists: i64 = self
+            .0
+            .prepare_cached(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+            )?
+            .query_row([name], |row| row.get(0))?;
         Ok(exists > 0)
     }
 
@@ -542,7 +543,8 @@ impl RecordsReader for SqliteReader<'_> {
         params: &[SqlValue],
         visit: &mut dyn FnMut(&[ValueRef<'_>]) -> Result<bool, RecordsError>,
     ) -> Result<(), RecordsError> {
-        let mut statement = self.0.prepare(sql)?;
+        // Pages of one shape share their SQL text (values are parameters): kept prepared.
+        let mut statement = self.0.prepare_cached(sql)?;
         let width = statement.column_count();
         let mut rows = statement.query(rusqlite::params_from_iter(params.iter()))?;
         while let Some(row) = rows.next()? {
@@ -563,7 +565,9 @@ impl RecordsReader for SqliteReader<'_> {
         params: &[SqlValue],
         table: &str,
     ) -> Result<bool, RecordsError> {
-        let mut statement = self.0.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+        let mut statement = self
+            .0
+            .prepare_cached(&format!("EXPLAIN QUERY PLAN {sql}"))?;
         let mut steps = statement.query(rusqlite::params_from_iter(params.iter()))?;
         let scan = format!("SCAN {table}");
         while let Some(step) = steps.next()? {

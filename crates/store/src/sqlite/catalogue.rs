@@ -132,24 +132,26 @@ fn membership_from_row(row: &Row<'_>) -> rusqlite::Result<Membership> {
     })
 }
 
-/// Runs a query returning at most one row.
+/// Runs a query returning at most one row. Catalogue statements are few and their text fixed,
+/// so each connection keeps them prepared (every API request runs several).
 pub(crate) fn query_one<T>(
     connection: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
     map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
 ) -> Result<Option<T>> {
-    Ok(connection.query_row(sql, params, map).optional()?)
+    let mut statement = connection.prepare_cached(sql)?;
+    Ok(statement.query_row(params, map).optional()?)
 }
 
-/// Runs a query returning many rows.
+/// Runs a query returning many rows (prepared once per connection, as [`query_one`]).
 pub(crate) fn query_all<T>(
     connection: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
     map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
 ) -> Result<Vec<T>> {
-    let mut statement = connection.prepare(sql)?;
+    let mut statement = connection.prepare_cached(sql)?;
     let rows = statement.query_map(params, map)?;
     Ok(rows.collect::<rusqlite::Result<Vec<T>>>()?)
 }
