@@ -3,10 +3,11 @@
 //! grouping every row of the version at each request.
 //!
 //! A published version never changes, so its counts never go stale. The build-indexes job
-//! ([`Store::store_facet_values`]) runs the very facet query of the records engine
-//! ([`facet_sql`] without a filter nor a limit) for every scalar column with at most
-//! [`MAX_STORED_VALUES`] distinct values, and keeps its rows in `version_facet_value` in the
-//! order it gave them (count descending, value ascending), each value as the SQL value it was.
+//! ([`Store::store_facet_values`]) groups each scalar column as the facet query does without a
+//! filter (`facet_sql`'s own grouping) and has the engine rank the groups as that query ranks
+//! them (count descending, then value); for a column with at most [`MAX_STORED_VALUES`]
+//! distinct values it keeps them all in `version_facet_value` in that order, each value as the
+//! SQL value it was.
 //! A page's unfiltered facet then takes the first `facet_limit` of them: the same values, counts
 //! and order of ties as the query, on either engine. A column with more distinct values, a
 //! filtered facet, or a version whose job has not run yet takes the query itself.
@@ -15,10 +16,10 @@ use model::VersionId;
 use model::query::Field;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 
+use super::RecordsError;
 use super::dialect::Dialect;
-use super::exec::{RecordsReader, count_one, integer, owned};
+use super::exec::{RecordsReader, integer, owned};
 use super::filter::Sql;
-use super::{RecordsError, facet_sql};
 use crate::error::Error;
 use crate::{Engine, Store};
 
@@ -172,38 +173,35 @@ fn column_counts(
     table: &super::Table,
     field: &Field,
 ) -> Result<Option<Vec<(SqlValue, i64)>>, RecordsError> {
-    let (probe, params) = distinct_values_sql(table, field, MAX_STORED_VALUES + 1)?;
-    if count_one(reader, &probe, &params)? > MAX_STORED_VALUES {
-        return Ok(None);
-    }
-    let (sql, params) = facet_sql(table, field, None, None)?;
+    let (sql, params) = ranked_values_sql(table, field, MAX_STORED_VALUES + 1)?;
     let mut counts = Vec::new();
     let mut storable = true;
     reader.each_row(&sql, &params, &mut |cells| {
         let value = owned(cells[0]);
-        storable = split_value(&value).is_some();
+        storable = split_value(&value).is_some() && counts.len() < MAX_STORED_VALUES as usize;
         counts.push((value, integer(cells[1])));
         Ok(storable)
     })?;
     Ok(storable.then_some(counts))
 }
 
-/// How many distinct non-NULL values the column has, counting no further than `at_most`.
-fn distinct_values_sql(
+/// The facet query's groups (at most `at_most` of them), ranked as the facet query ranks them
+/// (`count` descending, then `value`): one pass over the column's index, which stops early
+/// for a column with many values, instead of a count of the groups and then the facet query.
+fn ranked_values_sql(
     table: &super::Table,
     field: &Field,
     at_most: u64,
 ) -> Result<(String, Vec<SqlValue>), RecordsError> {
-    // The grouping query without its order reads the column's index in order and stops early.
     let (grouped, mut params) = super::compile::group_values_sql(table, field)?;
     let mut sql = Sql::new(table.dialect);
-    sql.push(&format!("SELECT count(*) FROM ({grouped}"));
+    sql.push(&format!("SELECT \"value\", \"count\" FROM ({grouped}"));
     sql.params.append(&mut params);
     sql.push(" LIMIT ");
     sql.param(SqlValue::Integer(
         i64::try_from(at_most).unwrap_or(i64::MAX),
     ));
-    sql.push(") AS \"distinct_values\"");
+    sql.push(") AS \"grouped\" ORDER BY \"count\" DESC, \"value\" ASC");
     Ok((sql.text, sql.params))
 }
 
