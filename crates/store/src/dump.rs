@@ -68,7 +68,8 @@ const REFERENTIAL_TABLE: DumpTable = DumpTable {
 
 /// Every table that moves, in insertion order. Not moved: `jobs` (finished jobs are history
 /// of this database; unfinished index builds are redone by the importer), `session` (everyone
-/// signs in again), the version tables (rebuilt from the original files) and their indexes.
+/// signs in again), the version tables (rebuilt from the original files) and their indexes,
+/// `version_facet_value` (the importer's index jobs count the values again).
 pub const TABLES: &[DumpTable] = &[
     DumpTable {
         name: "organisation",

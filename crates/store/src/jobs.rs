@@ -226,7 +226,10 @@ impl Store {
                     progress(step);
                     Ok(())
                 };
-                dispatch!(self, engine => engine.build_version_indexes(version, &mut beat))
+                dispatch!(self, engine => engine.build_version_indexes(version, &mut beat))?;
+                // Once the indexes exist, which make counting each column's values cheap.
+                self.store_facet_values(version)?;
+                beat("valeurs des facettes")
             }
             other => Err(Error::Invalid(format!(
                 "tâche {} de type inconnu « {other} »",

@@ -299,7 +299,7 @@ fn the_demo_runs_on_postgres_too() {
     };
     let migrated = data.ok(&["migrate"]);
     assert!(
-        migrated.contains("Base PostgreSQL") && migrated.contains("version 5"),
+        migrated.contains("Base PostgreSQL") && migrated.contains("version 6"),
         "{migrated}"
     );
     let demo = data.ok(&["demo"]);

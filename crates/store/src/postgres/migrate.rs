@@ -33,6 +33,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "archiving",
         include_str!("../../migrations/postgres/0005_archiving.sql"),
     ),
+    (
+        6,
+        "facet_values",
+        include_str!("../../migrations/postgres/0006_facet_values.sql"),
+    ),
 ];
 
 /// Serialises migrations between processes (any constant, distinct from the instance lock).

@@ -481,6 +481,46 @@ impl PgEngine {
         })
     }
 
+    /// As on SQLite: keeps `columns`' counts for `version` in place of earlier ones.
+    pub(crate) fn replace_facet_values(
+        &self,
+        version: VersionId,
+        columns: &[crate::records::ColumnCounts],
+    ) -> Result<()> {
+        self.transaction(|tx| {
+            // Gone with its resource: its counts went with it (ON DELETE CASCADE).
+            let gone = tx
+                .query_opt("SELECT 1 FROM version WHERE version_id = $1", &[&version.0])?
+                .is_none();
+            if gone {
+                return Ok(());
+            }
+            tx.execute(
+                "DELETE FROM version_facet_value WHERE version_id = $1",
+                &[&version.0],
+            )?;
+            let insert = tx.prepare(
+                "INSERT INTO version_facet_value (version_id, position, rank, value_integer, \
+                 value_real, value_text, count) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )?;
+            for row in crate::records::facet_rows(columns) {
+                tx.execute(
+                    &insert,
+                    &[
+                        &version.0,
+                        &row.position,
+                        &row.rank,
+                        &row.integer,
+                        &row.real,
+                        &row.text,
+                        &row.count,
+                    ],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
     /// Builds a published version's indexes (the work of a `build-indexes` job): the primary
     /// key, one B-tree per scalar column (up to [`MAX_INDEXED_COLUMNS`]) and the GIN full-text
     /// index, each in a transaction of its own; `progress` hears each step (and may stop the

@@ -432,6 +432,28 @@ pub fn facet_sql(
     filter: Option<&Expr>,
     limit: Option<u64>,
 ) -> Result<(String, Vec<Value>), CompileError> {
+    let (mut sql, col) = values_with_counts(table, field, filter)?;
+    sql.push(&format!(" ORDER BY count(*) DESC, {col} ASC"));
+    limit_offset(&mut sql, limit, 0);
+    Ok((sql.text, sql.params))
+}
+
+/// The facet query of `field` over the whole table without its order nor limit: groups in the
+/// order of the column's index, so that a `LIMIT` around it stops early.
+pub(crate) fn group_values_sql(
+    table: &Table,
+    field: &Field,
+) -> Result<(String, Vec<Value>), CompileError> {
+    let (sql, _) = values_with_counts(table, field, None)?;
+    Ok((sql.text, sql.params))
+}
+
+/// `SELECT value, count … GROUP BY value` over the rows matching `filter`, and the value's SQL.
+fn values_with_counts(
+    table: &Table,
+    field: &Field,
+    filter: Option<&Expr>,
+) -> Result<(Sql, String), CompileError> {
     table.check()?;
     let column = table.column(field)?;
     let col = column_sql(table, column);
@@ -444,11 +466,8 @@ pub fn facet_sql(
         sql.push(" AND ");
         compile_filter(filter, table, &mut sql)?;
     }
-    sql.push(&format!(
-        " GROUP BY {col} ORDER BY count(*) DESC, {col} ASC"
-    ));
-    limit_offset(&mut sql, limit, 0);
-    Ok((sql.text, sql.params))
+    sql.push(&format!(" GROUP BY {col}"));
+    Ok((sql, col))
 }
 
 /// The FTS5 table `search()` expects, as external content over `table`: `None` when the table

@@ -11,9 +11,10 @@
 //!   `int` 0/1, so literals, cursor values and facets are the same integers on both;
 //! - NULL order: SQLite sorts NULL first; PostgreSQL is told so (`NULLS FIRST` ascending,
 //!   `NULLS LAST` descending), and its version indexes are built `NULLS FIRST` to serve it;
-//! - folding for `LIKE` and `startswith()`: SQLite's Rust function `socle_fold`; PostgreSQL's
-//!   `lower(socle_unaccent(…))` on both the value and the pattern (the `IMMUTABLE` wrapper of
-//!   `unaccent` made by the migrations);
+//! - folding for `LIKE` and `startswith()`: SQLite's Rust function `socle_fold` (and, for a
+//!   `LIKE '%text%'`, `socle_contains`, the same answer without building the folded text);
+//!   PostgreSQL's `lower(socle_unaccent(…))` on both the value and the pattern (the `IMMUTABLE`
+//!   wrapper of `unaccent` made by the migrations);
 //! - `search()`: SQLite's FTS5 table; PostgreSQL's `socle_search_document(…) @@ to_tsquery(…)`,
 //!   the very expression its GIN index is built on (see `filter::search`);
 //! - `sum` of integers and `avg`, which PostgreSQL computes as `numeric`, are cast back to
@@ -78,6 +79,16 @@ impl Dialect {
         match self {
             Dialect::Sqlite => format!("{}({expr})", super::fold::FOLD_FUNCTION),
             Dialect::Postgres => format!("lower(socle_unaccent(({expr})::text))"),
+        }
+    }
+
+    /// The function answering a folded `LIKE '%text%'` as `f(value, folded text)`, where the
+    /// engine has one: SQLite's `socle_contains`, which folds and searches without building
+    /// the folded text (PostgreSQL's `LIKE` on its own folding is already native code).
+    pub(crate) fn contains_function(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite => Some(super::fold::CONTAINS_FUNCTION),
+            Dialect::Postgres => None,
         }
     }
 

@@ -13,6 +13,8 @@
 //! scan the table) and the table has more rows than the limit. Without a filter the count is
 //! the row count recorded at publication.
 
+use std::fmt::Write as _;
+
 use model::query::{Aggregate, Field, Query, SelectExpr};
 use model::{ColumnDef, ColumnType, Value, VersionId};
 use rusqlite::Connection;
@@ -20,6 +22,7 @@ use rusqlite::types::{Value as SqlValue, ValueRef};
 
 use super::dialect::Dialect;
 use super::filter::{Sql, compile_filter, rowid_sql};
+use super::stored_facets::{stored_facet_sql, stored_value};
 use super::table::quote_ident;
 use super::{ColumnInfo, ColumnKind, CompileError, Table, compile, count_sql, facet_sql};
 use crate::error::Error;
@@ -168,10 +171,10 @@ pub(crate) trait RecordsReader {
 }
 
 /// A version's table as the compiler sees it; owns the names `Table` borrows.
-struct VersionTable {
+pub(super) struct VersionTable {
     version: VersionId,
-    sql_name: String,
-    defs: Vec<ColumnDef>,
+    pub(super) sql_name: String,
+    pub(super) defs: Vec<ColumnDef>,
     sql_names: Vec<String>,
     /// Recorded when the version was published.
     row_count: Option<u64>,
@@ -180,11 +183,11 @@ struct VersionTable {
     /// Columns the engine stores as text although their type is not (PostgreSQL turns a
     /// column into text when a lenient publication keeps cells of another type in it).
     stored_as_text: Vec<bool>,
-    dialect: Dialect,
+    pub(super) dialect: Dialect,
 }
 
 impl VersionTable {
-    fn infos(&self) -> Vec<ColumnInfo<'_>> {
+    pub(super) fn infos(&self) -> Vec<ColumnInfo<'_>> {
         self.defs
             .iter()
             .zip(&self.sql_names)
@@ -202,7 +205,7 @@ impl VersionTable {
     }
 
     /// The table as the compiler sees it, over `infos` (from [`VersionTable::infos`]).
-    fn table<'a>(&'a self, infos: &'a [ColumnInfo<'a>]) -> Table<'a> {
+    pub(super) fn table<'a>(&'a self, infos: &'a [ColumnInfo<'a>]) -> Table<'a> {
         Table {
             sql_name: &self.sql_name,
             columns: infos,
@@ -213,6 +216,10 @@ impl VersionTable {
 
     fn def(&self, field: &Field) -> Option<&ColumnDef> {
         self.defs.iter().find(|def| def.name == field.as_str())
+    }
+
+    fn position(&self, field: &Field) -> Option<usize> {
+        self.defs.iter().position(|def| def.name == field.as_str())
     }
 
     /// The result columns of `query`, with the model types of their values (a `time` field stays
@@ -342,7 +349,16 @@ impl Store {
                     Some(options.facet_limit),
                 )?;
                 let ty = described.def(field).map_or(ColumnType::Text, |def| def.ty);
-                Ok((field.as_str().to_string(), ty, sql, params))
+                // Without a filter, the counts the index job kept answer (when it kept them).
+                let stored = query
+                    .filter
+                    .is_none()
+                    .then(|| described.position(field))
+                    .flatten()
+                    .map(|position| {
+                        stored_facet_sql(described.dialect, version, position, options.facet_limit)
+                    });
+                Ok((field.as_str().to_string(), ty, sql, params, stored))
             })
             .collect::<Result<Vec<_>, CompileError>>()?;
         let grouped = compiled.cursor_columns.is_none();
@@ -388,13 +404,22 @@ impl Store {
                 Some((sql, params)) => (Some(count_one(reader, sql, params)?), false),
             };
             let mut facet_values = Vec::with_capacity(facets.len());
-            for (field, ty, sql, params) in &facets {
+            for (field, ty, sql, params, stored) in &facets {
                 let mut values = Vec::new();
-                reader.each_row(sql, params, &mut |cells| {
-                    let value = decode_cell(dialect, cells[0], *ty, version)?;
-                    values.push((value, integer(cells[1]).max(0) as u64));
-                    Ok(true)
-                })?;
+                if let Some(stored) = stored {
+                    reader.each_row(&stored.text, &stored.params, &mut |cells| {
+                        let value = decode_cell(dialect, stored_value(cells), *ty, version)?;
+                        values.push((value, integer(cells[3]).max(0) as u64));
+                        Ok(true)
+                    })?;
+                }
+                if values.is_empty() {
+                    reader.each_row(sql, params, &mut |cells| {
+                        let value = decode_cell(dialect, cells[0], *ty, version)?;
+                        values.push((value, integer(cells[1]).max(0) as u64));
+                        Ok(true)
+                    })?;
+                }
                 facet_values.push(Facet {
                     field: field.clone(),
                     values,
@@ -460,7 +485,7 @@ impl Store {
     }
 
     /// The table of a version, if its rows are queryable.
-    fn version_table(&self, version: VersionId) -> Result<VersionTable, RecordsError> {
+    pub(super) fn version_table(&self, version: VersionId) -> Result<VersionTable, RecordsError> {
         let defs = self
             .version_columns(version)?
             .ok_or(RecordsError::VersionNotFound(version))?;
@@ -489,7 +514,7 @@ impl Store {
     }
 
     /// Runs `f` on one read snapshot of the engine.
-    fn read_records<T>(
+    pub(super) fn read_records<T>(
         &self,
         f: impl FnOnce(&mut dyn RecordsReader) -> Result<T, RecordsError>,
     ) -> Result<T, RecordsError> {
@@ -624,7 +649,7 @@ fn decode_cell(
     })
 }
 
-fn owned(cell: ValueRef<'_>) -> SqlValue {
+pub(super) fn owned(cell: ValueRef<'_>) -> SqlValue {
     match cell {
         ValueRef::Null => SqlValue::Null,
         ValueRef::Integer(number) => SqlValue::Integer(number),
@@ -635,7 +660,7 @@ fn owned(cell: ValueRef<'_>) -> SqlValue {
 }
 
 /// The integer of a count cell.
-fn integer(cell: ValueRef<'_>) -> i64 {
+pub(super) fn integer(cell: ValueRef<'_>) -> i64 {
     match cell {
         ValueRef::Integer(number) => number,
         _ => 0,
@@ -643,7 +668,7 @@ fn integer(cell: ValueRef<'_>) -> i64 {
 }
 
 /// The integer of the first column of the first row of `sql`.
-fn count_one(
+pub(super) fn count_one(
     reader: &mut dyn RecordsReader,
     sql: &str,
     params: &[SqlValue],
@@ -729,27 +754,33 @@ fn bounded_count(
 
 /// `"sample"("r")`: the row numbers `step, 2 step, …` up to `last`.
 fn sample_rows(sql: &mut Sql, step: u64, last: u64) {
-    // Each piece of text is followed by a parameter; the closing text ends the source.
-    let (pieces, closing): (&[(&str, u64)], &str) = match sql.dialect {
-        Dialect::Sqlite => (
-            &[
-                ("(WITH RECURSIVE \"sample\"(\"r\") AS (SELECT ", step),
-                (" UNION ALL SELECT \"r\" + ", step),
-                (" FROM \"sample\" WHERE \"r\" + ", step),
-                (" <= ", last),
-            ],
-            ") SELECT \"r\" FROM \"sample\") AS \"sample\"",
-        ),
-        Dialect::Postgres => (
-            &[("generate_series(", step), (", ", last), (", ", step)],
-            ") AS \"sample\"(\"r\")",
-        ),
-    };
-    for (text, number) in pieces {
-        sql.push(text);
-        sql.param(SqlValue::Integer(
-            i64::try_from(*number).unwrap_or(i64::MAX),
-        ));
+    let clamp = |number: u64| SqlValue::Integer(i64::try_from(number).unwrap_or(i64::MAX));
+    match sql.dialect {
+        // One JSON array read by `json_each`: a tenth of the cost of a recursive CTE counting
+        // up to 10,000 (its queue table), which was a third of a sampled count.
+        Dialect::Sqlite => {
+            let mut numbers = String::from("[");
+            let mut row = step;
+            while row <= last {
+                if row > step {
+                    numbers.push(',');
+                }
+                let _ = write!(numbers, "{row}");
+                row += step;
+            }
+            numbers.push(']');
+            sql.push("(SELECT \"value\" AS \"r\" FROM json_each(");
+            sql.param(SqlValue::Text(numbers));
+            sql.push(")) AS \"sample\"");
+        }
+        Dialect::Postgres => {
+            sql.push("generate_series(");
+            sql.param(clamp(step));
+            sql.push(", ");
+            sql.param(clamp(last));
+            sql.push(", ");
+            sql.param(clamp(step));
+            sql.push(") AS \"sample\"(\"r\")");
+        }
     }
-    sql.push(closing);
 }

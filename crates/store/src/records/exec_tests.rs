@@ -312,6 +312,76 @@ fn facets_count_values_of_matching_rows(engine: TestEngine) {
     }
 }
 
+/// A facet over the whole table is read from the counts the index job kept for columns with
+/// few distinct values, and gives exactly what grouping the rows gives: values, counts, order
+/// of ties, for every facet limit; before the job (grouped) and after (kept) alike. Columns with
+/// more distinct values, and filtered facets, are grouped.
+fn unfiltered_facets_read_the_kept_counts(engine: TestEngine) {
+    let Some((_dir, store)) = open(engine) else {
+        return;
+    };
+    let resource = create_resource(&store, SIREN_MONTPELLIER, "subventions", None);
+    let data = rows(3000);
+    let version = publish(&store, &resource, b"records", &columns(), &data).id;
+    let mut request = query("", "", 3);
+    request.facets = ["commune", "montant", "nb", "bio", "date", "heure"]
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    let filtered = Query {
+        filter: Some(parse_where("nb >= 2").unwrap()),
+        ..request.clone()
+    };
+    let limits = [0, 1, 2, 5, 50, 1000, 5000];
+    let pages = |store: &Store| -> Vec<super::RecordsPage> {
+        limits
+            .iter()
+            .flat_map(|&facet_limit| {
+                let options = RecordsOptions {
+                    facet_limit,
+                    ..RecordsOptions::default()
+                };
+                [&request, &filtered]
+                    .map(|request| store.records_with(version, request, options).unwrap())
+            })
+            .collect()
+    };
+    assert!(store.kept_facet_columns(version).unwrap().is_empty());
+    let grouped = pages(&store);
+    store.run_waiting_jobs(&mut |_, _| {}).unwrap();
+    // Every scalar column but `montant` (about 2,000 distinct values); not the JSON one.
+    assert_eq!(
+        store.kept_facet_columns(version).unwrap(),
+        vec![0, 2, 3, 4, 5]
+    );
+    assert_eq!(pages(&store), grouped);
+    // And against the rows themselves: most frequent first, ties by value.
+    let page = store
+        .records_with(
+            version,
+            &request,
+            RecordsOptions {
+                facet_limit: 5000,
+                ..RecordsOptions::default()
+            },
+        )
+        .unwrap();
+    for (facet, column) in page.facets.iter().zip([0, 1, 2]) {
+        let mut counts: Vec<(Value, u64)> = Vec::new();
+        for row in &data {
+            if row[column].is_null() {
+                continue;
+            }
+            match counts.iter_mut().find(|(value, _)| *value == row[column]) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((row[column].clone(), 1)),
+            }
+        }
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| compare(&a.0, &b.0)));
+        assert_eq!(facet.values, counts, "facet {}", facet.field);
+    }
+}
+
 fn grouped_queries_match_the_reference_and_keep_field_types(engine: TestEngine) {
     let Some((_dir, store, version, data)) = published(engine, 1500) else {
         return;
@@ -550,6 +620,7 @@ crate::on_every_engine!(
     counts_are_exact_below_the_limit_and_flagged_estimates_above,
     filters_no_index_serves_are_sampled_on_big_tables,
     facets_count_values_of_matching_rows,
+    unfiltered_facets_read_the_kept_counts,
     grouped_queries_match_the_reference_and_keep_field_types,
     errors_are_typed_and_bilingual,
     a_stream_stops_when_its_visitor_fails,

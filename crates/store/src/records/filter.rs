@@ -14,7 +14,7 @@ use rusqlite::types::Value;
 
 use super::dialect::Dialect;
 use super::error::CompileError;
-use super::fold::{WORDS_FUNCTION, like_pattern, prefix_pattern, split_words};
+use super::fold::{WORDS_FUNCTION, contained_text, like_pattern, prefix_pattern, split_words};
 use super::table::{ColumnInfo, ColumnKind, Table, quote_ident};
 
 /// SQL text being built in one dialect, with its parameters in the order of their placeholders.
@@ -177,7 +177,15 @@ fn folded_like(
             max_bytes: MAX_LIKE_PATTERN_BYTES,
         });
     }
-    let value = table.dialect.fold(&column_sql(table, column));
+    let column = column_sql(table, column);
+    if let (Some(text), Some(contains)) =
+        (contained_text(&pattern), table.dialect.contains_function())
+    {
+        let placeholder = sql.bind(Value::Text(text));
+        sql.push(&format!("({contains}({column}, {placeholder}))"));
+        return Ok(());
+    }
+    let value = table.dialect.fold(&column);
     let placeholder = sql.bind(Value::Text(pattern));
     sql.push(&format!(
         "({value} LIKE {} ESCAPE '\\')",

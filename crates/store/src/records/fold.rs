@@ -38,6 +38,19 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
         },
     )?;
     conn.create_scalar_function(
+        CONTAINS_FUNCTION,
+        2,
+        FunctionFlags::SQLITE_UTF8
+            | FunctionFlags::SQLITE_DETERMINISTIC
+            | FunctionFlags::SQLITE_INNOCUOUS,
+        |ctx| {
+            let ValueRef::Text(needle) = ctx.get_raw(1) else {
+                return Ok(None);
+            };
+            Ok(contains_folded(ctx.get_raw(0), needle))
+        },
+    )?;
+    conn.create_scalar_function(
         FOLD_FUNCTION,
         1,
         FunctionFlags::SQLITE_UTF8
@@ -54,6 +67,58 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
             })
         },
     )
+}
+
+/// Name of the SQL function answering a folded `LIKE '%text%'` (SQLite): `socle_contains(value,
+/// needle)` is 1 when `socle_fold(value)` contains `needle` (already folded, non-empty), 0 when
+/// not, NULL for NULL — exactly `socle_fold(value) LIKE '%needle%'` (see [`contains_folded`]),
+/// without building the folded text of every row nor matching a pattern.
+pub const CONTAINS_FUNCTION: &str = "socle_contains";
+
+/// Whether the folding of `value` (text, or a number's text as [`FOLD_FUNCTION`] writes it)
+/// contains `needle`, a folded text. A substring of UTF-8 text is a substring of its bytes, and
+/// a folded text has no upper-case ASCII letter for `LIKE` to ignore the case of, so this is
+/// `socle_fold(value) LIKE '%needle%'`. ASCII values, most of them, are searched as they are,
+/// comparing letters without their case; the others are folded into a buffer kept per thread.
+pub fn contains_folded(value: ValueRef<'_>, needle: &[u8]) -> Option<bool> {
+    Some(match value {
+        ValueRef::Null => return None,
+        ValueRef::Integer(i) => contains_folded_bytes(i.to_string().as_bytes(), needle),
+        ValueRef::Real(r) => contains_folded_bytes(format!("{r:?}").as_bytes(), needle),
+        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => contains_folded_bytes(bytes, needle),
+    })
+}
+
+fn contains_folded_bytes(value: &[u8], needle: &[u8]) -> bool {
+    if value.is_ascii() {
+        // Folding ASCII only lowers its case; a non-ASCII needle cannot occur in it.
+        return needle.is_ascii() && contains_ignoring_ascii_case(value, needle);
+    }
+    thread_local! {
+        static FOLDED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    FOLDED.with_borrow_mut(|folded| {
+        folded.clear();
+        for c in String::from_utf8_lossy(value).chars() {
+            push_folded(c, folded);
+        }
+        memchr::memmem::find(folded.as_bytes(), needle).is_some()
+    })
+}
+
+/// Whether `haystack` contains `needle` (lower-case ASCII) when ASCII letters are compared
+/// without their case.
+fn contains_ignoring_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    if haystack.len() < needle.len() {
+        return false;
+    }
+    let last_start = haystack.len() - needle.len();
+    let candidates = &haystack[..=last_start];
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), candidates)
+        .any(|start| haystack[start + 1..start + needle.len()].eq_ignore_ascii_case(rest))
 }
 
 /// Name of the SQL function that answers a full-text search without the full-text index:
@@ -165,6 +230,23 @@ pub(crate) fn like_pattern(pattern: &str) -> String {
     out
 }
 
+/// The folded text a `LIKE` pattern (as [`like_pattern`] writes it) looks for when it is
+/// `%text%` with no other wildcard and `text` is not empty: the pattern is then a substring
+/// search ([`CONTAINS_FUNCTION`]).
+pub(crate) fn contained_text(pattern: &str) -> Option<String> {
+    let inner = pattern.strip_prefix('%')?.strip_suffix('%')?;
+    let mut text = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '%' | '_' => return None,
+            '\\' => text.push(chars.next()?),
+            c => text.push(c),
+        }
+    }
+    (!text.is_empty()).then_some(text)
+}
+
 /// `startswith(field, prefix)` as a folded `LIKE` pattern.
 pub(crate) fn prefix_pattern(prefix: &str) -> String {
     let mut out = String::with_capacity(prefix.len() + 1);
@@ -213,6 +295,107 @@ mod tests {
         assert_eq!(fold_text("ŒUVRE cœur"), "œuvre cœur");
         // Decomposed é (e + U+0301) folds like the composed one.
         assert_eq!(fold_text("e\u{301}te\u{301}"), "ete");
+    }
+
+    /// The substring search answers exactly what the general path (`socle_fold(v) LIKE
+    /// pattern`) answers, on values of every storage class, ASCII or not.
+    #[test]
+    fn contains_answers_like_the_folded_like() {
+        let conn = Connection::open_in_memory().unwrap();
+        register_functions(&conn).unwrap();
+        conn.execute_batch("CREATE TABLE t (v)").unwrap();
+        let values: Vec<rusqlite::types::Value> = [
+            "Entretien des SENTIERS de randonnée",
+            "sentier",
+            "École Élémentaire",
+            "e\u{301}cole",
+            "ÉCOLE",
+            "cœur",
+            "100% bio_x\\y",
+            "aaab",
+            "",
+            "Ÿ",
+            "straße",
+            "İstanbul",
+        ]
+        .iter()
+        .map(|text| rusqlite::types::Value::Text((*text).to_owned()))
+        .chain([
+            rusqlite::types::Value::Null,
+            rusqlite::types::Value::Integer(-1250),
+            rusqlite::types::Value::Real(12.5),
+            rusqlite::types::Value::Blob(b"Sentiers\xff".to_vec()),
+        ])
+        .collect();
+        for value in &values {
+            conn.execute("INSERT INTO t VALUES (?1)", [value]).unwrap();
+        }
+        let searches = [
+            "sentiers",
+            "SENTIER",
+            "école",
+            "ecole",
+            "cole",
+            "œ",
+            "cœur",
+            "100%",
+            "%",
+            "_x",
+            "\\",
+            "aab",
+            "ab",
+            "b",
+            "y",
+            "-12",
+            "2.5",
+            "12.50",
+            "strasse",
+            "ß",
+            "i̇stanbul",
+            "istanbul",
+            "\u{fffd}",
+            "ntiers\u{fffd}",
+        ];
+        for search in searches {
+            let pattern = like_pattern(&format!(
+                "%{}%",
+                search
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+                    .replace('*', "\\*")
+            ));
+            let needle = contained_text(&pattern).expect("a plain substring pattern");
+            assert_eq!(needle, fold_text(search));
+            let compare = |condition: &str, parameter: &str| -> Vec<Option<i64>> {
+                let sql = format!("SELECT {condition} FROM t ORDER BY rowid");
+                let mut statement = conn.prepare(&sql).unwrap();
+                statement
+                    .query_map([parameter], |row| row.get(0))
+                    .unwrap()
+                    .collect::<rusqlite::Result<_>>()
+                    .unwrap()
+            };
+            assert_eq!(
+                compare("socle_contains(v, ?1)", &needle),
+                compare("socle_fold(v) LIKE ?1 ESCAPE '\\'", &pattern),
+                "{search:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_plain_substring_patterns_are_searched_as_such() {
+        assert_eq!(contained_text("%sentiers%").as_deref(), Some("sentiers"));
+        assert_eq!(contained_text(r"%100\%%").as_deref(), Some("100%"));
+        assert_eq!(contained_text(r"%a\\%").as_deref(), Some("a\\"));
+        assert_eq!(contained_text(r"%a\%"), None);
+        assert_eq!(contained_text("%a_b%"), None);
+        assert_eq!(contained_text("%a%b%"), None);
+        assert_eq!(contained_text("a%"), None);
+        assert_eq!(contained_text("%a"), None);
+        assert_eq!(contained_text("%%"), None);
+        assert_eq!(contained_text("%"), None);
     }
 
     #[test]

@@ -60,6 +60,7 @@ mod error;
 mod exec;
 mod filter;
 mod fold;
+mod stored_facets;
 mod table;
 
 pub use compile::{
@@ -75,6 +76,8 @@ pub use exec::{
 };
 pub(crate) use exec::{RecordsReader, column_kind};
 pub use fold::{FOLD_FUNCTION, fold_text, register_functions};
+pub use stored_facets::MAX_STORED_VALUES;
+pub(crate) use stored_facets::{ColumnCounts, facet_rows};
 pub use table::{ColumnInfo, ColumnKind, Table};
 
 #[cfg(test)]

@@ -34,6 +34,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "archiving",
         include_str!("../../migrations/sqlite/0005_archiving.sql"),
     ),
+    (
+        6,
+        "facet_values",
+        include_str!("../../migrations/sqlite/0006_facet_values.sql"),
+    ),
 ];
 
 /// The last migration applied (0 on an empty database).

@@ -101,7 +101,7 @@ impl SqliteEngine {
             .pop();
         let connection = match pooled {
             Some(connection) => connection,
-            None => open_connection(&self.path)?,
+            None => open_reader(&self.path)?,
         };
         let value = f(&connection);
         let mut idle = self
@@ -143,6 +143,25 @@ fn open_connection(path: &Path) -> Result<Connection> {
     connection.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     // The accent-folding functions record queries use (`LIKE`, `startswith`).
     crate::records::register_functions(&connection)?;
+    Ok(connection)
+}
+
+/// Most bytes of the database file a reader maps into memory (SQLite caps it at its own
+/// maximum, 2 GiB by default). Reads of mapped pages copy nothing into the connection's page
+/// cache: a count estimated from 10,000 rows spread over a million-row table touches ~10,000
+/// pages, more than the 64 MiB cache holds, and copying them was most of its cost. The writer
+/// keeps plain reads (loads and index builds measured no faster mapped).
+const READER_MMAP_BYTES: i64 = 1 << 40;
+
+/// A connection for reads: [`open_connection`] with the file mapped ([`READER_MMAP_BYTES`]).
+fn open_reader(path: &Path) -> Result<Connection> {
+    let connection = open_connection(path)?;
+    // The pragma answers the size in effect (capped); any size is fine.
+    let _mapped: i64 = connection.query_row(
+        &format!("PRAGMA mmap_size = {READER_MMAP_BYTES}"),
+        [],
+        |row| row.get(0),
+    )?;
     Ok(connection)
 }
 

@@ -654,6 +654,45 @@ impl SqliteEngine {
         })
     }
 
+    /// Keeps the value counts of `version`'s columns (see `records::stored_facets`), replacing
+    /// any kept before, in one transaction; nothing when the version is gone.
+    pub(crate) fn replace_facet_values(
+        &self,
+        version: VersionId,
+        columns: &[crate::records::ColumnCounts],
+    ) -> Result<()> {
+        self.transaction(|tx| {
+            tx.execute(
+                "DELETE FROM version_facet_value WHERE version_id = ?1",
+                [version.0],
+            )?;
+            let exists: i64 = tx.query_row(
+                "SELECT count(*) FROM version WHERE version_id = ?1",
+                [version.0],
+                |row| row.get(0),
+            )?;
+            if exists == 0 {
+                return Ok(());
+            }
+            let mut insert = tx.prepare(
+                "INSERT INTO version_facet_value (version_id, position, rank, value_integer, \
+                 value_real, value_text, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for row in crate::records::facet_rows(columns) {
+                insert.execute(params![
+                    version.0,
+                    row.position,
+                    row.rank,
+                    row.integer,
+                    row.real,
+                    row.text,
+                    row.count
+                ])?;
+            }
+            Ok(())
+        })
+    }
+
     /// Runs `f` in a write transaction if `table` still exists; returns whether it did.
     fn while_table_exists(
         &self,
