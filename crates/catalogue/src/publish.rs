@@ -92,19 +92,6 @@ pub(crate) fn publish(
     corrections: Option<&serde_json::Value>,
     rows_read: &AtomicU64,
 ) -> Result<Publication> {
-    let Some(checked) = declared_schema(resource)? else {
-        // Inferring the schema reads the whole file before the load: it is stored first.
-        let blob = store.put_blob(input)?;
-        return publish_blob(
-            store,
-            resource,
-            request,
-            received_by,
-            &blob,
-            corrections,
-            rows_read,
-        );
-    };
     let publishing = Publishing {
         store,
         resource,
@@ -112,6 +99,11 @@ pub(crate) fn publish(
         received_by,
         corrections,
         rows_read,
+    };
+    let Some(checked) = declared_schema(resource)? else {
+        // Inferring the schema reads the whole file before the load: it is stored first.
+        let blob = store.put_blob(input)?;
+        return publish_stored(&publishing, &blob);
     };
     publish_while_storing(&publishing, &checked, &mut input)
 }
@@ -237,15 +229,7 @@ fn publish_rest_from_blob(
     copy: store::BlobWriter,
 ) -> Result<Publication> {
     let blob = store_rest(input, copy)?;
-    publish_blob(
-        publishing.store,
-        publishing.resource,
-        publishing.request,
-        publishing.received_by,
-        &blob,
-        publishing.corrections,
-        publishing.rows_read,
-    )
+    publish_stored(publishing, &blob)
 }
 
 /// The version row of a publication (`blob` is `None` while its bytes are still being stored).
@@ -340,7 +324,19 @@ pub(crate) fn publish_blob(
         corrections,
         rows_read,
     };
-    let new = new_version(&publishing, Some(blob), jiff::Timestamp::now());
+    publish_stored(&publishing, blob)
+}
+
+/// [`publish_blob`] over the pieces of a publication already gathered.
+fn publish_stored(publishing: &Publishing<'_>, blob: &store::BlobInfo) -> Result<Publication> {
+    let Publishing {
+        store,
+        resource,
+        request,
+        rows_read,
+        ..
+    } = *publishing;
+    let new = new_version(publishing, Some(blob), jiff::Timestamp::now());
     if let Some(existing) = store.version_by_sha256(resource.id, &blob.sha256)? {
         return Ok(already_published(existing));
     }
@@ -377,7 +373,7 @@ pub(crate) fn publish_blob(
         rows_read,
     );
     conclude(
-        &publishing,
+        publishing,
         load,
         loaded,
         Loaded {
