@@ -26,7 +26,7 @@ use super::stored_facets::{stored_facet_sql, stored_value};
 use super::table::quote_ident;
 use super::{ColumnInfo, ColumnKind, CompileError, Table, compile, count_sql, facet_sql};
 use crate::error::Error;
-use crate::sqlite::codec::decode_value;
+use crate::sqlite::codec::{decode_text, decode_value};
 use crate::sqlite::{column_sql_name, rows_table_name};
 use crate::{Engine, Store};
 
@@ -453,6 +453,54 @@ impl Store {
     where
         E: From<RecordsError>,
     {
+        let mut values = Vec::new();
+        self.scan_rows(version, query, |dialect, cells, columns| {
+            values.clear();
+            for (cell, column) in cells.iter().zip(columns) {
+                values.push(decode_cell(dialect, *cell, column.ty, version)?);
+            }
+            Ok(visit(&values))
+        })
+    }
+
+    /// [`Store::stream_records`] with each cell borrowed from the engine's row when its text
+    /// prints as its value ([`RawCell`]): no string is allocated nor date parsed for such cells,
+    /// which are most cells of most tables. The same rows in the same order, and each cell the
+    /// same value: [`RawCell::to_value`] is what `stream_records` gives.
+    pub fn stream_raw_records<E>(
+        &self,
+        version: VersionId,
+        query: &Query,
+        mut visit: impl FnMut(&[RawCell<'_>]) -> Result<(), E>,
+    ) -> Result<u64, E>
+    where
+        E: From<RecordsError>,
+    {
+        self.scan_rows(version, query, |dialect, cells, columns| {
+            // Sized at once: collecting `Result`s would grow the vector a few times a row.
+            let mut row = Vec::with_capacity(columns.len());
+            for (cell, column) in cells.iter().zip(columns) {
+                row.push(raw_cell(dialect, *cell, column.ty, version)?);
+            }
+            Ok(visit(&row))
+        })
+    }
+
+    /// The scan behind both streams: each row's cells (and the result columns they fill) to
+    /// `on_row`, whose `Err` stops the scan and is returned.
+    fn scan_rows<E>(
+        &self,
+        version: VersionId,
+        query: &Query,
+        mut on_row: impl FnMut(
+            Dialect,
+            &[ValueRef<'_>],
+            &[OutputField],
+        ) -> Result<Result<(), E>, RecordsError>,
+    ) -> Result<u64, E>
+    where
+        E: From<RecordsError>,
+    {
         let described = self.version_table(version)?;
         let columns = described.output_fields(query)?;
         let infos = described.infos();
@@ -461,14 +509,9 @@ impl Store {
         let scanned = self.read_records(|reader| {
             ensure_table(reader, &described)?;
             let dialect = reader.dialect();
-            let mut values = Vec::with_capacity(columns.len());
             let mut visited = 0u64;
             reader.each_row(&compiled.sql, &compiled.params, &mut |cells| {
-                values.clear();
-                for (cell, column) in cells.iter().zip(&columns) {
-                    values.push(decode_cell(dialect, *cell, column.ty, version)?);
-                }
-                if let Err(error) = visit(&values) {
+                if let Err(error) = on_row(dialect, cells, &columns)? {
                     outcome = Err(error);
                     return Ok(false);
                 }
@@ -573,9 +616,11 @@ impl RecordsReader for SqliteReader<'_> {
         let width = statement.column_count();
         let mut rows = statement.query(rusqlite::params_from_iter(params.iter()))?;
         while let Some(row) = rows.next()? {
-            let cells = (0..width)
-                .map(|i| row.get_ref(i))
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            // Sized at once: collecting `Result`s would grow the vector a few times a row.
+            let mut cells = Vec::with_capacity(width);
+            for i in 0..width {
+                cells.push(row.get_ref(i)?);
+            }
             if !visit(&cells)? {
                 break;
             }
@@ -624,6 +669,91 @@ fn decode_row(
         .zip(columns)
         .map(|(cell, column)| decode_cell(dialect, *cell, column.ty, version))
         .collect()
+}
+
+/// A cell of a streamed row ([`Store::stream_raw_records`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawCell<'a> {
+    /// A cell of a column of type `.1` whose value prints as exactly this text, borrowed from
+    /// the engine's row: a text cell, or a date, time or date-time stored in the very form it
+    /// prints as (`2024-01-31`, `08:30:00`, `2024-01-31T08:30:00`), which is the stored form
+    /// of cast values. Writers copy it as it is.
+    Text(&'a str, ColumnType),
+    /// Any other cell, decoded as pages decode it (nulls, booleans and numbers cost nothing;
+    /// JSON and dates in another form are parsed).
+    Value(Value),
+}
+
+impl RawCell<'_> {
+    /// The value pages and [`Store::stream_records`] give for this cell.
+    pub fn to_value(&self) -> Value {
+        match self {
+            RawCell::Text(text, ty) => decode_text(text, *ty),
+            RawCell::Value(value) => value.clone(),
+        }
+    }
+}
+
+/// A cell as a [`RawCell`]: borrowed when decoding it would give back its own text (whether
+/// the text parses as its type or not, since a text that does not is kept as text), else
+/// decoded by [`decode_cell`].
+fn raw_cell<'a>(
+    dialect: Dialect,
+    cell: ValueRef<'a>,
+    ty: ColumnType,
+    version: VersionId,
+) -> Result<RawCell<'a>, RecordsError> {
+    if let ValueRef::Text(bytes) = cell
+        && reads_as_itself(bytes, ty)
+        && let Ok(text) = std::str::from_utf8(bytes)
+    {
+        return Ok(RawCell::Text(text, ty));
+    }
+    decode_cell(dialect, cell, ty, version).map(RawCell::Value)
+}
+
+/// Whether stored text in a column of type `ty` decodes to a value that prints as this very
+/// text: always for text; for dates and times, when the text has the one form jiff prints
+/// (`YYYY-MM-DD`, `HH:MM:SS` without fraction, `YYYY-MM-DDTHH:MM:SS`) with fields in range
+/// (an impossible day like 02-30 fails to parse and stays text: the same text again).
+/// Seconds stop at 59: jiff reads a leap second `60` as `59`.
+fn reads_as_itself(text: &[u8], ty: ColumnType) -> bool {
+    match ty {
+        ColumnType::Text => true,
+        ColumnType::Date => is_canonical_date(text),
+        ColumnType::Time => is_canonical_time(text),
+        ColumnType::DateTime => {
+            text.len() == 19
+                && text[10] == b'T'
+                && is_canonical_date(&text[..10])
+                && is_canonical_time(&text[11..])
+        }
+        _ => false,
+    }
+}
+
+/// `YYYY-MM-DD` with a month 01–12 and a day 01–31.
+fn is_canonical_date(text: &[u8]) -> bool {
+    let [y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] = *text else {
+        return false;
+    };
+    [y1, y2, y3, y4].iter().all(u8::is_ascii_digit)
+        && two_digits(m1, m2).is_some_and(|month| (1..=12).contains(&month))
+        && two_digits(d1, d2).is_some_and(|day| (1..=31).contains(&day))
+}
+
+/// `HH:MM:SS` with hours 00–23, minutes and seconds 00–59.
+fn is_canonical_time(text: &[u8]) -> bool {
+    let [h1, h2, b':', m1, m2, b':', s1, s2] = *text else {
+        return false;
+    };
+    two_digits(h1, h2).is_some_and(|hour| hour <= 23)
+        && two_digits(m1, m2).is_some_and(|minute| minute <= 59)
+        && two_digits(s1, s2).is_some_and(|second| second <= 59)
+}
+
+fn two_digits(tens: u8, units: u8) -> Option<u8> {
+    (tens.is_ascii_digit() && units.is_ascii_digit()).then(|| (tens - b'0') * 10 + (units - b'0'))
 }
 
 /// A cell of a version column, read back by the rules of the engine that stored it.
@@ -782,5 +912,133 @@ fn sample_rows(sql: &mut Sql, step: u64, last: u64) {
             sql.param(clamp(step));
             sql.push(") AS \"sample\"(\"r\")");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The text a decoded value prints as in exports (dates by jiff's `Display`).
+    fn printed(value: &Value) -> Option<String> {
+        match value {
+            Value::Text(text) => Some(text.clone()),
+            Value::Date(date) => Some(date.to_string()),
+            Value::Time(time) => Some(time.to_string()),
+            Value::DateTime(datetime) => Some(datetime.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Texts around every boundary of the canonical forms, well-formed or not.
+    fn texts() -> Vec<String> {
+        let mut texts: Vec<String> = [
+            "",
+            "texte",
+            "2024-02-29",
+            "2023-02-29",
+            "2024-02-30",
+            "2024-04-31",
+            "0000-01-01",
+            "9999-12-31",
+            "2024-1-05",
+            "20240105",
+            "2024-01-05 ",
+            " 2024-01-05",
+            "2024-01-05Z",
+            "+2024-01-05",
+            "2024-01-05T10:00",
+            "2024-01-05 10:00:00",
+            "2024-01-05t10:00:00",
+            "2024-01-05T10:00:00.5",
+            "2024-01-05T10:00:00Z",
+            "2024-01-05T24:00:00",
+            "10:00",
+            "10:00:00.000",
+            "10:00:00.5",
+            "23:59:60",
+            "24:00:00",
+            "1:00:00",
+            "12:3:00",
+            "١٢:٣٠:٠٠",
+            "[1,2]",
+            "{\"a\": 1}",
+            "12",
+            "true",
+        ]
+        .iter()
+        .map(|text| (*text).to_owned())
+        .collect();
+        for month in 0..=13 {
+            for day in [0, 1, 9, 10, 28, 29, 30, 31, 32] {
+                texts.push(format!("2024-{month:02}-{day:02}"));
+                texts.push(format!("2023-{month:02}-{day:02}T23:59:59"));
+            }
+        }
+        for hour in [0, 9, 10, 19, 20, 23, 24, 99] {
+            for minute_second in [0, 5, 59, 60, 61] {
+                texts.push(format!("{hour:02}:{minute_second:02}:{minute_second:02}"));
+                texts.push(format!("1999-12-31T{hour:02}:{minute_second:02}:00"));
+            }
+        }
+        texts
+    }
+
+    #[test]
+    fn raw_cells_are_the_decoded_values_and_print_as_their_text() {
+        let version = VersionId(1);
+        let types = [
+            ColumnType::Text,
+            ColumnType::Date,
+            ColumnType::Time,
+            ColumnType::DateTime,
+            ColumnType::Json,
+            ColumnType::Integer,
+            ColumnType::Number,
+            ColumnType::Boolean,
+        ];
+        let dialects = [
+            Dialect::Sqlite,
+            #[cfg(feature = "postgres")]
+            Dialect::Postgres,
+        ];
+        let mut borrowed = 0;
+        for text in texts() {
+            let cells = [
+                ValueRef::Text(text.as_bytes()),
+                ValueRef::Null,
+                ValueRef::Integer(7),
+                ValueRef::Real(0.1),
+                ValueRef::Blob(text.as_bytes()),
+            ];
+            for dialect in dialects {
+                for ty in types {
+                    for cell in cells {
+                        let decoded = decode_cell(dialect, cell, ty, version).unwrap();
+                        let raw = raw_cell(dialect, cell, ty, version).unwrap();
+                        assert_eq!(raw.to_value(), decoded, "{text:?} {ty:?} {dialect:?}");
+                        if let RawCell::Text(raw_text, raw_ty) = raw {
+                            borrowed += 1;
+                            assert_eq!(raw_ty, ty);
+                            assert_eq!(
+                                printed(&decoded).as_deref(),
+                                Some(raw_text),
+                                "{text:?} {ty:?} {dialect:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        // Text cells of text columns and well-formed dates and times are lent, not decoded.
+        assert!(borrowed > 500, "{borrowed}");
+        let date = ValueRef::Text(b"2024-02-29");
+        assert!(matches!(
+            raw_cell(Dialect::Sqlite, date, ColumnType::Date, version).unwrap(),
+            RawCell::Text("2024-02-29", ColumnType::Date)
+        ));
+        // Invalid UTF-8 is still the error pages give.
+        let broken = ValueRef::Text(b"\xff");
+        assert!(raw_cell(Dialect::Sqlite, broken, ColumnType::Text, version).is_err());
     }
 }

@@ -18,7 +18,8 @@
 //! - `cursor`: keyset pagination tokens ([`next_cursor`]).
 //! - `exec`: running queries on a published version: [`Store::records`](crate::Store::records)
 //!   (a page, its count and facets) and [`Store::stream_records`](crate::Store::stream_records)
-//!   (every row, constant memory, for exports); [`RecordsError`]; both over either engine's read
+//!   (every row, constant memory, for exports; `stream_raw_records` lends the cells whose text is
+//!   their value, [`RawCell`]); [`RecordsError`]; both over either engine's read
 //!   snapshot (`RecordsReader`; PostgreSQL's is in `postgres/records.rs`).
 //! - `compile`: [`compile`] (rows or aggregates), [`count_sql`], [`facet_sql`], and the FTS5
 //!   table `search()` expects ([`fts_create_sql`], [`fts_rebuild_sql`]).
@@ -71,7 +72,7 @@ pub use cursor::next_cursor;
 pub use dialect::Dialect;
 pub use error::{CompileError, CursorProblem};
 pub use exec::{
-    DEFAULT_FACET_LIMIT, DEFAULT_LIMIT, EXACT_COUNT_LIMIT, Facet, MAX_LIMIT, OutputField,
+    DEFAULT_FACET_LIMIT, DEFAULT_LIMIT, EXACT_COUNT_LIMIT, Facet, MAX_LIMIT, OutputField, RawCell,
     RecordsError, RecordsOptions, RecordsPage,
 };
 pub(crate) use exec::{RecordsReader, column_kind};
