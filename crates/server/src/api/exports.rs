@@ -8,8 +8,9 @@
 //! `order_by`, in the same order, without the page limit (`limit` still applies if given).
 //!
 //! How it streams: the query is checked first (so its errors are still a 400), then a blocking
-//! task reads the rows from the store one at a time (`Store::stream_records`) and writes the
-//! format into 64 KiB chunks sent through a bounded channel that is the response body. A slow
+//! task reads the rows from the store one at a time (`Store::stream_raw_records` for CSV and
+//! JSON, whose rows `export_rows` writes from the cells the store lends; `stream_records` for
+//! the others) and writes the format into 256 KiB chunks sent through a bounded channel that is the response body. A slow
 //! client slows the reader down; a client that leaves stops it. A failure after the first bytes
 //! aborts the body, so the client sees a truncated transfer rather than a short file.
 //!
@@ -30,10 +31,11 @@ use http_body_util::channel::{Channel, Sender};
 use model::query::{Expr, Field, Query, SelectExpr, SelectItem};
 use model::{ColumnType, ResourceId, Value, VersionId};
 use store::Store;
-use store::records::{OutputField, RecordsError, RecordsOptions};
+use store::records::{OutputField, RawCell, RecordsError, RecordsOptions};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::export_rows::{CsvRows, JsonRows, text_of};
 use super::records::{
     RowsRequest, boolean, invalid_query, readable_version, records_error, serialize_record,
 };
@@ -45,8 +47,11 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(export))
 }
 
-/// Bytes per chunk sent to the client.
-const CHUNK: usize = 64 * 1024;
+/// Bytes per chunk sent to the client: 256 KiB, so that a 250 MB export is a thousand hand-offs
+/// to the connection's task rather than four thousand (each wakes a thread).
+const CHUNK: usize = 256 * 1024;
+/// Room for the row that fills a chunk past [`CHUNK`], so that it does not reallocate it.
+const CHUNK_SLACK: usize = 16 * 1024;
 /// Chunks in flight between the reader and the client: memory stays under `CHUNKS × CHUNK`.
 const CHUNKS: usize = 4;
 /// Excel's last row is 1,048,576, one of which holds the header.
@@ -271,7 +276,7 @@ pub(crate) fn streamed_body(
         let mut sink = ChunkSink {
             sender: Some(sender),
             runtime,
-            buffer: Vec::with_capacity(CHUNK),
+            buffer: Vec::with_capacity(CHUNK + CHUNK_SLACK),
         };
         match write(&mut sink).and_then(|()| Ok(sink.flush()?)) {
             Ok(()) => {}
@@ -516,26 +521,46 @@ pub(crate) fn number_of(value: &Value) -> Option<f64> {
 }
 
 /// Writes the whole export into `sink`.
-fn write_export(store: &Store, plan: &Plan, sink: &mut ChunkSink) -> Result<(), ExportError> {
+fn write_export(
+    store: &Store,
+    plan: &Plan,
+    sink: &mut (impl RowSink + Send),
+) -> Result<(), ExportError> {
     let names: Vec<String> = plan.columns.iter().map(|c| c.name.clone()).collect();
     match &plan.layout {
-        Layout::Csv { delimiter, bom } => write_csv(store, plan, &names, *delimiter, *bom, sink),
+        Layout::Csv { delimiter, bom } => {
+            if *bom {
+                sink.write_all("\u{feff}".as_bytes())?;
+            }
+            let mut csv = CsvRows::new(*delimiter);
+            csv.header(sink.buffer(), &names);
+            stream_raw(store, plan, |row| {
+                csv.row(sink.buffer(), row);
+                sink.row_written()
+            })
+        }
         Layout::Json => {
+            let json = JsonRows::new(&names);
             sink.write_all(b"[")?;
             let mut first = true;
-            stream(store, plan, |row| {
-                sink.write_all(if first { b"\n" } else { b",\n" })?;
+            stream_raw(store, plan, |row| {
+                let buffer = sink.buffer();
+                buffer.extend_from_slice(if first { b"\n" } else { b",\n" });
                 first = false;
-                write_record(sink, &names, row)
+                json.row(buffer, row);
+                sink.row_written()
             })?;
             sink.write_all(b"\n]\n")?;
             Ok(())
         }
-        Layout::Ndjson => stream(store, plan, |row| {
-            write_record(sink, &names, row)?;
-            sink.write_all(b"\n")?;
-            Ok(())
-        }),
+        Layout::Ndjson => {
+            let json = JsonRows::new(&names);
+            stream_raw(store, plan, |row| {
+                json.row(sink.buffer(), row);
+                sink.buffer().push(b'\n');
+                sink.row_written()
+            })
+        }
         Layout::GeoJson(geometry) => write_geojson(store, plan, &names, *geometry, sink),
         Layout::Xlsx => write_xlsx(store, plan, &names, sink),
     }
@@ -550,58 +575,20 @@ fn stream(
     Ok(())
 }
 
-fn write_record(sink: &mut ChunkSink, names: &[String], row: &[Value]) -> Result<(), ExportError> {
+/// Like [`stream`], with the cells the store lends (see [`RawCell`]).
+fn stream_raw(
+    store: &Store,
+    plan: &Plan,
+    mut visit: impl FnMut(&[RawCell<'_>]) -> Result<(), ExportError>,
+) -> Result<(), ExportError> {
+    store.stream_raw_records(plan.version, &plan.query, |row| visit(row))?;
+    Ok(())
+}
+
+fn write_record(sink: &mut impl Write, names: &[String], row: &[Value]) -> Result<(), ExportError> {
     let mut serializer = serde_json::Serializer::new(&mut *sink);
     serialize_record(names, row, &mut serializer).map_err(io::Error::from)?;
     Ok(())
-}
-
-fn write_csv(
-    store: &Store,
-    plan: &Plan,
-    names: &[String],
-    delimiter: u8,
-    bom: bool,
-    sink: &mut ChunkSink,
-) -> Result<(), ExportError> {
-    if bom {
-        sink.write_all("\u{feff}".as_bytes())?;
-    }
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(delimiter)
-        .from_writer(&mut *sink);
-    writer.write_record(names)?;
-    let mut cell = String::new();
-    stream(store, plan, |row| {
-        for value in row {
-            cell.clear();
-            text_of(value, &mut cell);
-            writer.write_field(&cell)?;
-        }
-        writer.write_record(None::<&[u8]>)?;
-        Ok(())
-    })?;
-    writer.flush()?;
-    Ok(())
-}
-
-/// A value as CSV or spreadsheet text: empty for missing, ISO 8601 for dates, JSON for JSON.
-fn text_of(value: &Value, out: &mut String) {
-    use std::fmt::Write as _;
-    let _ = match value {
-        Value::Null => Ok(()),
-        Value::Bool(flag) => write!(out, "{flag}"),
-        Value::Int(number) => write!(out, "{number}"),
-        Value::Float(number) => write!(out, "{number}"),
-        Value::Text(text) => {
-            out.push_str(text);
-            Ok(())
-        }
-        Value::Date(date) => write!(out, "{date}"),
-        Value::Time(time) => write!(out, "{time}"),
-        Value::DateTime(datetime) => write!(out, "{datetime}"),
-        Value::Json(json) => write!(out, "{json}"),
-    };
 }
 
 fn write_geojson(
@@ -609,7 +596,7 @@ fn write_geojson(
     plan: &Plan,
     names: &[String],
     geometry: Geometry,
-    sink: &mut ChunkSink,
+    sink: &mut impl Write,
 ) -> Result<(), ExportError> {
     let skipped: Vec<usize> = match geometry {
         Geometry::LatLon { lat, lon } => vec![lat, lon],
@@ -652,7 +639,7 @@ fn write_xlsx(
     store: &Store,
     plan: &Plan,
     names: &[String],
-    sink: &mut ChunkSink,
+    sink: &mut (impl Write + Send),
 ) -> Result<(), ExportError> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet_with_constant_memory()?;
@@ -690,6 +677,15 @@ fn write_xlsx(
     Ok(())
 }
 
+/// Where an export is written: a byte buffer that rows are written into directly, handed on
+/// once full enough after a row.
+pub(crate) trait RowSink: Write {
+    fn buffer(&mut self) -> &mut Vec<u8>;
+
+    /// Called after each row written into [`RowSink::buffer`].
+    fn row_written(&mut self) -> Result<(), ExportError>;
+}
+
 /// Collects written bytes into chunks and hands each to the response body, waiting while the
 /// client is slower (the channel is bounded). A closed body reads as `BrokenPipe`.
 pub(crate) struct ChunkSink {
@@ -705,7 +701,7 @@ impl ChunkSink {
         }
         let chunk = Bytes::from(std::mem::replace(
             &mut self.buffer,
-            Vec::with_capacity(CHUNK),
+            Vec::with_capacity(CHUNK + CHUNK_SLACK),
         ));
         let Some(sender) = self.sender.as_mut() else {
             return Err(io::ErrorKind::BrokenPipe.into());
@@ -713,6 +709,19 @@ impl ChunkSink {
         self.runtime
             .block_on(sender.send_data(chunk))
             .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))
+    }
+}
+
+impl RowSink for ChunkSink {
+    fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.buffer
+    }
+
+    fn row_written(&mut self) -> Result<(), ExportError> {
+        if self.buffer.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(())
     }
 }
 
@@ -733,6 +742,265 @@ impl Write for ChunkSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jiff::civil::{Date, Time};
+    use model::ColumnDef;
+    use store::conformance::{SIREN_MONTPELLIER, TestEngine, create_resource, publish};
+
+    impl RowSink for Vec<u8> {
+        fn buffer(&mut self) -> &mut Vec<u8> {
+            self
+        }
+
+        fn row_written(&mut self) -> Result<(), ExportError> {
+            Ok(())
+        }
+    }
+
+    /// The exports as they were written before rows were written from borrowed cells: every
+    /// cell decoded into a `Value`, then the csv crate or serde_json.
+    fn reference_export(store: &Store, plan: &Plan) -> Vec<u8> {
+        let names: Vec<String> = plan.columns.iter().map(|c| c.name.clone()).collect();
+        let mut out = Vec::new();
+        match plan.layout {
+            Layout::Csv { delimiter, bom } => {
+                if bom {
+                    out.extend_from_slice("\u{feff}".as_bytes());
+                }
+                let mut writer = csv::WriterBuilder::new()
+                    .delimiter(delimiter)
+                    .from_writer(&mut out);
+                writer.write_record(&names).unwrap();
+                let mut cell = String::new();
+                stream(store, plan, |row| {
+                    for value in row {
+                        cell.clear();
+                        text_of(value, &mut cell);
+                        writer.write_field(&cell)?;
+                    }
+                    writer.write_record(None::<&[u8]>)?;
+                    Ok(())
+                })
+                .unwrap();
+                writer.flush().unwrap();
+            }
+            Layout::Json => {
+                out.extend_from_slice(b"[");
+                let mut first = true;
+                stream(store, plan, |row| {
+                    out.extend_from_slice(if first { b"\n" } else { b",\n" });
+                    first = false;
+                    write_record(&mut out, &names, row)
+                })
+                .unwrap();
+                out.extend_from_slice(b"\n]\n");
+            }
+            Layout::Ndjson => {
+                stream(store, plan, |row| {
+                    write_record(&mut out, &names, row)?;
+                    out.push(b'\n');
+                    Ok(())
+                })
+                .unwrap();
+            }
+            Layout::GeoJson(_) | Layout::Xlsx => unreachable!("not written from borrowed cells"),
+        }
+        out
+    }
+
+    /// Every column type, under names that need quoting or escaping.
+    fn odd_columns() -> Vec<ColumnDef> {
+        vec![
+            ColumnDef::new("libellé", ColumnType::Text),
+            ColumnDef::new("nb", ColumnType::Integer),
+            ColumnDef::new("montant ; €", ColumnType::Number),
+            ColumnDef::new("bio", ColumnType::Boolean),
+            ColumnDef::new("date", ColumnType::Date),
+            ColumnDef::new("heure", ColumnType::Time),
+            ColumnDef::new("horodatage", ColumnType::DateTime),
+            ColumnDef::new("dit \"x\",\ny", ColumnType::Json),
+        ]
+    }
+
+    /// Odd text (separators, quotes, line breaks, a BOM, control characters, non-ASCII, the
+    /// empty string), NULLs, floats of every shape, dates and times with and without
+    /// fractions, JSON of every kind, and cells of another type than their column's (kept by
+    /// lenient publications).
+    fn odd_rows() -> Vec<Vec<Value>> {
+        const TEXTS: &[&str] = &[
+            "simple",
+            "",
+            "a,b",
+            "a;b",
+            "tab\there",
+            "dit \"bonjour\"",
+            "\"",
+            "\"\"",
+            "ligne\nsuivante",
+            "retour\r",
+            "\r\n",
+            "\u{feff}BOM",
+            "Zoé à l'Haÿ-les-Roses — 😀",
+            "contrôle \u{1} \u{1f} \u{7f}",
+            "barre \\ oblique / ",
+            " espaces ",
+            "#commentaire",
+            "1.5",
+            "e",
+            "a.b",
+        ];
+        const FLOATS: &[f64] = &[
+            0.1,
+            -0.0,
+            1e21,
+            1e-7,
+            123456789.125,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            3.0,
+        ];
+        let json = [
+            serde_json::json!({"b": [1, 2.5, null], "a": "é\"\n", "c": {"d": true}}),
+            serde_json::json!([3.87, 43.61]),
+            serde_json::json!("texte"),
+            serde_json::json!(12),
+            serde_json::json!(null),
+            serde_json::json!({"type": "Point", "coordinates": [1e-7, 1e21]}),
+        ];
+        (0..60_usize)
+            .map(|n| {
+                let nullable = |value: Value| if n % 9 == 4 { Value::Null } else { value };
+                let date = Date::new(
+                    1999 + (n % 30) as i16,
+                    1 + (n % 12) as i8,
+                    1 + (n % 28) as i8,
+                )
+                .unwrap();
+                let time =
+                    Time::new((n % 24) as i8, (n * 7 % 60) as i8, (n % 60) as i8, 0).unwrap();
+                vec![
+                    nullable(Value::from(TEXTS[n % TEXTS.len()])),
+                    match n % 7 {
+                        3 => Value::from("douze"),
+                        5 => Value::Int(i64::MIN),
+                        _ => nullable(Value::Int(n as i64 * 1_000_003 - 17)),
+                    },
+                    match n % 11 {
+                        6 => Value::from("n/a"),
+                        _ => nullable(Value::Float(FLOATS[n % FLOATS.len()])),
+                    },
+                    match n % 5 {
+                        4 => Value::from("peut-être"),
+                        _ => nullable(Value::Bool(n % 2 == 0)),
+                    },
+                    match n % 8 {
+                        2 => Value::from("31/01/2024"),
+                        5 => Value::from("2024-02-30"),
+                        _ => nullable(Value::Date(date)),
+                    },
+                    match n % 6 {
+                        1 => {
+                            Value::Time(time.with().subsec_nanosecond(250_000_000).build().unwrap())
+                        }
+                        4 => Value::from("8h30"),
+                        _ => nullable(Value::Time(time)),
+                    },
+                    match n % 5 {
+                        1 => Value::DateTime(date.at(23, 59, 59, 123_456_000)),
+                        3 => Value::from("2024-01-05 10:00"),
+                        _ => nullable(Value::DateTime(date.to_datetime(time))),
+                    },
+                    match n % 8 {
+                        7 => Value::from("{pas du JSON"),
+                        _ => nullable(Value::Json(json[n % json.len()].clone())),
+                    },
+                ]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn csv_and_json_exports_are_the_bytes_the_serializers_write() {
+        for engine in TestEngine::ALL {
+            let Some(backend) = engine.backend() else {
+                continue;
+            };
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open_with(dir.path(), backend.options.clone()).unwrap();
+            let resource = create_resource(&store, SIREN_MONTPELLIER, "bizarre", None);
+            let version = publish(&store, &resource, b"odd", &odd_columns(), &odd_rows()).id;
+            // A single text column: a record of one empty field is written `""`.
+            let single = create_resource(&store, SIREN_MONTPELLIER, "seule", None);
+            let single_rows = ["", "a", "\"", ""].map(|text| vec![Value::from(text)]);
+            let mut single_rows = single_rows.to_vec();
+            single_rows.push(vec![Value::Null]);
+            let columns = [ColumnDef::new("", ColumnType::Text)];
+            let single = publish(&store, &single, b"single", &columns, &single_rows).id;
+            store.run_waiting_jobs(&mut |_, _| {}).unwrap();
+
+            let ordered = Query {
+                order_by: model::query::parse_order_by("nb DESC, date").unwrap(),
+                ..Query::default()
+            };
+            let layouts = [
+                Layout::Csv {
+                    delimiter: b',',
+                    bom: false,
+                },
+                Layout::Csv {
+                    delimiter: b';',
+                    bom: true,
+                },
+                Layout::Csv {
+                    delimiter: b'\t',
+                    bom: false,
+                },
+                Layout::Csv {
+                    delimiter: b'.',
+                    bom: false,
+                },
+                Layout::Csv {
+                    delimiter: b'e',
+                    bom: false,
+                },
+                Layout::Json,
+                Layout::Ndjson,
+            ];
+            for (version, query) in [
+                (version, Query::default()),
+                (version, ordered),
+                (single, Query::default()),
+            ] {
+                for layout in &layouts {
+                    let layout = match layout {
+                        Layout::Csv { delimiter, bom } => Layout::Csv {
+                            delimiter: *delimiter,
+                            bom: *bom,
+                        },
+                        Layout::Json => Layout::Json,
+                        _ => Layout::Ndjson,
+                    };
+                    let plan = Plan {
+                        version,
+                        columns: store.records_columns(version, &query).unwrap(),
+                        query: query.clone(),
+                        layout,
+                    };
+                    let mut written = Vec::new();
+                    write_export(&store, &plan, &mut written).unwrap();
+                    let expected = reference_export(&store, &plan);
+                    assert!(
+                        written == expected,
+                        "{engine:?} {:?}:\n{}\n---\n{}",
+                        plan.query,
+                        String::from_utf8_lossy(&written),
+                        String::from_utf8_lossy(&expected)
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn geometries_from_cells() {

@@ -2,13 +2,15 @@
 //! merges them and gathers their OpenAPI documentation.
 //!
 //! - `v1`: the catalogue (organisations, datasets, resources, versions, schemas, tokens).
-//! - `records`: the rows of published versions; `exports`: whole versions in other formats.
+//! - `records`: the rows of published versions; `exports`: whole versions in other formats
+//!   (`export_rows`: their CSV and JSON rows, written from the cells the store lends).
 //! - `openapi`: the document served at `/api/v1/openapi.json`.
 //!
 //! Routes registered through `utoipa_axum::OpenApiRouter::routes` are documented by
 //! construction; a test (`tests/it/openapi.rs`) compares the paths the router really serves with
 //! the document, so a route added with a plain `route()` and no documentation fails it.
 
+mod export_rows;
 pub mod exports;
 pub mod openapi;
 pub mod records;
