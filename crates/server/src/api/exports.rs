@@ -8,9 +8,9 @@
 //! `order_by`, in the same order, without the page limit (`limit` still applies if given).
 //!
 //! How it streams: the query is checked first (so its errors are still a 400), then a blocking
-//! task reads the rows from the store one at a time (`Store::stream_raw_records` for CSV and
-//! JSON, whose rows `export_rows` writes from the cells the store lends; `stream_records` for
-//! the others) and writes the format into 256 KiB chunks sent through a bounded channel that is the response body. A slow
+//! task reads the rows from the store one at a time (`Store::stream_raw_records` for CSV, JSON
+//! and GeoJSON, whose rows `export_rows` writes from the cells the store lends;
+//! `stream_records` for XLSX) and writes the format into 256 KiB chunks sent through a bounded channel that is the response body. A slow
 //! client slows the reader down; a client that leaves stops it. A failure after the first bytes
 //! aborts the body, so the client sees a truncated transfer rather than a short file.
 //!
@@ -36,9 +36,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::export_rows::{CsvRows, JsonRows, text_of};
-use super::records::{
-    RowsRequest, boolean, invalid_query, readable_version, records_error, serialize_record,
-};
+use super::records::{RowsRequest, boolean, invalid_query, readable_version, records_error};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiPath, ApiQuery, Caller};
 use crate::state::AppState;
@@ -585,10 +583,16 @@ fn stream_raw(
     Ok(())
 }
 
-fn write_record(sink: &mut impl Write, names: &[String], row: &[Value]) -> Result<(), ExportError> {
-    let mut serializer = serde_json::Serializer::new(&mut *sink);
-    serialize_record(names, row, &mut serializer).map_err(io::Error::from)?;
-    Ok(())
+/// The columns that become a feature's properties (all but the coordinates): their indexes
+/// and names.
+fn property_columns(names: &[String], geometry: Geometry) -> (Vec<usize>, Vec<String>) {
+    let skipped: Vec<usize> = match geometry {
+        Geometry::LatLon { lat, lon } => vec![lat, lon],
+        Geometry::Json(index) => vec![index],
+    };
+    let kept: Vec<usize> = (0..names.len()).filter(|i| !skipped.contains(i)).collect();
+    let kept_names = kept.iter().map(|&i| names[i].clone()).collect();
+    (kept, kept_names)
 }
 
 fn write_geojson(
@@ -596,40 +600,39 @@ fn write_geojson(
     plan: &Plan,
     names: &[String],
     geometry: Geometry,
-    sink: &mut impl Write,
+    sink: &mut impl RowSink,
 ) -> Result<(), ExportError> {
-    let skipped: Vec<usize> = match geometry {
-        Geometry::LatLon { lat, lon } => vec![lat, lon],
-        Geometry::Json(index) => vec![index],
+    let (kept, kept_names) = property_columns(names, geometry);
+    let properties = JsonRows::new(&kept_names);
+    let number = |cell: &RawCell<'_>| match cell {
+        RawCell::Value(value) => number_of(value),
+        RawCell::Text(..) => None,
     };
-    let kept: Vec<usize> = (0..names.len()).filter(|i| !skipped.contains(i)).collect();
-    let kept_names: Vec<String> = kept.iter().map(|&i| names[i].clone()).collect();
-    let mut properties: Vec<Value> = Vec::with_capacity(kept.len());
     sink.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[")?;
     let mut first = true;
-    stream(store, plan, |row| {
-        sink.write_all(if first { b"\n" } else { b",\n" })?;
-        first = false;
+    stream_raw(store, plan, |row| {
         let shape = match geometry {
-            Geometry::LatLon { lat, lon } => match (number_of(&row[lat]), number_of(&row[lon])) {
+            Geometry::LatLon { lat, lon } => match (number(&row[lat]), number(&row[lon])) {
                 (Some(lat), Some(lon)) => {
                     Some(serde_json::json!({"type": "Point", "coordinates": [lon, lat]}))
                 }
                 _ => None,
             },
             Geometry::Json(index) => match &row[index] {
-                Value::Json(json) => geometry_json(json),
+                RawCell::Value(Value::Json(json)) => geometry_json(json),
                 _ => None,
             },
         };
-        sink.write_all(b"{\"type\":\"Feature\",\"geometry\":")?;
-        serde_json::to_writer(&mut *sink, &shape).map_err(io::Error::from)?;
-        sink.write_all(b",\"properties\":")?;
-        properties.clear();
-        properties.extend(kept.iter().map(|&i| row[i].clone()));
-        write_record(sink, &kept_names, &properties)?;
-        sink.write_all(b"}")?;
-        Ok(())
+        let buffer = sink.buffer();
+        buffer.extend_from_slice(if first { b"\n" } else { b",\n" });
+        first = false;
+        buffer.extend_from_slice(b"{\"type\":\"Feature\",\"geometry\":");
+        serde_json::to_writer(&mut *buffer, &shape).map_err(io::Error::from)?;
+        buffer.extend_from_slice(b",\"properties\":");
+        let kept_cells: Vec<RawCell<'_>> = kept.iter().map(|&i| row[i].clone()).collect();
+        properties.row(buffer, &kept_cells);
+        buffer.push(b'}');
+        sink.row_written()
     })?;
     sink.write_all(b"\n]}\n")?;
     Ok(())
@@ -756,6 +759,17 @@ mod tests {
         }
     }
 
+    fn write_record(
+        sink: &mut impl Write,
+        names: &[String],
+        row: &[Value],
+    ) -> Result<(), ExportError> {
+        let mut serializer = serde_json::Serializer::new(&mut *sink);
+        crate::api::records::serialize_record(names, row, &mut serializer)
+            .map_err(io::Error::from)?;
+        Ok(())
+    }
+
     /// The exports as they were written before rows were written from borrowed cells: every
     /// cell decoded into a `Value`, then the csv crate or serde_json.
     fn reference_export(store: &Store, plan: &Plan) -> Vec<u8> {
@@ -802,9 +816,52 @@ mod tests {
                 })
                 .unwrap();
             }
-            Layout::GeoJson(_) | Layout::Xlsx => unreachable!("not written from borrowed cells"),
+            Layout::GeoJson(geometry) => {
+                reference_geojson(store, plan, &names, geometry, &mut out).unwrap();
+            }
+            Layout::Xlsx => unreachable!("not written from borrowed cells"),
         }
         out
+    }
+
+    fn reference_geojson(
+        store: &Store,
+        plan: &Plan,
+        names: &[String],
+        geometry: Geometry,
+        sink: &mut Vec<u8>,
+    ) -> Result<(), ExportError> {
+        let (kept, kept_names) = property_columns(names, geometry);
+        let mut properties: Vec<Value> = Vec::with_capacity(kept.len());
+        sink.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[")?;
+        let mut first = true;
+        stream(store, plan, |row| {
+            sink.write_all(if first { b"\n" } else { b",\n" })?;
+            first = false;
+            let shape = match geometry {
+                Geometry::LatLon { lat, lon } => match (number_of(&row[lat]), number_of(&row[lon]))
+                {
+                    (Some(lat), Some(lon)) => {
+                        Some(serde_json::json!({"type": "Point", "coordinates": [lon, lat]}))
+                    }
+                    _ => None,
+                },
+                Geometry::Json(index) => match &row[index] {
+                    Value::Json(json) => geometry_json(json),
+                    _ => None,
+                },
+            };
+            sink.write_all(b"{\"type\":\"Feature\",\"geometry\":")?;
+            serde_json::to_writer(&mut *sink, &shape).map_err(io::Error::from)?;
+            sink.write_all(b",\"properties\":")?;
+            properties.clear();
+            properties.extend(kept.iter().map(|&i| row[i].clone()));
+            write_record(sink, &kept_names, &properties)?;
+            sink.write_all(b"}")?;
+            Ok(())
+        })?;
+        sink.write_all(b"\n]}\n")?;
+        Ok(())
     }
 
     /// Every column type, under names that need quoting or escaping.
@@ -921,7 +978,7 @@ mod tests {
     }
 
     #[test]
-    fn csv_and_json_exports_are_the_bytes_the_serializers_write() {
+    fn csv_json_and_geojson_exports_are_the_bytes_the_serializers_write() {
         for engine in TestEngine::ALL {
             let Some(backend) = engine.backend() else {
                 continue;
@@ -966,6 +1023,8 @@ mod tests {
                 },
                 Layout::Json,
                 Layout::Ndjson,
+                Layout::GeoJson(Geometry::Json(7)),
+                Layout::GeoJson(Geometry::LatLon { lat: 2, lon: 1 }),
             ];
             for (version, query) in [
                 (version, Query::default()),
@@ -973,17 +1032,22 @@ mod tests {
                 (single, Query::default()),
             ] {
                 for layout in &layouts {
+                    let columns = store.records_columns(version, &query).unwrap();
+                    if matches!(layout, Layout::GeoJson(_)) && columns.len() < 8 {
+                        continue;
+                    }
                     let layout = match layout {
                         Layout::Csv { delimiter, bom } => Layout::Csv {
                             delimiter: *delimiter,
                             bom: *bom,
                         },
                         Layout::Json => Layout::Json,
+                        Layout::GeoJson(geometry) => Layout::GeoJson(*geometry),
                         _ => Layout::Ndjson,
                     };
                     let plan = Plan {
                         version,
-                        columns: store.records_columns(version, &query).unwrap(),
+                        columns,
                         query: query.clone(),
                         layout,
                     };
