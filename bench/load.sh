@@ -10,7 +10,9 @@
 # Socle's publication has two moments, both timed: "rows queryable" (the version is live and its
 # rows answer queries; `socle publish` prints when) and "indexes ready" (the per-column indexes
 # and the full-text index, built by the background job that `socle publish` runs before it
-# returns; the process's wall time).
+# returns; the process's wall time). The RSS column is the kernel's peak for the whole
+# publication (load and index job); the line after the table splits it into allocated memory
+# (RssAnon) and mapped file pages (RssFile + RssShmem), sampled every 50 ms.
 #
 # Environment:
 #   ROWS          rows of the generated file (default 1000000; made by gen_scdl.py if absent)
@@ -34,11 +36,41 @@ mkdir -p "$here/out"
 work="$(mktemp -d "$storage/socle-load.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-# label, command...: runs the command under /usr/bin/time, prints "seconds rss_kb".
+# label, command...: runs the command under /usr/bin/time, prints "seconds rss_kb"; the peaks
+# of its allocated and mapped memory (sampled) go to "$work/$label.rss".
 measure() {
     local label="$1"; shift
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/$label.out" 2>&1 || true
+    /usr/bin/time -f "%e %M" -o "$work/time" "$@" > "$work/$label.out" 2>&1 &
+    local timer=$!
+    sample_rss "$timer" > "$work/$label.rss"
+    wait "$timer" || true
     cat "$work/time"
+}
+
+# timer_pid: while the command /usr/bin/time runs lives, reads its /proc/<pid>/status every
+# 50 ms; prints the peaks in kB of RssAnon (allocated memory) and of RssFile + RssShmem (mapped
+# file pages: the binary, and database pages if the database were mapped). The kernel's peak
+# RSS (%M) is their sum at its worst moment.
+sample_rss() {
+    local timer="$1" pid="" anon=0 mapped=0 key value unit a f s
+    while [[ -z "$pid" && -e "/proc/$timer" ]]; do
+        pid="$(cat "/proc/$timer/task/$timer/children" 2>/dev/null | awk '{print $1}')"
+        [[ -n "$pid" ]] || sleep 0.01
+    done
+    while [[ -n "$pid" && -r "/proc/$pid/status" ]]; do
+        a=0; f=0; s=0
+        while read -r key value unit; do
+            case "$key" in
+                RssAnon:) a=$value ;;
+                RssFile:) f=$value ;;
+                RssShmem:) s=$value ;;
+            esac
+        done < "/proc/$pid/status" 2> /dev/null || true
+        (( a > anon )) && anon=$a
+        (( f + s > mapped )) && mapped=$((f + s))
+        sleep 0.05
+    done
+    echo "$anon $mapped"
 }
 
 # "Lignes interrogeables après 3,2 s." -> 3.2
@@ -49,7 +81,7 @@ queryable_seconds() {
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 best() { sort -g | head -1; }
 
-publish_queryable=(); publish_ready=(); publish_rss=(); validate_1=(); validate_all=()
+publish_queryable=(); publish_ready=(); publish_rss=(); publish_anon=(); publish_mapped=(); validate_1=(); validate_all=()
 for run in $(seq "$runs"); do
     data="$work/socle-data-$run"
     "$socle" --data "$data" org add --siren 213401722 --name Montpellier --kind commune > /dev/null
@@ -57,13 +89,15 @@ for run in $(seq "$runs"); do
     read -r seconds rss <<< "$(measure socle-publish "$socle" --data "$data" publish "$file" --dataset subventions --schema scdl-subventions)"
     grep -q "publiée" "$work/socle-publish.out" || { echo "socle publish did not publish:" >&2; tail -5 "$work/socle-publish.out" >&2; exit 1; }
     publish_ready+=("$seconds"); publish_rss+=("$rss")
+    read -r anon mapped < "$work/socle-publish.rss"
+    publish_anon+=("$anon"); publish_mapped+=("$mapped")
     publish_queryable+=("$(queryable_seconds "$work/socle-publish.out")")
     rm -rf "$data"
     read -r seconds rss <<< "$(measure socle-validate-1 "$socle" validate "$file" --schema scdl-subventions --threads 1 --format json)"
     validate_1+=("$seconds")
     read -r seconds rss <<< "$(measure socle-validate "$socle" validate "$file" --schema scdl-subventions --format json)"
     validate_all+=("$seconds")
-    echo "run $run: rows queryable ${publish_queryable[-1]} s, indexes ready ${publish_ready[-1]} s, validate ${validate_1[-1]} s (1 thread) / ${validate_all[-1]} s" >&2
+    echo "run $run: rows queryable ${publish_queryable[-1]} s, indexes ready ${publish_ready[-1]} s, peak RSS $((publish_rss[-1] / 1024)) MB (RssAnon $((publish_anon[-1] / 1024)) MB, RssFile+RssShmem $((publish_mapped[-1] / 1024)) MB), validate ${validate_1[-1]} s (1 thread) / ${validate_all[-1]} s" >&2
 done
 
 if [[ -n "${PEER_SECONDS:-}" ]]; then
@@ -84,6 +118,8 @@ r_best=$(printf '%s\n' "${publish_ready[@]}" | best); r_median=$(printf '%s\n' "
 v1_best=$(printf '%s\n' "${validate_1[@]}" | best); v1_median=$(printf '%s\n' "${validate_1[@]}" | median)
 va_best=$(printf '%s\n' "${validate_all[@]}" | best); va_median=$(printf '%s\n' "${validate_all[@]}" | median)
 rss=$(printf '%s\n' "${publish_rss[@]}" | sort -g | tail -1)
+anon=$(printf '%s\n' "${publish_anon[@]}" | sort -g | tail -1)
+mapped=$(printf '%s\n' "${publish_mapped[@]}" | sort -g | tail -1)
 
 printf '\n%s rows, %s runs, storage %s\n' "$rows" "$runs" "$storage"
 printf '%-32s %9s %9s %12s %12s %10s\n' what best_s median_s best_rows/s median_rows/s "RSS MB"
@@ -92,6 +128,8 @@ row "socle publish: indexes ready" "$r_best" "$r_median" "$rss"
 row "socle validate --threads 1" "$v1_best" "$v1_median" 0
 row "socle validate (all threads)" "$va_best" "$va_median" 0
 row "sqlite-utils insert --csv" "$utils" "$utils" "$utils_rss"
+printf '\nsocle publish, highest of the runs: peak RSS %.1f MB, of which at most %.1f MB allocated (RssAnon) and %.1f MB mapped (RssFile + RssShmem), sampled every 50 ms\n' \
+    "$(echo "$rss / 1024" | bc -l)" "$(echo "$anon / 1024" | bc -l)" "$(echo "$mapped / 1024" | bc -l)"
 ratio() { printf '%.1f' "$(echo "$1 / $2" | bc -l)"; }
 printf '\nvs sqlite-utils (rows/s, best / median): rows queryable %sx / %sx, indexes ready %sx / %sx\n' \
     "$(ratio "$utils" "$q_best")" "$(ratio "$utils" "$q_median")" "$(ratio "$utils" "$r_best")" "$(ratio "$utils" "$r_median")"

@@ -562,19 +562,42 @@ impl Store {
         f: impl FnOnce(&mut dyn RecordsReader) -> Result<T, RecordsError>,
     ) -> Result<T, RecordsError> {
         match &self.inner.engine {
-            Engine::Sqlite(engine) => {
-                let mut outcome = None;
-                engine.read(|connection| {
-                    outcome = Some(read_sqlite_snapshot(connection, f));
-                    Ok(())
-                })?;
-                outcome
-                    .unwrap_or_else(|| Err(Error::Corrupt("lecture interrompue".to_owned()).into()))
-            }
+            Engine::Sqlite(engine) => sqlite_snapshot_on(|read| engine.read(read), f),
             #[cfg(feature = "postgres")]
             Engine::Postgres(engine) => engine.read_records(f),
         }
     }
+
+    /// [`Store::read_records`] for a background job that reads a whole version: on SQLite, on
+    /// a connection that does not map the database file and has a small page cache
+    /// (`SqliteEngine::read_unmapped`), so the job's memory does not grow with the table; on
+    /// PostgreSQL rows already come through a portal in batches.
+    pub(super) fn read_records_unmapped<T>(
+        &self,
+        f: impl FnOnce(&mut dyn RecordsReader) -> Result<T, RecordsError>,
+    ) -> Result<T, RecordsError> {
+        match &self.inner.engine {
+            Engine::Sqlite(engine) => sqlite_snapshot_on(|read| engine.read_unmapped(read), f),
+            #[cfg(feature = "postgres")]
+            Engine::Postgres(engine) => engine.read_records(f),
+        }
+    }
+}
+
+/// Runs `f` in a SQLite read snapshot on the connection that `on` lends.
+fn sqlite_snapshot_on<T>(
+    on: impl FnOnce(&mut dyn FnMut(&Connection) -> Result<(), Error>) -> Result<(), Error>,
+    f: impl FnOnce(&mut dyn RecordsReader) -> Result<T, RecordsError>,
+) -> Result<T, RecordsError> {
+    let mut f = Some(f);
+    let mut outcome = None;
+    on(&mut |connection| {
+        if let Some(f) = f.take() {
+            outcome = Some(read_sqlite_snapshot(connection, f));
+        }
+        Ok(())
+    })?;
+    outcome.unwrap_or_else(|| Err(Error::Corrupt("lecture interrompue".to_owned()).into()))
 }
 
 /// A SQLite read transaction: every statement of `f` sees the same snapshot.

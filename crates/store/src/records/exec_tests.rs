@@ -823,3 +823,32 @@ fn both_engines_answer_alike() {
         sqlite.records(on_sqlite, &totals).unwrap()
     );
 }
+
+/// The index job's whole-version reads (the kept facet counts) go through a connection that
+/// does not map the database file and has a bounded page cache, so that the job's memory does
+/// not grow with the table; the readers of record queries keep their map.
+#[test]
+fn whole_version_reads_are_unmapped_with_a_bounded_cache() {
+    let (_dir, store) = open(TestEngine::Sqlite).unwrap();
+    let pragma = |unmapped: bool, name: &str| -> i64 {
+        let mut answer = None;
+        let mut read = |reader: &mut dyn super::exec::RecordsReader| {
+            reader.each_row(&format!("PRAGMA {name}"), &[], &mut |cells| {
+                answer = Some(super::exec::integer(cells[0]));
+                Ok(false)
+            })
+        };
+        if unmapped {
+            store.read_records_unmapped(&mut read).unwrap();
+        } else {
+            store.read_records(&mut read).unwrap();
+        }
+        answer.unwrap()
+    };
+    assert_eq!(pragma(true, "mmap_size"), 0);
+    assert_eq!(
+        pragma(true, "cache_size"),
+        -crate::sqlite::JOB_READ_CACHE_KIB
+    );
+    assert!(pragma(false, "mmap_size") > 0);
+}

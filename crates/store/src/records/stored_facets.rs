@@ -117,7 +117,9 @@ impl Store {
         };
         let infos = described.infos();
         let table = described.table(&infos);
-        let counted = self.read_records(|reader| {
+        // One pass over every index of the version: on a connection whose memory does not
+        // grow with them.
+        let counted = self.read_records_unmapped(|reader| {
             if !reader.table_exists(&described.sql_name)? {
                 return Ok(None);
             }

@@ -50,6 +50,7 @@ impl SqliteEngine {
     /// Opens (creating if needed) the database and applies pending migrations.
     pub(crate) fn open(path: &Path, max_idle_readers: usize) -> Result<SqliteEngine> {
         let mut writer = open_connection(path)?;
+        set_cache_kib(&writer, WRITER_CACHE_KIB)?;
         // Only effective on a new, empty database (before WAL is set).
         writer.execute_batch("PRAGMA page_size = 16384")?;
         // WAL is a property of the database file: setting it once, on the writer, is enough.
@@ -92,6 +93,18 @@ impl SqliteEngine {
         Ok(value)
     }
 
+    /// Runs `f` on a connection of its own that does not map the database file and has a
+    /// small page cache ([`JOB_READ_CACHE_KIB`]), closed afterwards: for the background jobs
+    /// that read a whole version (the kept facet counts). On a pooled reader, whose map makes
+    /// page reads cheaper for the server's queries, every page such a pass touches would stay
+    /// mapped in the process, as much memory as the table's indexes.
+    pub(crate) fn read_unmapped<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let connection = open_connection(&self.path)?;
+        set_cache_kib(&connection, JOB_READ_CACHE_KIB)?;
+        connection.execute_batch("PRAGMA mmap_size = 0")?;
+        f(&connection)
+    }
+
     /// Runs `f` on a reader connection (a consistent snapshot per statement or transaction).
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let pooled = self
@@ -127,12 +140,14 @@ fn open_connection(path: &Path) -> Result<Connection> {
          -- In WAL mode NORMAL never corrupts the database; a power cut may lose the last commits
          -- (a process crash loses nothing). FULL would fsync every commit and halve bulk loads.
          PRAGMA synchronous = NORMAL;
-         PRAGMA temp_store = MEMORY;
-         -- 64 MiB of page cache: bulk loads and index builds are much faster with it.
-         PRAGMA cache_size = -65536;
+         -- Sorts beyond the sorter's memory budget (derived from the page cache size) spill
+         -- to temporary files, not to memory: in memory, an index build over a 3-million-row
+         -- table held every sorted run of the column, so the memory grew with the table.
+         PRAGMA temp_store = FILE;
          -- Index builds sort every column; SQLite may sort on helper threads (0 by default).
          PRAGMA threads = 2;",
     )?;
+    set_cache_kib(&connection, CACHE_KIB)?;
     // Catalogue statements and the shapes of record queries, kept prepared per connection
     // (rusqlite keeps 16 by default; a records page alone runs five).
     connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
@@ -144,6 +159,30 @@ fn open_connection(path: &Path) -> Result<Connection> {
     // The accent-folding functions record queries use (`LIKE`, `startswith`).
     crate::records::register_functions(&connection)?;
     Ok(connection)
+}
+
+/// Page cache of a reader connection, in KiB: record queries reread hot pages (the top of each
+/// B-tree) from it.
+const CACHE_KIB: i64 = 64 * 1024;
+
+/// Page cache of the writer, in KiB. Its big writes append (loads fill a new table, index
+/// builds write each index in order), so a cache does not make them faster; but SQLite gives
+/// each sorted run of `CREATE INDEX` as much memory as the page cache, and with `threads = 2`
+/// up to three runs are in memory at once. 16 MiB keeps an index build under 64 MiB whatever
+/// the table's size (a bigger table only makes more runs, merged from temporary files), where
+/// 64 MiB made it 4 × 64 MiB once a column's keys outgrew one run. The memory of the cache
+/// itself, once a load filled it, stays with the process after the load.
+const WRITER_CACHE_KIB: i64 = 16 * 1024;
+
+/// Page cache of the connection a background job reads a whole version's table or indexes
+/// through ([`SqliteEngine::read_unmapped`]), in KiB: such a read passes over each page once,
+/// so a cache does not help it, and a bounded one keeps the job's memory constant.
+pub(crate) const JOB_READ_CACHE_KIB: i64 = 8 * 1024;
+
+/// Sets the connection's page cache size (a negative `cache_size` is in KiB).
+fn set_cache_kib(connection: &Connection, kib: i64) -> Result<()> {
+    connection.execute_batch(&format!("PRAGMA cache_size = -{kib}"))?;
+    Ok(())
 }
 
 /// Most bytes of the database file a reader maps into memory (SQLite caps it at its own
@@ -220,6 +259,32 @@ mod tests {
                 "prepared again for b = {b}, limit = {limit}"
             );
         }
+    }
+
+    /// The writer's page cache, which bounds the memory of `CREATE INDEX`'s sorts, is the
+    /// small one, readers keep theirs, and sorts spill to files rather than to memory.
+    #[test]
+    fn the_writer_has_a_bounded_cache_and_sorts_spill_to_files() {
+        let folder = tempfile::tempdir().unwrap();
+        let engine = SqliteEngine::open(&folder.path().join("t.db"), 1).unwrap();
+        let pragma = |connection: &Connection, name: &str| -> i64 {
+            connection
+                .query_row(&format!("PRAGMA {name}"), [], |row| row.get(0))
+                .unwrap()
+        };
+        let writer_cache = engine
+            .transaction(|tx| Ok(pragma(tx, "cache_size")))
+            .unwrap();
+        assert_eq!(writer_cache, -WRITER_CACHE_KIB);
+        // 1 = FILE.
+        assert_eq!(pragma(&engine.writer(), "temp_store"), 1);
+        engine
+            .read(|reader| {
+                assert_eq!(pragma(reader, "cache_size"), -CACHE_KIB);
+                assert_eq!(pragma(reader, "temp_store"), 1);
+                Ok(())
+            })
+            .unwrap();
     }
 
     #[test]
