@@ -15,7 +15,7 @@
 use model::{ColumnDef, VersionId, VersionStatus};
 
 use crate::error::{Error, Result};
-use crate::{Engine, LoadHandle, PublicationLocks, Store};
+use crate::{BulkLoad, Engine, LoadHandle, PublicationLocks, Store};
 
 /// One row of a dumped table: column name → value (number, text, boolean or null).
 pub type DumpRow = serde_json::Map<String, serde_json::Value>;
@@ -485,12 +485,12 @@ impl Store {
         columns: &[ColumnDef],
     ) -> Result<LoadHandle> {
         let guard = PublicationLocks::acquire(&self.inner.publications, resource);
+        let bulk = BulkLoad::begin(self)?;
         dispatch!(self, engine => engine.begin_restored_version(version, columns))?;
         Ok(LoadHandle::new(
-            self.clone(),
             (version, resource),
             columns,
-            guard,
+            (guard, bulk),
             true,
         ))
     }

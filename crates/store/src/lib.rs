@@ -489,14 +489,14 @@ impl Store {
             )));
         }
         let guard = PublicationLocks::acquire(&self.inner.publications, new.resource);
+        let bulk = BulkLoad::begin(self)?;
         let begun = dispatch!(self, engine => engine.begin_version(new, columns))?;
         Ok(match begun {
             sqlite::Begun::Existing(version) => VersionStart::Existing(version),
             sqlite::Begun::Started(version) => VersionStart::Loading(LoadHandle::new(
-                self.clone(),
                 (version, new.resource),
                 columns,
-                guard,
+                (guard, bulk),
                 true,
             )),
         })
@@ -519,15 +519,15 @@ impl Store {
             ..new.clone()
         };
         let guard = PublicationLocks::acquire(&self.inner.publications, new.resource);
+        let bulk = BulkLoad::begin(self)?;
         match dispatch!(self, engine => engine.begin_version(&provisional, columns))? {
             sqlite::Begun::Existing(_) => Err(Error::Conflict(
                 "adresse provisoire déjà prise : recommencez la publication".to_owned(),
             )),
             sqlite::Begun::Started(version) => Ok(LoadHandle::new(
-                self.clone(),
                 (version, new.resource),
                 columns,
-                guard,
+                (guard, bulk),
                 false,
             )),
         }
@@ -854,20 +854,20 @@ pub struct LoadHandle {
     /// its provisional address.
     blob_attached: bool,
     _guard: PublicationGuard,
+    _bulk: BulkLoad,
 }
 
 impl LoadHandle {
     /// The handle of a pending version of `resource` just begun (`blob_attached`: whether the
     /// version already has the address of its bytes).
     fn new(
-        store: Store,
         (version, resource): (VersionId, ResourceId),
         columns: &[ColumnDef],
-        guard: PublicationGuard,
+        (guard, bulk): (PublicationGuard, BulkLoad),
         blob_attached: bool,
     ) -> LoadHandle {
         LoadHandle {
-            store,
+            store: bulk.store.clone(),
             version,
             resource,
             columns: columns.to_vec(),
@@ -875,6 +875,7 @@ impl LoadHandle {
             finished: false,
             blob_attached,
             _guard: guard,
+            _bulk: bulk,
         }
     }
 
@@ -974,6 +975,39 @@ impl Drop for LoadHandle {
             // Best effort: if this fails, the pending version is removed at the next open.
             let store = &self.store;
             let _ = dispatch!(store, engine => engine.abort_version(self.version));
+        }
+    }
+}
+
+/// Keeps the engine in bulk-load mode while a [`LoadHandle`] lives: on SQLite, commits leave
+/// their pages in the WAL until the last load ends (see `SqliteEngine::begin_bulk_load`);
+/// PostgreSQL has nothing to change.
+struct BulkLoad {
+    store: Store,
+}
+
+impl BulkLoad {
+    fn begin(store: &Store) -> Result<BulkLoad> {
+        match &store.inner.engine {
+            Engine::Sqlite(engine) => engine.begin_bulk_load()?,
+            #[cfg(feature = "postgres")]
+            Engine::Postgres(_) => {}
+        }
+        Ok(BulkLoad {
+            store: store.clone(),
+        })
+    }
+}
+
+impl Drop for BulkLoad {
+    fn drop(&mut self) {
+        match &self.store.inner.engine {
+            // Best effort: if this fails, the WAL is copied back when the connection closes.
+            Engine::Sqlite(engine) => {
+                let _ = engine.end_bulk_load();
+            }
+            #[cfg(feature = "postgres")]
+            Engine::Postgres(_) => {}
         }
     }
 }

@@ -55,6 +55,21 @@ impl RowBlock {
         }
     }
 
+    /// An empty block with room for the cells of `rows` rows and `text_bytes` of their text
+    /// (both grow as needed).
+    pub fn with_capacity(width: usize, rows: usize, text_bytes: usize) -> RowBlock {
+        RowBlock {
+            cells: Vec::with_capacity(width.saturating_mul(rows)),
+            text: String::with_capacity(text_bytes),
+            ..RowBlock::new(width)
+        }
+    }
+
+    /// Bytes of text held by the block's cells.
+    pub fn text_len(&self) -> usize {
+        self.text.len()
+    }
+
     /// Cells per row.
     pub fn width(&self) -> usize {
         self.width

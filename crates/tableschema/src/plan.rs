@@ -273,11 +273,14 @@ impl Plan {
 
     /// Checks one row. `row_number` is local to the part (see [`Plan::finish`]).
     pub fn check_row(&self, part: &mut Part, row_number: u64, cells: &[&str]) {
-        self.check_row_inner(part, row_number, cells, None);
+        self.check_row_inner(part, row_number, cells, None, true);
     }
 
     /// Checks one row and writes the cast value of each physical column into `values`
     /// (cleared first; [`Value::Null`] for missing values, absent cells and type errors).
+    /// Cells that feed no key take the fast path too: a cell it finds valid gets its cast value
+    /// straight from the field's caster, which is what the full path gives a cell without
+    /// errors.
     pub fn check_row_values<'a>(
         &self,
         part: &mut Part,
@@ -286,15 +289,18 @@ impl Plan {
         values: &mut Vec<Value<'a>>,
     ) {
         values.clear();
-        self.check_row_inner(part, row_number, cells, Some(values));
+        self.check_row_inner(part, row_number, cells, Some(values), true);
     }
 
-    fn check_row_inner<'a>(
+    /// Checks one row, writing its values when wanted; `quick_allowed: false` reads every cell
+    /// the full way (what the fast path is compared with in tests).
+    pub(crate) fn check_row_inner<'a>(
         &self,
         part: &mut Part,
         row_number: u64,
         cells: &[&'a str],
         mut values: Option<&mut Vec<Value<'a>>>,
+        quick_allowed: bool,
     ) {
         part.rows += 1;
         let mut row_errors = std::mem::take(&mut part.row_errors);
@@ -305,8 +311,7 @@ impl Plan {
         if !self.custom_checks.is_empty() {
             custom_cells.resize(self.n_schema_fields, None);
         }
-        // Without values to hand back, cells that feed no key can take the fast path.
-        let quick_allowed = values.is_none();
+        // Cells that feed no key can take the fast path.
         for (position, column) in self.columns.iter().enumerate() {
             let source = cells.get(position).copied();
             let field = &*column.field;
@@ -314,16 +319,34 @@ impl Plan {
                 match column.quick.check(field, source) {
                     Quick::Null => {
                         blank_cells += 1;
+                        if let Some(values) = values.as_deref_mut() {
+                            values.push(Value::Null);
+                        }
                         continue;
                     }
                     Quick::Value => {
-                        if let (Some(index), Some(text)) = (column.schema_index, source)
-                            && !custom_cells.is_empty()
-                            && custom_cells[index].is_none()
-                        {
-                            custom_cells[index] = Some(text);
+                        // A valid cell's value is its cast, as `Field::read_cell` gives it
+                        // (it finds no error in such a cell): made only when wanted. A cast
+                        // failing here (never expected) leaves the cell to the full path.
+                        let taken = match values.as_deref_mut() {
+                            None => true,
+                            Some(values) => match source.and_then(|text| field.caster.cast(text)) {
+                                Some(value) => {
+                                    values.push(value);
+                                    true
+                                }
+                                None => false,
+                            },
+                        };
+                        if taken {
+                            if let (Some(index), Some(text)) = (column.schema_index, source)
+                                && !custom_cells.is_empty()
+                                && custom_cells[index].is_none()
+                            {
+                                custom_cells[index] = Some(text);
+                            }
+                            continue;
                         }
-                        continue;
                     }
                     Quick::Unsure => {}
                 }

@@ -9,7 +9,10 @@
 //! answers when it is sure, with the very casting functions the full path uses; anything else
 //! (a failed cast, a violated or unusual constraint, an uncommon type) is `Unsure`, and the
 //! caller then reads the cell the full way, which also phrases the errors. So the fast path
-//! never changes a verdict.
+//! never changes a verdict. [`Plan::check_row_values`](crate::Plan::check_row_values) (a
+//! publication's load, which needs every cast value) takes it too: a valid cell's value is then
+//! only its cast, without the constraint checks and error bookkeeping of the full path (a
+//! proptest compares both the errors and the values with the full path's).
 
 use crate::cast::{self, Caster, StringFormat, Temporal};
 use crate::schema::{Field, Pattern};
@@ -415,8 +418,8 @@ mod tests {
         ])
     }
 
-    /// `check_row` (fast path) and `check_row_values` (always the full path) must find
-    /// exactly the same errors.
+    /// `check_row` and `check_row_values` (fast path) and a run that always takes the full
+    /// path must find exactly the same errors, and the last two give the same values.
     fn same_errors_both_ways(schema: &Schema, rows: &[Vec<&str>]) -> Result<(), TestCaseError> {
         let labels: Vec<&str> = schema
             .fields()
@@ -424,16 +427,26 @@ mod tests {
             .map(|field| field.name.as_str())
             .collect();
         let (plan, _) = Plan::new(schema, &labels, &Options::default());
-        let (mut fast, mut full) = (plan.new_part(), plan.new_part());
-        let mut values = Vec::new();
+        let (mut fast, mut fast_values, mut full) =
+            (plan.new_part(), plan.new_part(), plan.new_part());
+        let (mut values, mut full_values) = (Vec::new(), Vec::new());
         for (index, row) in rows.iter().enumerate() {
             let number = index as u64 + 1;
             plan.check_row(&mut fast, number, row);
-            plan.check_row_values(&mut full, number, row, &mut values);
+            plan.check_row_values(&mut fast_values, number, row, &mut values);
+            full_values.clear();
+            plan.check_row_inner(&mut full, number, row, Some(&mut full_values), false);
+            // Debug text: a NaN equals itself there.
+            prop_assert_eq!(format!("{values:?}"), format!("{full_values:?}"));
         }
         let fast = plan.finish(Vec::new(), [(0, fast)]);
+        let fast_values = plan.finish(Vec::new(), [(0, fast_values)]);
         let full = plan.finish(Vec::new(), [(0, full)]);
         prop_assert_eq!(format!("{:?}", fast.errors), format!("{:?}", full.errors));
+        prop_assert_eq!(
+            format!("{:?}", fast_values.errors),
+            format!("{:?}", full.errors)
+        );
         Ok(())
     }
 
@@ -517,8 +530,8 @@ mod tests {
             same_errors_both_ways(&array_schema(), &rows)?;
         }
 
-        /// `check_row` (fast path) and `check_row_values` (always the full path) must find
-        /// exactly the same errors.
+        /// The fast path (with and without values) and the full path find exactly the same
+        /// errors and values.
         #[test]
         fn fast_path_finds_what_the_full_path_finds(
             rows in prop::collection::vec(prop::collection::vec(cell(), 0..18), 1..12),
