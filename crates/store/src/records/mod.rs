@@ -17,7 +17,8 @@
 //!   must be called on each connection).
 //! - `cursor`: keyset pagination tokens ([`next_cursor`]).
 //! - `exec`: running queries on a published version: [`Store::records`](crate::Store::records)
-//!   (a page, its count and facets) and [`Store::stream_records`](crate::Store::stream_records)
+//!   (a page, its count and facets; [`Store::records_each_row`](crate::Store::records_each_row)
+//!   hands the page's rows to a visitor, text borrowed from the engine) and [`Store::stream_records`](crate::Store::stream_records)
 //!   (every row, constant memory, for exports); [`RecordsError`]; both over either engine's read
 //!   snapshot (`RecordsReader`; PostgreSQL's is in `postgres/records.rs`).
 //! - `compile`: [`compile`] (rows or aggregates), [`count_sql`], [`facet_sql`], and the FTS5
@@ -71,8 +72,8 @@ pub use cursor::next_cursor;
 pub use dialect::Dialect;
 pub use error::{CompileError, CursorProblem};
 pub use exec::{
-    DEFAULT_FACET_LIMIT, DEFAULT_LIMIT, EXACT_COUNT_LIMIT, Facet, MAX_LIMIT, OutputField,
-    RecordsError, RecordsOptions, RecordsPage,
+    DEFAULT_FACET_LIMIT, DEFAULT_LIMIT, EXACT_COUNT_LIMIT, Facet, MAX_LIMIT, OutputField, PageCell,
+    PageSummary, RecordsError, RecordsOptions, RecordsPage,
 };
 pub(crate) use exec::{RecordsReader, column_kind};
 pub use fold::{FOLD_FUNCTION, fold_text, register_functions};
