@@ -19,6 +19,7 @@
 //! cell into a [`Value`] first; [`Store::records_with`] is that visitor collecting the values.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use model::query::{Aggregate, Field, Query, SelectExpr};
 use model::{ColumnDef, ColumnType, Value, VersionId};
@@ -224,8 +225,8 @@ pub(crate) trait RecordsReader {
 }
 
 /// A version's table as the compiler sees it; owns the names `Table` borrows.
-pub(super) struct VersionTable {
-    version: VersionId,
+pub(crate) struct VersionTable {
+    pub(super) version: VersionId,
     pub(super) sql_name: String,
     pub(super) defs: Vec<ColumnDef>,
     sql_names: Vec<String>,
@@ -554,8 +555,15 @@ impl Store {
         outcome
     }
 
-    /// The table of a version, if its rows are queryable.
-    pub(super) fn version_table(&self, version: VersionId) -> Result<VersionTable, RecordsError> {
+    /// The table of a version, if its rows are queryable: kept in memory once its indexes are
+    /// ready (see `described`), read from the catalogue before.
+    pub(super) fn version_table(
+        &self,
+        version: VersionId,
+    ) -> Result<Arc<VersionTable>, RecordsError> {
+        if let Some(kept) = self.inner.described.get(version) {
+            return Ok(kept);
+        }
         let defs = self
             .version_columns(version)?
             .ok_or(RecordsError::VersionNotFound(version))?;
@@ -563,6 +571,7 @@ impl Store {
         let found = self.version(version)?;
         let row_count = found.as_ref().and_then(|v| v.row_count);
         let full_text = found.is_some_and(|v| v.indexes == model::IndexState::Ready);
+        let ready = full_text;
         let (dialect, stored_as_text) = match &self.inner.engine {
             Engine::Sqlite(_) => (Dialect::Sqlite, Vec::new()),
             #[cfg(feature = "postgres")]
@@ -571,7 +580,7 @@ impl Store {
                 engine.columns_stored_as_text(version, &defs)?,
             ),
         };
-        Ok(VersionTable {
+        let described = Arc::new(VersionTable {
             version,
             sql_name: rows_table_name(version),
             defs,
@@ -580,7 +589,11 @@ impl Store {
             full_text,
             stored_as_text,
             dialect,
-        })
+        });
+        if ready {
+            self.inner.described.keep(Arc::clone(&described));
+        }
+        Ok(described)
     }
 
     /// Runs `f` on one read snapshot of the engine.
@@ -643,9 +656,11 @@ impl RecordsReader for SqliteReader<'_> {
         let width = statement.column_count();
         let mut rows = statement.query(rusqlite::params_from_iter(params.iter()))?;
         while let Some(row) = rows.next()? {
-            let cells = (0..width)
-                .map(|i| row.get_ref(i))
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            // Sized at once: collecting results would grow the vector step by step.
+            let mut cells = Vec::with_capacity(width);
+            for i in 0..width {
+                cells.push(row.get_ref(i)?);
+            }
             if !visit(&cells)? {
                 break;
             }
@@ -689,11 +704,12 @@ fn decode_row<'a>(
     columns: &[OutputField],
     version: VersionId,
 ) -> Result<Vec<PageCell<'a>>, RecordsError> {
-    cells
-        .iter()
-        .zip(columns)
-        .map(|(cell, column)| decode_page_cell(dialect, *cell, column.ty, version))
-        .collect()
+    // Sized at once: collecting results would grow the vector step by step.
+    let mut decoded = Vec::with_capacity(columns.len());
+    for (cell, column) in cells.iter().zip(columns) {
+        decoded.push(decode_page_cell(dialect, *cell, column.ty, version)?);
+    }
+    Ok(decoded)
 }
 
 /// [`decode_cell`], the text of a text column borrowed: both engines decode such a cell to

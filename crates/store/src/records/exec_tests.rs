@@ -606,6 +606,34 @@ fn errors_are_typed_and_bilingual(engine: TestEngine) {
     );
 }
 
+/// The description of a version kept in memory once its indexes are ready answers like the
+/// catalogue, and never keeps alive a version whose rows are gone.
+fn a_kept_description_answers_like_the_catalogue(engine: TestEngine) {
+    let Some((_dir, store)) = open(engine) else {
+        return;
+    };
+    let resource = create_resource(&store, SIREN_MONTPELLIER, "subventions", None);
+    let data = rows(300);
+    let version = publish(&store, &resource, b"records", &columns(), &data).id;
+    let mut request = query("commune = 'Agde' OR search(\"sete\")", "date DESC", 20);
+    request.facets = vec!["commune".into()];
+    // Before the index job (described from the catalogue every time) and after it (kept).
+    let building = store.records(version, &request).unwrap();
+    store.run_waiting_jobs(&mut |_, _| {}).unwrap();
+    let ready = store.records(version, &request).unwrap();
+    assert_eq!(store.records(version, &request).unwrap(), ready);
+    assert_eq!(ready, building);
+    assert!(
+        ready.total_count.is_some_and(|total| total > 20),
+        "{ready:?}"
+    );
+    store.delete_resource(resource.id).unwrap();
+    assert!(matches!(
+        store.records(version, &request),
+        Err(RecordsError::VersionNotFound(found)) if found == version
+    ));
+}
+
 fn a_stream_stops_when_its_visitor_fails(engine: TestEngine) {
     let Some((_dir, store, version, _)) = published(engine, 500) else {
         return;
@@ -755,6 +783,7 @@ crate::on_every_engine!(
     grouped_queries_match_the_reference_and_keep_field_types,
     errors_are_typed_and_bilingual,
     a_stream_stops_when_its_visitor_fails,
+    a_kept_description_answers_like_the_catalogue,
     searches_answer_the_same_before_and_after_the_full_text_index,
     cells_of_another_type_stay_queryable,
 );

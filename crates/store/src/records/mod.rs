@@ -16,6 +16,8 @@
 //! - `fold`: French case and accent folding for `LIKE` and `startswith()` ([`register_functions`]
 //!   must be called on each connection).
 //! - `cursor`: keyset pagination tokens ([`next_cursor`]).
+//! - `described`: the descriptions of version tables kept in memory once their indexes are
+//!   ready (they never change).
 //! - `exec`: running queries on a published version: [`Store::records`](crate::Store::records)
 //!   (a page, its count and facets; [`Store::records_each_row`](crate::Store::records_each_row)
 //!   hands the page's rows to a visitor, text borrowed from the engine) and [`Store::stream_records`](crate::Store::stream_records)
@@ -56,6 +58,7 @@
 
 mod compile;
 mod cursor;
+mod described;
 mod dialect;
 mod error;
 mod exec;
@@ -69,6 +72,7 @@ pub use compile::{
     fts_rebuild_sql,
 };
 pub use cursor::next_cursor;
+pub(crate) use described::DescribedVersions;
 pub use dialect::Dialect;
 pub use error::{CompileError, CursorProblem};
 pub use exec::{
