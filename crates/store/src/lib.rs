@@ -189,6 +189,8 @@ struct Inner {
     publications: Arc<PublicationLocks>,
     data_dir: PathBuf,
     options: StoreOptions,
+    /// Descriptions of version tables whose indexes are ready (immutable), for records queries.
+    described: records::DescribedVersions,
     /// Held (shared) for the store's lifetime so that another process's exclusive open, and
     /// with it orphan cleanup, cannot happen while this one may be loading.
     _directory_lock: File,
@@ -281,6 +283,7 @@ impl Store {
                 publications: Arc::new(PublicationLocks::default()),
                 data_dir: data_dir.to_path_buf(),
                 options,
+                described: records::DescribedVersions::default(),
                 _directory_lock: directory_lock,
             }),
         };

@@ -11,10 +11,13 @@
 //! answered 400 `invalid_query` with the parameter, the character position and what was
 //! expected.
 
+mod json;
+
 use std::fmt::Write as _;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use model::query::{
     Expr, ParseError, Query, parse_group_by, parse_order_by, parse_select, parse_where,
 };
@@ -22,7 +25,7 @@ use model::{DatasetState, ResourceId, Value, Version, VersionId};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 use store::Store;
-use store::records::{OutputField, RecordsError, RecordsOptions, RecordsPage};
+use store::records::{Facet, OutputField, RecordsError, RecordsOptions};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -35,7 +38,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(records))
 }
 
-/// One page of rows.
+/// One page of rows. The handler writes these bytes itself from the store's rows
+/// (`json::page_json`); this type documents them and is what they equal.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RecordsResponse {
     /// Matching rows (or groups, with `group_by`); absent with `total_count=false`.
@@ -70,6 +74,22 @@ pub struct FieldDto {
 pub struct FacetDto {
     pub field: String,
     pub values: Vec<FacetValueDto>,
+}
+
+impl From<Facet> for FacetDto {
+    fn from(facet: Facet) -> FacetDto {
+        FacetDto {
+            field: facet.field,
+            values: facet
+                .values
+                .into_iter()
+                .map(|(value, count)| FacetValueDto {
+                    value: CellDto(value),
+                    count,
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -368,10 +388,10 @@ pub(crate) async fn records(
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
-) -> ApiResult<axum::Json<RecordsResponse>> {
+) -> ApiResult<Response> {
     let request = RowsRequest::parse(pairs, PAGE_PARAMS)?;
     let resource = ResourceId(id);
-    let response = state
+    let body = state
         .read(move |catalogue| {
             let store = catalogue.store();
             let version = readable_version(store, &caller, resource, request.version)?;
@@ -379,59 +399,51 @@ pub(crate) async fn records(
                 total_count: request.total_count,
                 ..RecordsOptions::default()
             };
-            let page = store
-                .records_with(version.id, &request.query, options)
+            // The rows are written as JSON while the engine holds them.
+            let mut rows = json::RowsJson::default();
+            let mut written = Ok(());
+            let summary = store
+                .records_each_row(
+                    version.id,
+                    &request.query,
+                    options,
+                    &mut |columns, cells| {
+                        if written.is_ok() {
+                            written = rows.push_row(columns, cells);
+                        }
+                    },
+                )
                 .map_err(records_error)?;
-            Ok(page_response(resource, &request, page))
+            written.map_err(ApiError::internal)?;
+            let next = next_link(
+                resource,
+                &request,
+                summary.has_more,
+                summary.next_cursor.as_deref(),
+            );
+            json::page_json(summary, next, rows).map_err(ApiError::internal)
         })
         .await?;
-    Ok(axum::Json(response))
+    let json = HeaderValue::from_static("application/json");
+    Ok(([(header::CONTENT_TYPE, json)], body).into_response())
 }
 
-fn page_response(
+/// The URL of the next page: the `cursor` of a row query, else the next `offset`; `None` on
+/// the last page.
+fn next_link(
     resource: ResourceId,
     request: &RowsRequest,
-    page: RecordsPage,
-) -> RecordsResponse {
-    let names: std::sync::Arc<[String]> = page.columns.iter().map(|c| c.name.clone()).collect();
-    let next = if !page.has_more {
+    has_more: bool,
+    next_cursor: Option<&str>,
+) -> Option<String> {
+    if !has_more {
         None
-    } else if let Some(cursor) = &page.next_cursor {
+    } else if let Some(cursor) = next_cursor {
         Some(next_url(resource, &request.pairs, "cursor", cursor))
     } else {
         let limit = request.query.limit.unwrap_or(store::records::DEFAULT_LIMIT);
         let offset = request.query.offset.saturating_add(limit).to_string();
         Some(next_url(resource, &request.pairs, "offset", &offset))
-    };
-    RecordsResponse {
-        total_count: page.total_count,
-        total_count_is_estimate: page.total_is_estimate,
-        next_cursor: page.next_cursor,
-        next,
-        fields: field_dtos(&page.columns),
-        results: page
-            .rows
-            .into_iter()
-            .map(|values| RecordDto {
-                names: names.clone(),
-                values,
-            })
-            .collect(),
-        facets: page
-            .facets
-            .into_iter()
-            .map(|facet| FacetDto {
-                field: facet.field,
-                values: facet
-                    .values
-                    .into_iter()
-                    .map(|(value, count)| FacetValueDto {
-                        value: CellDto(value),
-                        count,
-                    })
-                    .collect(),
-            })
-            .collect(),
     }
 }
 

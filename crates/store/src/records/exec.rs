@@ -11,9 +11,15 @@
 //! flagged ([`RecordsPage::total_is_estimate`]), so that a page never costs a full count of a
 //! huge table. Likewise when the filter cannot use an index (SQLite's query plan says it would
 //! scan the table) and the table has more rows than the limit. Without a filter the count is
-//! the row count recorded at publication.
+//! the row count recorded at publication; with one `field = "text"` on a text column whose value
+//! counts the index job kept (`stored_facets`), it is that kept count.
+//!
+//! [`Store::records_each_row`] hands each row of a page to a visitor while the engine holds
+//! it, text cells borrowed ([`PageCell`]), so that the API writes its JSON without copying every
+//! cell into a [`Value`] first; [`Store::records_with`] is that visitor collecting the values.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use model::query::{Aggregate, Field, Query, SelectExpr};
 use model::{ColumnDef, ColumnType, Value, VersionId};
@@ -21,8 +27,8 @@ use rusqlite::Connection;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 
 use super::dialect::Dialect;
-use super::filter::{Sql, compile_filter, rowid_sql};
-use super::stored_facets::{stored_facet_sql, stored_value};
+use super::filter::{Sql, compile_filter, rowid_sql, text_equality};
+use super::stored_facets::{kept_text_count_sql, stored_facet_sql, stored_value};
 use super::table::quote_ident;
 use super::{ColumnInfo, ColumnKind, CompileError, Table, compile, count_sql, facet_sql};
 use crate::error::Error;
@@ -68,6 +74,54 @@ pub struct RecordsPage {
     pub total_count: Option<u64>,
     pub total_is_estimate: bool,
     pub facets: Vec<Facet>,
+}
+
+/// A page without its rows, which [`Store::records_each_row`] hands to its visitor instead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageSummary {
+    pub columns: Vec<OutputField>,
+    /// Whether rows follow this page.
+    pub has_more: bool,
+    /// The keyset cursor of the next page (row queries only, and only when `has_more`).
+    pub next_cursor: Option<String>,
+    /// Matching rows (groups for a grouped query); `None` when not asked for.
+    pub total_count: Option<u64>,
+    pub total_is_estimate: bool,
+    pub facets: Vec<Facet>,
+}
+
+impl PageSummary {
+    /// The whole page, with the rows the visitor was given.
+    pub fn with_rows(self, rows: Vec<Vec<Value>>) -> RecordsPage {
+        RecordsPage {
+            columns: self.columns,
+            rows,
+            has_more: self.has_more,
+            next_cursor: self.next_cursor,
+            total_count: self.total_count,
+            total_is_estimate: self.total_is_estimate,
+            facets: self.facets,
+        }
+    }
+}
+
+/// One cell of a page's row as [`Store::records_each_row`] hands it over: the text of a text
+/// column borrowed from the engine's row (no copy), any other cell decoded as
+/// [`Store::records`] decodes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageCell<'a> {
+    Text(&'a str),
+    Value(Value),
+}
+
+impl PageCell<'_> {
+    /// The cell as [`Store::records`] gives it.
+    pub fn into_value(self) -> Value {
+        match self {
+            PageCell::Text(text) => Value::Text(text.to_owned()),
+            PageCell::Value(value) => value,
+        }
+    }
 }
 
 /// Tuning of [`Store::records_with`]; [`Default`] is what the API uses.
@@ -171,8 +225,8 @@ pub(crate) trait RecordsReader {
 }
 
 /// A version's table as the compiler sees it; owns the names `Table` borrows.
-pub(super) struct VersionTable {
-    version: VersionId,
+pub(crate) struct VersionTable {
+    pub(super) version: VersionId,
     pub(super) sql_name: String,
     pub(super) defs: Vec<ColumnDef>,
     sql_names: Vec<String>,
@@ -319,6 +373,23 @@ impl Store {
         query: &Query,
         options: RecordsOptions,
     ) -> Result<RecordsPage, RecordsError> {
+        let mut rows = Vec::new();
+        let summary = self.records_each_row(version, query, options, &mut |_, cells| {
+            rows.push(cells.iter().cloned().map(PageCell::into_value).collect());
+        })?;
+        Ok(summary.with_rows(rows))
+    }
+
+    /// [`Store::records_with`], each row of the page handed to `visit` with the result columns
+    /// while the engine still holds it (text cells borrowed, not copied), instead of being
+    /// collected: the API writes its JSON straight from them.
+    pub fn records_each_row(
+        &self,
+        version: VersionId,
+        query: &Query,
+        options: RecordsOptions,
+        visit: &mut dyn FnMut(&[OutputField], &[PageCell<'_>]),
+    ) -> Result<PageSummary, RecordsError> {
         let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
         if limit > MAX_LIMIT {
             return Err(RecordsError::LimitTooLarge { max: MAX_LIMIT });
@@ -363,20 +434,21 @@ impl Store {
             .collect::<Result<Vec<_>, CompileError>>()?;
         let grouped = compiled.cursor_columns.is_none();
 
-        let run = |reader: &mut dyn RecordsReader| -> Result<RecordsPage, RecordsError> {
+        let run = |reader: &mut dyn RecordsReader| -> Result<PageSummary, RecordsError> {
             ensure_table(reader, &described)?;
             let dialect = reader.dialect();
-            let mut rows = Vec::new();
+            let mut visited = 0u64;
             let mut next_cursor = None;
             let mut has_more = false;
             reader.each_row(&compiled.sql, &compiled.params, &mut |cells| {
-                if rows.len() as u64 == limit {
+                if visited == limit {
                     // `limit=0` asks for counts or facets only: no page follows it.
                     has_more = limit > 0;
                     return Ok(false);
                 }
-                rows.push(decode_row(dialect, cells, &columns, version)?);
-                if rows.len() as u64 == limit {
+                visit(&columns, &decode_row(dialect, cells, &columns, version)?);
+                visited += 1;
+                if visited == limit {
                     let owned: Vec<SqlValue> = cells.iter().map(|cell| owned(*cell)).collect();
                     next_cursor = compiled.cursor_after(&owned);
                 }
@@ -386,7 +458,7 @@ impl Store {
                 next_cursor = None;
             }
             // Rows known to match: those before and on this page, and one after it.
-            let seen = query.offset + rows.len() as u64 + u64::from(has_more);
+            let seen = query.offset + visited + u64::from(has_more);
             let (total_count, total_is_estimate) = match &count {
                 None => (None, false),
                 // A filter without grouping: bounded, since it may match millions of rows.
@@ -425,9 +497,8 @@ impl Store {
                     values,
                 });
             }
-            Ok(RecordsPage {
+            Ok(PageSummary {
                 columns: columns.clone(),
-                rows,
                 has_more,
                 next_cursor,
                 total_count,
@@ -527,8 +598,15 @@ impl Store {
         outcome
     }
 
-    /// The table of a version, if its rows are queryable.
-    pub(super) fn version_table(&self, version: VersionId) -> Result<VersionTable, RecordsError> {
+    /// The table of a version, if its rows are queryable: kept in memory once its indexes are
+    /// ready (see `described`), read from the catalogue before.
+    pub(super) fn version_table(
+        &self,
+        version: VersionId,
+    ) -> Result<Arc<VersionTable>, RecordsError> {
+        if let Some(kept) = self.inner.described.get(version) {
+            return Ok(kept);
+        }
         let defs = self
             .version_columns(version)?
             .ok_or(RecordsError::VersionNotFound(version))?;
@@ -536,6 +614,7 @@ impl Store {
         let found = self.version(version)?;
         let row_count = found.as_ref().and_then(|v| v.row_count);
         let full_text = found.is_some_and(|v| v.indexes == model::IndexState::Ready);
+        let ready = full_text;
         let (dialect, stored_as_text) = match &self.inner.engine {
             Engine::Sqlite(_) => (Dialect::Sqlite, Vec::new()),
             #[cfg(feature = "postgres")]
@@ -544,7 +623,7 @@ impl Store {
                 engine.columns_stored_as_text(version, &defs)?,
             ),
         };
-        Ok(VersionTable {
+        let described = Arc::new(VersionTable {
             version,
             sql_name: rows_table_name(version),
             defs,
@@ -553,7 +632,11 @@ impl Store {
             full_text,
             stored_as_text,
             dialect,
-        })
+        });
+        if ready {
+            self.inner.described.keep(Arc::clone(&described));
+        }
+        Ok(described)
     }
 
     /// Runs `f` on one read snapshot of the engine.
@@ -681,17 +764,34 @@ fn ensure_table(reader: &mut dyn RecordsReader, table: &VersionTable) -> Result<
     Ok(())
 }
 
-fn decode_row(
+fn decode_row<'a>(
     dialect: Dialect,
-    cells: &[ValueRef<'_>],
+    cells: &[ValueRef<'a>],
     columns: &[OutputField],
     version: VersionId,
-) -> Result<Vec<Value>, RecordsError> {
-    cells
-        .iter()
-        .zip(columns)
-        .map(|(cell, column)| decode_cell(dialect, *cell, column.ty, version))
-        .collect()
+) -> Result<Vec<PageCell<'a>>, RecordsError> {
+    // Sized at once: collecting results would grow the vector step by step.
+    let mut decoded = Vec::with_capacity(columns.len());
+    for (cell, column) in cells.iter().zip(columns) {
+        decoded.push(decode_page_cell(dialect, *cell, column.ty, version)?);
+    }
+    Ok(decoded)
+}
+
+/// [`decode_cell`], the text of a text column borrowed: both engines decode such a cell to
+/// exactly its text (anything else, and text that is not UTF-8, takes [`decode_cell`]).
+fn decode_page_cell<'a>(
+    dialect: Dialect,
+    cell: ValueRef<'a>,
+    ty: ColumnType,
+    version: VersionId,
+) -> Result<PageCell<'a>, RecordsError> {
+    if let (ColumnType::Text, ValueRef::Text(bytes)) = (ty, cell)
+        && let Ok(text) = std::str::from_utf8(bytes)
+    {
+        return Ok(PageCell::Text(text));
+    }
+    decode_cell(dialect, cell, ty, version).map(PageCell::Value)
 }
 
 /// A cell of a streamed row ([`Store::stream_raw_records`]).
@@ -870,6 +970,12 @@ fn bounded_count(
         && reader.scans_whole_table(&matching.text, &matching.params, &described.sql_name)?;
     let mut at_least = at_least;
     if !scans_all {
+        // What the bounded count below would give, read from the counts the index job kept.
+        if let Some(kept) = kept_equality_count(reader, described, &table, query)?
+            && kept <= options.exact_count_limit
+        {
+            return Ok((kept, false));
+        }
         // `SELECT 1 … LIMIT`: counting stops early, and an indexed filter reads only its index.
         let mut bounded = Sql::new(table.dialect);
         bounded.push(&format!("SELECT count(*) FROM ({}", matching.text));
@@ -903,6 +1009,35 @@ fn bounded_count(
         at_least
     };
     Ok((estimate.max(at_least), true))
+}
+
+/// The number of rows matching a `field = "text"` filter, from the value counts the index job
+/// kept for that column (exactly what counting the rows gives: a published version never
+/// changes); `None` for another filter or a column whose counts are not kept. Reads at most
+/// [`MAX_STORED_VALUES`](super::MAX_STORED_VALUES) kept rows instead of every matching entry of
+/// the column's index.
+fn kept_equality_count(
+    reader: &mut dyn RecordsReader,
+    described: &VersionTable,
+    table: &Table,
+    query: &Query,
+) -> Result<Option<u64>, RecordsError> {
+    let Some((position, text)) = query
+        .filter
+        .as_ref()
+        .and_then(|filter| text_equality(filter, table))
+    else {
+        return Ok(None);
+    };
+    let sql = kept_text_count_sql(table.dialect, described.version, position, &text);
+    let mut kept = None;
+    reader.each_row(&sql.text, &sql.params, &mut |cells| {
+        if integer(cells[1]) > 0 {
+            kept = Some(integer(cells[0]).max(0) as u64);
+        }
+        Ok(false)
+    })?;
+    Ok(kept)
 }
 
 /// `"sample"("r")`: the row numbers `step, 2 step, …` up to `last`.

@@ -8,7 +8,7 @@ use jiff::civil::{Date, Time};
 use model::query::{Query, parse_group_by, parse_order_by, parse_select, parse_where};
 use model::{ColumnDef, ColumnType, Value, VersionId};
 
-use super::{CompileError, RecordsError, RecordsOptions};
+use super::{CompileError, EXACT_COUNT_LIMIT, PageCell, RecordsError, RecordsOptions};
 use crate::Store;
 use crate::conformance::{SIREN_MONTPELLIER, TestBackend, TestEngine, create_resource, publish};
 
@@ -382,6 +382,135 @@ fn unfiltered_facets_read_the_kept_counts(engine: TestEngine) {
     }
 }
 
+/// A filter that is one equality on a text column is counted from the counts the index job
+/// kept: every page (rows, count, estimate flag, facets) equals the page counted from the rows
+/// once the kept counts are gone, for present and absent values, near-misses (case, spaces),
+/// values of other types written as text, and exact-count limits below and above the counts.
+fn text_equalities_are_counted_from_the_kept_counts(engine: TestEngine) {
+    let Some((_dir, store, version, data)) = published(engine, 3000) else {
+        return;
+    };
+    assert_eq!(store.kept_facet_columns(version).unwrap()[0], 0);
+    let mut filters: Vec<String> = COMMUNES
+        .iter()
+        .map(|commune| format!("commune = \"{commune}\""))
+        .collect();
+    filters.extend(
+        [
+            "commune = 'montpellier'",
+            "commune = 'Agde '",
+            "commune = ''",
+            "commune = 'Paris'",
+            "commune = 12",
+            "commune = null",
+            "heure = '10:00:00'",
+            "heure = '10:00'",
+            "commune = 'Agde' AND nb = 2",
+            "nb = 3",
+        ]
+        .map(str::to_owned),
+    );
+    let limits = [EXACT_COUNT_LIMIT, 620, 600, 100, 0];
+    let pages = |store: &Store| -> Vec<super::RecordsPage> {
+        let mut pages = Vec::new();
+        for filter in &filters {
+            for exact_count_limit in limits {
+                let options = RecordsOptions {
+                    exact_count_limit,
+                    ..RecordsOptions::default()
+                };
+                let mut request = query(filter, "", 7);
+                request.facets = vec!["nb".into()];
+                pages.push(store.records_with(version, &request, options).unwrap());
+            }
+        }
+        pages
+    };
+    let kept = pages(&store);
+    store.forget_facet_values(version).unwrap();
+    assert!(store.kept_facet_columns(version).unwrap().is_empty());
+    assert_eq!(kept, pages(&store));
+    // And the exact counts are the rows': the first pages have the default limit.
+    for (filter, page) in filters.iter().zip(kept.iter().step_by(limits.len())) {
+        if let Some(commune) = filter
+            .strip_prefix("commune = \"")
+            .and_then(|rest| rest.strip_suffix('"'))
+        {
+            let truth = data
+                .iter()
+                .filter(|row| row[0] == Value::from(commune))
+                .count();
+            assert_eq!(page.total_count, Some(truth as u64), "{filter}");
+            assert!(!page.total_is_estimate);
+        }
+    }
+}
+
+/// A page's rows handed over one by one (text borrowed from the engine) are the values an
+/// export of the same query decodes, text of every sort included.
+fn page_cells_are_the_decoded_values(engine: TestEngine) {
+    let Some((_dir, store)) = open(engine) else {
+        return;
+    };
+    let resource = create_resource(&store, SIREN_MONTPELLIER, "textes", None);
+    let texts = [
+        "",
+        "guillemets \" et \\ barre",
+        "contrôle \u{1}\n\r\t\u{1f} fin",
+        "accents éèà œ 😀 汉字 \u{2028}",
+        "  espaces  ",
+    ];
+    let columns = [
+        ColumnDef::new("texte", ColumnType::Text),
+        ColumnDef::new("heure", ColumnType::Time),
+        ColumnDef::new("nb", ColumnType::Integer),
+        ColumnDef::new("point", ColumnType::Json),
+    ];
+    let data: Vec<Vec<Value>> = (0..40)
+        .map(|n: usize| {
+            vec![
+                if n % 7 == 6 {
+                    Value::Null
+                } else {
+                    Value::from(texts[n % texts.len()])
+                },
+                Value::Time(Time::new((n % 24) as i8, 0, 0, 0).unwrap()),
+                Value::Int(n as i64),
+                Value::Json(serde_json::json!({ "texte": texts[n % texts.len()] })),
+            ]
+        })
+        .collect();
+    let version = publish(&store, &resource, b"textes", &columns, &data).id;
+    store.run_waiting_jobs(&mut |_, _| {}).unwrap();
+    let request = query("", "texte DESC", 25);
+    let mut visited: Vec<Vec<Value>> = Vec::new();
+    store
+        .records_each_row(
+            version,
+            &request,
+            RecordsOptions::default(),
+            &mut |_, cells| {
+                assert!(
+                    matches!(cells[0], PageCell::Text(_))
+                        || cells[0] == PageCell::Value(Value::Null),
+                    "{cells:?}"
+                );
+                visited.push(cells.iter().cloned().map(PageCell::into_value).collect());
+            },
+        )
+        .unwrap();
+    let mut streamed: Vec<Vec<Value>> = Vec::new();
+    store
+        .stream_records(version, &request, |row| {
+            streamed.push(row.to_vec());
+            Ok::<_, RecordsError>(())
+        })
+        .unwrap();
+    assert_eq!(visited.len(), 25);
+    assert_eq!(visited, streamed);
+    assert_eq!(store.records(version, &request).unwrap().rows, streamed);
+}
+
 fn grouped_queries_match_the_reference_and_keep_field_types(engine: TestEngine) {
     let Some((_dir, store, version, data)) = published(engine, 1500) else {
         return;
@@ -475,6 +604,34 @@ fn errors_are_typed_and_bilingual(engine: TestEngine) {
             .records_columns(version, &query("nb > 'x'", "", 1))
             .is_err()
     );
+}
+
+/// The description of a version kept in memory once its indexes are ready answers like the
+/// catalogue, and never keeps alive a version whose rows are gone.
+fn a_kept_description_answers_like_the_catalogue(engine: TestEngine) {
+    let Some((_dir, store)) = open(engine) else {
+        return;
+    };
+    let resource = create_resource(&store, SIREN_MONTPELLIER, "subventions", None);
+    let data = rows(300);
+    let version = publish(&store, &resource, b"records", &columns(), &data).id;
+    let mut request = query("commune = 'Agde' OR search(\"sete\")", "date DESC", 20);
+    request.facets = vec!["commune".into()];
+    // Before the index job (described from the catalogue every time) and after it (kept).
+    let building = store.records(version, &request).unwrap();
+    store.run_waiting_jobs(&mut |_, _| {}).unwrap();
+    let ready = store.records(version, &request).unwrap();
+    assert_eq!(store.records(version, &request).unwrap(), ready);
+    assert_eq!(ready, building);
+    assert!(
+        ready.total_count.is_some_and(|total| total > 20),
+        "{ready:?}"
+    );
+    store.delete_resource(resource.id).unwrap();
+    assert!(matches!(
+        store.records(version, &request),
+        Err(RecordsError::VersionNotFound(found)) if found == version
+    ));
 }
 
 fn a_stream_stops_when_its_visitor_fails(engine: TestEngine) {
@@ -621,9 +778,12 @@ crate::on_every_engine!(
     filters_no_index_serves_are_sampled_on_big_tables,
     facets_count_values_of_matching_rows,
     unfiltered_facets_read_the_kept_counts,
+    text_equalities_are_counted_from_the_kept_counts,
+    page_cells_are_the_decoded_values,
     grouped_queries_match_the_reference_and_keep_field_types,
     errors_are_typed_and_bilingual,
     a_stream_stops_when_its_visitor_fails,
+    a_kept_description_answers_like_the_catalogue,
     searches_answer_the_same_before_and_after_the_full_text_index,
     cells_of_another_type_stay_queryable,
 );

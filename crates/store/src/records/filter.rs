@@ -233,6 +233,32 @@ fn compare(comparison: &Comparison, table: &Table, sql: &mut Sql) -> Result<(), 
     }
 }
 
+/// For a filter that is one `field = "text"` on a text column: the column's position in the
+/// table and the text [`compare`] binds for it (the rows it keeps are exactly those whose value
+/// is that text, byte for byte, on either engine). `None` for any other filter.
+pub(crate) fn text_equality(expr: &Expr, table: &Table) -> Option<(usize, String)> {
+    let Expr::Compare(Comparison {
+        field,
+        op: CompareOp::Eq,
+        value,
+    }) = expr
+    else {
+        return None;
+    };
+    let position = table
+        .columns
+        .iter()
+        .position(|column| column.name == field.as_str())?;
+    let column = &table.columns[position];
+    if column.ty != ColumnKind::Text || *value == Literal::Null {
+        return None;
+    }
+    match bind(column, value).ok()? {
+        Bound::Value(Value::Text(text)) => Some((position, text)),
+        _ => None,
+    }
+}
+
 fn compare_value(col: &str, op: CompareOp, value: Value, sql: &mut Sql) {
     sql.push(&format!("({col} {} ", op.symbol()));
     sql.param(value);

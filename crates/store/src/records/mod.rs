@@ -16,10 +16,14 @@
 //! - `fold`: French case and accent folding for `LIKE` and `startswith()` ([`register_functions`]
 //!   must be called on each connection).
 //! - `cursor`: keyset pagination tokens ([`next_cursor`]).
+//! - `described`: the descriptions of version tables kept in memory once their indexes are
+//!   ready (they never change).
 //! - `exec`: running queries on a published version: [`Store::records`](crate::Store::records)
-//!   (a page, its count and facets) and [`Store::stream_records`](crate::Store::stream_records)
-//!   (every row, constant memory, for exports; `stream_raw_records` lends the cells whose text is
-//!   their value, [`RawCell`]); [`RecordsError`]; both over either engine's read
+//!   (a page, its count and facets; [`Store::records_each_row`](crate::Store::records_each_row)
+//!   hands the page's rows to a visitor, text borrowed from the engine) and
+//!   [`Store::stream_records`](crate::Store::stream_records) (every row, constant memory, for
+//!   exports; `stream_raw_records` lends the cells whose text is their value, [`RawCell`]);
+//!   [`RecordsError`]; both over either engine's read
 //!   snapshot (`RecordsReader`; PostgreSQL's is in `postgres/records.rs`).
 //! - `compile`: [`compile`] (rows or aggregates), [`count_sql`], [`facet_sql`], and the FTS5
 //!   table `search()` expects ([`fts_create_sql`], [`fts_rebuild_sql`]).
@@ -56,6 +60,7 @@
 
 mod compile;
 mod cursor;
+mod described;
 mod dialect;
 mod error;
 mod exec;
@@ -69,11 +74,12 @@ pub use compile::{
     fts_rebuild_sql,
 };
 pub use cursor::next_cursor;
+pub(crate) use described::DescribedVersions;
 pub use dialect::Dialect;
 pub use error::{CompileError, CursorProblem};
 pub use exec::{
-    DEFAULT_FACET_LIMIT, DEFAULT_LIMIT, EXACT_COUNT_LIMIT, Facet, MAX_LIMIT, OutputField, RawCell,
-    RecordsError, RecordsOptions, RecordsPage,
+    DEFAULT_FACET_LIMIT, DEFAULT_LIMIT, EXACT_COUNT_LIMIT, Facet, MAX_LIMIT, OutputField, PageCell,
+    PageSummary, RawCell, RecordsError, RecordsOptions, RecordsPage,
 };
 pub(crate) use exec::{RecordsReader, column_kind};
 pub use fold::{FOLD_FUNCTION, fold_text, register_functions};

@@ -11,6 +11,9 @@
 //! A page's unfiltered facet then takes the first `facet_limit` of them: the same values, counts
 //! and order of ties as the query, on either engine. A column with more distinct values, a
 //! filtered facet, or a version whose job has not run yet takes the query itself.
+//! Likewise the count of a page filtered by one `field = "text"` on a text column is the kept
+//! count of that text ([`kept_text_count_sql`]; 0 when the column keeps its values but not this
+//! one), instead of reading every matching entry of the column's index.
 
 use model::VersionId;
 use model::query::Field;
@@ -51,6 +54,31 @@ pub(crate) fn stored_facet_sql(
     ));
     sql.push(" ORDER BY \"rank\" LIMIT ");
     sql.param(SqlValue::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+    sql
+}
+
+/// The kept count of the rows of `version` whose column `position` holds exactly `text`: one row
+/// of two integers, that count (0 for a value not kept) and how many values the column keeps (0
+/// when its counts are not kept, and then the first says nothing). A column's kept values are
+/// all of its values, so a value it does not keep matches no row.
+pub(crate) fn kept_text_count_sql(
+    dialect: Dialect,
+    version: VersionId,
+    position: usize,
+    text: &str,
+) -> Sql {
+    let mut sql = Sql::new(dialect);
+    sql.push("SELECT coalesce(max(CASE WHEN \"value_text\" = ");
+    sql.param(SqlValue::Text(text.to_owned()));
+    sql.push(
+        " THEN \"count\" END), 0), count(*) FROM \"version_facet_value\" \
+         WHERE \"version_id\" = ",
+    );
+    sql.param(SqlValue::Integer(version.0));
+    sql.push(" AND \"position\" = ");
+    sql.param(SqlValue::Integer(
+        i64::try_from(position).unwrap_or(i64::MAX),
+    ));
     sql
 }
 
@@ -148,6 +176,16 @@ impl Store {
 
 #[cfg(test)]
 impl Store {
+    /// Removes the counts kept for `version`, as if its job had kept none: what a records
+    /// query answers then is what the fast paths over kept counts must answer.
+    pub(crate) fn forget_facet_values(&self, version: VersionId) -> Result<(), Error> {
+        match &self.inner.engine {
+            Engine::Sqlite(engine) => engine.replace_facet_values(version, &[]),
+            #[cfg(feature = "postgres")]
+            Engine::Postgres(engine) => engine.replace_facet_values(version, &[]),
+        }
+    }
+
     /// The positions of `version`'s columns whose counts are kept.
     pub(crate) fn kept_facet_columns(&self, version: VersionId) -> Result<Vec<usize>, Error> {
         let mut sql = Sql::new(self.version_table(version).map_err(store_error)?.dialect);
