@@ -105,8 +105,26 @@ for question in indexed unindexed facet deep-page; do
     done
 done
 
+# Waits until neither server uses CPU any more (for half a second). A server that fell behind
+# keeps answering the requests wrk left in flight after it stopped (Datasette, after a question
+# it answers in seconds, for several seconds more): measuring the next question then would
+# charge that work to whichever server is measured next.
+wait_idle() {
+    local pid before after
+    for pid in "${pids[@]}"; do
+        for _ in $(seq 1 240); do
+            before="$(cpu_ticks "$pid")"; sleep 0.5; after="$(cpu_ticks "$pid")"
+            [[ "$before" == "$after" ]] && break
+        done
+    done
+}
+cpu_ticks() { # pid → utime + stime of the process, in clock ticks
+    awk '{print $14 + $15}' "/proc/$1/stat" 2> /dev/null || echo 0
+}
+
 run_wrk() { # url → "requests/s p99_ms non2xx"
     local out
+    wait_idle
     # A long timeout: a slow answer must count as slow, not vanish as a socket timeout.
     out="$(wrk -t"$threads" -c"$connections" -d"$duration" --timeout 60s --latency "$1")"
     local rps p99 errors
@@ -119,6 +137,7 @@ run_wrk() { # url → "requests/s p99_ms non2xx"
 export_speed() { # url → "MB/s seconds bytes": best of two runs
     local best="0 0 0"
     for _ in 1 2; do
+        wait_idle
         read -r size seconds < <(curl -sf -o /dev/null -w '%{size_download} %{time_total}\n' "$1")
         local mbs
         mbs="$(echo "$size / 1000000 / $seconds" | bc -l)"

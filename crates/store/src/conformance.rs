@@ -13,7 +13,8 @@ use model::{
     ColumnDef, ColumnType, Commune, Dataset, DatasetState, Departement, Epci, Frequency,
     IndexState, Licence, NewApiToken, NewDataset, NewOrganisation, NewResource, NewUser,
     NewVersion, Organisation, OrganisationKind, PublicationPolicy, Referentials, Region, Resource,
-    Role, SchemaRef, Siren, Slug, TerritoryCode, Value, Version, VersionOrigin, VersionStatus,
+    ResourceId, Role, SchemaRef, Siren, Slug, TerritoryCode, Value, Version, VersionId,
+    VersionOrigin, VersionStatus,
 };
 
 use crate::{
@@ -1221,6 +1222,7 @@ pub fn history_and_restore(store: &Store) {
     assert_eq!((periods[3].version, periods[3].until), (first.id, None));
     assert_eq!(read_rows(store, &restored), text_rows(&["a"]));
     assert_clean(store);
+    read_targets_follow_the_live_pointer(store, &resource, first.id, third.id);
 
     let rejected = store
         .record_rejected_version(&new_version(store, &resource, b"bad"), "{}")
@@ -1229,6 +1231,58 @@ pub fn history_and_restore(store: &Store) {
         store.restore_version(rejected.id),
         Err(Error::Conflict(_))
     ));
+}
+
+/// `read_target` reads what `resource`, `dataset` and `live_version` / `version` read one by
+/// one: the live version by default, a version by id only if it is the resource's own.
+fn read_targets_follow_the_live_pointer(
+    store: &Store,
+    resource: &Resource,
+    live: VersionId,
+    superseded: VersionId,
+) {
+    let target = |version| store.read_target(resource.id, version).unwrap().unwrap();
+    let live_target = target(None);
+    assert_eq!(
+        Some(live_target.resource),
+        store.resource(resource.id).unwrap()
+    );
+    assert_eq!(
+        Some(live_target.dataset),
+        store.dataset(resource.dataset).unwrap()
+    );
+    assert_eq!(
+        live_target.version,
+        store.live_version(resource.id).unwrap()
+    );
+    assert_eq!(live_target.version.map(|version| version.id), Some(live));
+    assert_eq!(
+        target(Some(superseded)).version,
+        store.version(superseded).unwrap()
+    );
+    let other = create_resource(store, SIREN_MONTPELLIER, "autre-jeu", None);
+    let other_version = publish(
+        store,
+        &other,
+        b"other",
+        &text_columns(&["x"]),
+        &text_rows(&["y"]),
+    );
+    assert_eq!(target(Some(other_version.id)).version, None);
+    assert_eq!(
+        store
+            .read_target(other.id, None)
+            .unwrap()
+            .and_then(|target| target.version)
+            .map(|version| version.id),
+        Some(other_version.id)
+    );
+    assert!(
+        store
+            .read_target(ResourceId(i64::MAX), None)
+            .unwrap()
+            .is_none()
+    );
 }
 
 pub fn deletions_drop_rows(store: &Store) {

@@ -114,6 +114,18 @@ pub struct DatasetFilter {
     pub state: Option<DatasetState>,
 }
 
+/// What a request for the rows of a resource reads, found in one read
+/// ([`Store::read_target`]): the resource, its dataset (whose state and organisations decide who
+/// may see it) and the version chosen.
+#[derive(Debug, Clone)]
+pub struct ReadTarget {
+    pub resource: Resource,
+    pub dataset: Dataset,
+    /// The live version, or the one asked for if it belongs to the resource; `None` if there
+    /// is no such version.
+    pub version: Option<Version>,
+}
+
 /// One input of a consolidation: a live, conformant version of a resource declaring a schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveSource {
@@ -617,6 +629,17 @@ impl Store {
 
     pub fn live_version(&self, resource: ResourceId) -> Result<Option<Version>> {
         dispatch!(self, engine => engine.live_version(resource))
+    }
+
+    /// The resource, its dataset and its live version (or `version`, if it is one of the
+    /// resource's), read on one connection: every page of records starts with this, and three
+    /// separate reads cost three trips through the pool. `None` if the resource does not exist.
+    pub fn read_target(
+        &self,
+        resource: ResourceId,
+        version: Option<VersionId>,
+    ) -> Result<Option<ReadTarget>> {
+        dispatch!(self, engine => engine.read_target(resource, version))
     }
 
     /// When each version of a resource was live, oldest first.

@@ -238,9 +238,9 @@ pub(crate) struct JsonRows {
 }
 
 impl JsonRows {
-    pub(crate) fn new(names: &[String]) -> JsonRows {
+    pub(crate) fn new<'n>(names: impl IntoIterator<Item = &'n str>) -> JsonRows {
         let keys = names
-            .iter()
+            .into_iter()
             .enumerate()
             .map(|(i, name)| {
                 let mut key = vec![if i == 0 { b'{' } else { b',' }];
@@ -270,10 +270,27 @@ impl JsonRows {
     }
 }
 
-/// `text` as a JSON string, escaped as serde_json escapes it.
+/// `text` as a JSON string, escaped as serde_json escapes it: copied between quotes when
+/// nothing in it needs escaping (nearly always), else written by serde_json.
 fn json_string(out: &mut Vec<u8>, text: &str) {
-    // Writing into a `Vec` cannot fail.
-    let _ = serde::Serializer::serialize_str(&mut serde_json::Serializer::new(out), text);
+    if needs_json_escape(text.as_bytes()) {
+        // Writing into a `Vec` cannot fail.
+        let _ = serde::Serializer::serialize_str(&mut serde_json::Serializer::new(out), text);
+        return;
+    }
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(text.as_bytes());
+    out.push(b'"');
+}
+
+/// Whether serde_json escapes anything in `bytes`: it escapes control characters, the quote and
+/// the backslash, nothing else (neither `/`, nor DEL, nor non-ASCII). Folded without an early
+/// exit, so that the compiler checks many bytes at once.
+fn needs_json_escape(bytes: &[u8]) -> bool {
+    bytes.iter().fold(false, |found, &byte| {
+        found | (byte < 0x20) | (byte == b'"') | (byte == b'\\')
+    })
 }
 
 #[cfg(test)]

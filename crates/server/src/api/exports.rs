@@ -538,7 +538,7 @@ fn write_export(
             })
         }
         Layout::Json => {
-            let json = JsonRows::new(&names);
+            let json = JsonRows::new(names.iter().map(String::as_str));
             sink.write_all(b"[")?;
             let mut first = true;
             stream_raw(store, plan, |row| {
@@ -552,7 +552,7 @@ fn write_export(
             Ok(())
         }
         Layout::Ndjson => {
-            let json = JsonRows::new(&names);
+            let json = JsonRows::new(names.iter().map(String::as_str));
             stream_raw(store, plan, |row| {
                 json.row(sink.buffer(), row);
                 sink.buffer().push(b'\n');
@@ -603,7 +603,7 @@ fn write_geojson(
     sink: &mut impl RowSink,
 ) -> Result<(), ExportError> {
     let (kept, kept_names) = property_columns(names, geometry);
-    let properties = JsonRows::new(&kept_names);
+    let properties = JsonRows::new(kept_names.iter().map(String::as_str));
     let number = |cell: &RawCell<'_>| match cell {
         RawCell::Value(value) => number_of(value),
         RawCell::Text(..) => None,

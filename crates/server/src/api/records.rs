@@ -302,24 +302,14 @@ pub(crate) fn readable_version(
             format!("resource {resource} not found"),
         )
     };
-    let found = store
-        .resource(resource)
+    let target = store
+        .read_target(resource, version.map(VersionId))
         .map_err(store_error)?
         .ok_or_else(not_found)?;
-    let dataset = store
-        .dataset(found.dataset)
-        .map_err(store_error)?
-        .ok_or_else(not_found)?;
-    if dataset.state == DatasetState::Draft && !is_member(store, caller, &dataset)? {
+    if target.dataset.state == DatasetState::Draft && !is_member(store, caller, &target.dataset)? {
         return Err(not_found());
     }
-    let chosen = match version {
-        None => store.live_version(resource).map_err(store_error)?,
-        Some(id) => store
-            .version(VersionId(id))
-            .map_err(store_error)?
-            .filter(|v| v.resource == resource),
-    };
+    let chosen = target.version;
     chosen.ok_or_else(|| match version {
         None => ApiError::not_found(
             format!("la ressource {resource} n'a pas de version publiée"),
@@ -401,20 +391,14 @@ pub(crate) async fn records(
             };
             // The rows are written as JSON while the engine holds them.
             let mut rows = json::RowsJson::default();
-            let mut written = Ok(());
             let summary = store
                 .records_each_row(
                     version.id,
                     &request.query,
                     options,
-                    &mut |columns, cells| {
-                        if written.is_ok() {
-                            written = rows.push_row(columns, cells);
-                        }
-                    },
+                    &mut |columns, cells| rows.push_row(columns, cells),
                 )
                 .map_err(records_error)?;
-            written.map_err(ApiError::internal)?;
             let next = next_link(
                 resource,
                 &request,

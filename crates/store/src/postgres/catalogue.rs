@@ -183,7 +183,7 @@ fn organisation_by_id(
     )
 }
 
-fn dataset_by_id(db: &mut impl GenericClient, id: DatasetId) -> Result<Option<Dataset>> {
+pub(crate) fn dataset_by_id(db: &mut impl GenericClient, id: DatasetId) -> Result<Option<Dataset>> {
     query_one(
         db,
         &format!("SELECT {DATASET_COLUMNS} FROM dataset WHERE dataset_id = $1"),
@@ -192,7 +192,10 @@ fn dataset_by_id(db: &mut impl GenericClient, id: DatasetId) -> Result<Option<Da
     )
 }
 
-fn resource_by_id(db: &mut impl GenericClient, id: ResourceId) -> Result<Option<Resource>> {
+pub(crate) fn resource_by_id(
+    db: &mut impl GenericClient,
+    id: ResourceId,
+) -> Result<Option<Resource>> {
     query_one(
         db,
         &format!("SELECT {RESOURCE_COLUMNS} FROM resource WHERE resource_id = $1"),

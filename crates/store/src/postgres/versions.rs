@@ -28,7 +28,7 @@ use postgres::error::SqlState;
 use postgres::{GenericClient, Row, Transaction};
 
 use super::PgEngine;
-use super::catalogue::{query_all, query_one};
+use super::catalogue::{dataset_by_id, query_all, query_one, resource_by_id};
 use super::codec::{column_type, decode_cell, fits, get, parsed, parsed_opt, write_copy_value};
 use crate::error::{Error, Result};
 use crate::jobs::{BUILD_INDEXES, build_indexes_payload};
@@ -40,7 +40,7 @@ use crate::sqlite::{
     Begun, MAX_INDEXED_COLUMNS, ROW_COLUMN, check_columns, check_row_width, column_sql_name,
     quote_identifier, rows_table_name,
 };
-use crate::{BlobInfo, LiveSource, Retention};
+use crate::{BlobInfo, LiveSource, ReadTarget, Retention};
 
 /// PostgreSQL's limit is 1600 columns per table, one of which is `_row`.
 const MAX_COLUMNS: usize = 1599;
@@ -121,6 +121,18 @@ fn version_by_id(db: &mut impl GenericClient, version: VersionId) -> Result<Opti
             "SELECT {VERSION_COLUMNS} FROM version v WHERE v.version_id = $1 AND v.status <> 'pending'"
         ),
         &[&version.0],
+        version_from_row,
+    )
+}
+
+/// The version `resource` serves, if any.
+fn live_version_of(db: &mut impl GenericClient, resource: ResourceId) -> Result<Option<Version>> {
+    query_one(
+        db,
+        &format!(
+            "SELECT {VERSION_COLUMNS} FROM resource r JOIN version v ON v.version_id = r.live_version_id WHERE r.resource_id = $1"
+        ),
+        &[&resource.0],
         version_from_row,
     )
 }
@@ -712,13 +724,30 @@ impl PgEngine {
     }
 
     pub(crate) fn live_version(&self, resource: ResourceId) -> Result<Option<Version>> {
+        self.read(|db| live_version_of(db, resource))
+    }
+
+    pub(crate) fn read_target(
+        &self,
+        resource: ResourceId,
+        version: Option<VersionId>,
+    ) -> Result<Option<ReadTarget>> {
         self.read(|db| {
-            query_one(
-                db,
-                &format!("SELECT {VERSION_COLUMNS} FROM resource r JOIN version v ON v.version_id = r.live_version_id WHERE r.resource_id = $1"),
-                &[&resource.0],
-                version_from_row,
-            )
+            let Some(found) = resource_by_id(db, resource)? else {
+                return Ok(None);
+            };
+            let Some(dataset) = dataset_by_id(db, found.dataset)? else {
+                return Ok(None);
+            };
+            let version = match version {
+                None => live_version_of(db, resource)?,
+                Some(id) => version_by_id(db, id)?.filter(|v| v.resource == resource),
+            };
+            Ok(Some(ReadTarget {
+                resource: found,
+                dataset,
+                version,
+            }))
         })
     }
 

@@ -15,7 +15,7 @@
 //! counts the index job kept (`stored_facets`), it is that kept count.
 //!
 //! [`Store::records_each_row`] hands each row of a page to a visitor while the engine holds
-//! it, text cells borrowed ([`PageCell`]), so that the API writes its JSON without copying every
+//! it, the cells whose text is their value borrowed ([`RawCell`]), so that the API writes its JSON without copying every
 //! cell into a [`Value`] first; [`Store::records_with`] is that visitor collecting the values.
 
 use std::fmt::Write as _;
@@ -101,25 +101,6 @@ impl PageSummary {
             total_count: self.total_count,
             total_is_estimate: self.total_is_estimate,
             facets: self.facets,
-        }
-    }
-}
-
-/// One cell of a page's row as [`Store::records_each_row`] hands it over: the text of a text
-/// column borrowed from the engine's row (no copy), any other cell decoded as
-/// [`Store::records`] decodes it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PageCell<'a> {
-    Text(&'a str),
-    Value(Value),
-}
-
-impl PageCell<'_> {
-    /// The cell as [`Store::records`] gives it.
-    pub fn into_value(self) -> Value {
-        match self {
-            PageCell::Text(text) => Value::Text(text.to_owned()),
-            PageCell::Value(value) => value,
         }
     }
 }
@@ -375,20 +356,21 @@ impl Store {
     ) -> Result<RecordsPage, RecordsError> {
         let mut rows = Vec::new();
         let summary = self.records_each_row(version, query, options, &mut |_, cells| {
-            rows.push(cells.iter().cloned().map(PageCell::into_value).collect());
+            rows.push(cells.iter().map(RawCell::to_value).collect());
         })?;
         Ok(summary.with_rows(rows))
     }
 
     /// [`Store::records_with`], each row of the page handed to `visit` with the result columns
-    /// while the engine still holds it (text cells borrowed, not copied), instead of being
-    /// collected: the API writes its JSON straight from them.
+    /// while the engine still holds it (cells whose text is their value borrowed, as
+    /// [`RawCell`]s, not copied), instead of being collected: the API writes its JSON straight
+    /// from them.
     pub fn records_each_row(
         &self,
         version: VersionId,
         query: &Query,
         options: RecordsOptions,
-        visit: &mut dyn FnMut(&[OutputField], &[PageCell<'_>]),
+        visit: &mut dyn FnMut(&[OutputField], &[RawCell<'_>]),
     ) -> Result<PageSummary, RecordsError> {
         let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
         if limit > MAX_LIMIT {
@@ -769,32 +751,17 @@ fn decode_row<'a>(
     cells: &[ValueRef<'a>],
     columns: &[OutputField],
     version: VersionId,
-) -> Result<Vec<PageCell<'a>>, RecordsError> {
+) -> Result<Vec<RawCell<'a>>, RecordsError> {
     // Sized at once: collecting results would grow the vector step by step.
     let mut decoded = Vec::with_capacity(columns.len());
     for (cell, column) in cells.iter().zip(columns) {
-        decoded.push(decode_page_cell(dialect, *cell, column.ty, version)?);
+        decoded.push(raw_cell(dialect, *cell, column.ty, version)?);
     }
     Ok(decoded)
 }
 
-/// [`decode_cell`], the text of a text column borrowed: both engines decode such a cell to
-/// exactly its text (anything else, and text that is not UTF-8, takes [`decode_cell`]).
-fn decode_page_cell<'a>(
-    dialect: Dialect,
-    cell: ValueRef<'a>,
-    ty: ColumnType,
-    version: VersionId,
-) -> Result<PageCell<'a>, RecordsError> {
-    if let (ColumnType::Text, ValueRef::Text(bytes)) = (ty, cell)
-        && let Ok(text) = std::str::from_utf8(bytes)
-    {
-        return Ok(PageCell::Text(text));
-    }
-    decode_cell(dialect, cell, ty, version).map(PageCell::Value)
-}
-
-/// A cell of a streamed row ([`Store::stream_raw_records`]).
+/// A cell of a row handed over while the engine holds it ([`Store::records_each_row`],
+/// [`Store::stream_raw_records`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum RawCell<'a> {
     /// A cell of a column of type `.1` whose value prints as exactly this text, borrowed from

@@ -8,7 +8,7 @@ use jiff::civil::{Date, Time};
 use model::query::{Query, parse_group_by, parse_order_by, parse_select, parse_where};
 use model::{ColumnDef, ColumnType, Value, VersionId};
 
-use super::{CompileError, EXACT_COUNT_LIMIT, PageCell, RecordsError, RecordsOptions};
+use super::{CompileError, EXACT_COUNT_LIMIT, RawCell, RecordsError, RecordsOptions};
 use crate::Store;
 use crate::conformance::{SIREN_MONTPELLIER, TestBackend, TestEngine, create_resource, publish};
 
@@ -491,11 +491,11 @@ fn page_cells_are_the_decoded_values(engine: TestEngine) {
             RecordsOptions::default(),
             &mut |_, cells| {
                 assert!(
-                    matches!(cells[0], PageCell::Text(_))
-                        || cells[0] == PageCell::Value(Value::Null),
+                    matches!(cells[0], RawCell::Text(..))
+                        || cells[0] == RawCell::Value(Value::Null),
                     "{cells:?}"
                 );
-                visited.push(cells.iter().cloned().map(PageCell::into_value).collect());
+                visited.push(cells.iter().map(RawCell::to_value).collect());
             },
         )
         .unwrap();

@@ -78,7 +78,7 @@ pub(crate) use described::DescribedVersions;
 pub use dialect::Dialect;
 pub use error::{CompileError, CursorProblem};
 pub use exec::{
-    DEFAULT_FACET_LIMIT, DEFAULT_LIMIT, EXACT_COUNT_LIMIT, Facet, MAX_LIMIT, OutputField, PageCell,
+    DEFAULT_FACET_LIMIT, DEFAULT_LIMIT, EXACT_COUNT_LIMIT, Facet, MAX_LIMIT, OutputField,
     PageSummary, RawCell, RecordsError, RecordsOptions, RecordsPage,
 };
 pub(crate) use exec::{RecordsReader, column_kind};

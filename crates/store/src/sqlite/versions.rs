@@ -33,7 +33,7 @@ use model::{
 };
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
-use super::catalogue::{query_all, query_one};
+use super::catalogue::{dataset_by_id, query_all, query_one, resource_by_id};
 use super::codec::{
     affinity, bind_cell, bind_value, columns_json, decode_value, now, parse_columns_json,
     parse_timestamp, parsed, parsed_opt, timestamp_text,
@@ -41,7 +41,7 @@ use super::codec::{
 use super::{SqliteEngine, quote_identifier};
 use crate::error::{Error, Result};
 use crate::jobs::{BUILD_INDEXES, build_indexes_payload};
-use crate::{BlobInfo, LiveSource, Retention, RowBlock};
+use crate::{BlobInfo, LiveSource, ReadTarget, Retention, RowBlock};
 
 /// The reserved name of the row-number column of every version table.
 pub(crate) const ROW_COLUMN: &str = "_row";
@@ -229,6 +229,18 @@ fn version_by_id(connection: &Connection, version: VersionId) -> Result<Option<V
             "SELECT {VERSION_COLUMNS} FROM version v WHERE v.version_id = ?1 AND v.status <> 'pending'"
         ),
         [version.0],
+        version_from_row,
+    )
+}
+
+/// The version `resource` serves, if any.
+fn live_version_of(connection: &Connection, resource: ResourceId) -> Result<Option<Version>> {
+    query_one(
+        connection,
+        &format!(
+            "SELECT {VERSION_COLUMNS} FROM resource r JOIN version v ON v.version_id = r.live_version_id WHERE r.resource_id = ?1"
+        ),
+        [resource.0],
         version_from_row,
     )
 }
@@ -895,13 +907,30 @@ impl SqliteEngine {
     }
 
     pub(crate) fn live_version(&self, resource: ResourceId) -> Result<Option<Version>> {
+        self.read(|connection| live_version_of(connection, resource))
+    }
+
+    pub(crate) fn read_target(
+        &self,
+        resource: ResourceId,
+        version: Option<VersionId>,
+    ) -> Result<Option<ReadTarget>> {
         self.read(|connection| {
-            query_one(
-                connection,
-                &format!("SELECT {VERSION_COLUMNS} FROM resource r JOIN version v ON v.version_id = r.live_version_id WHERE r.resource_id = ?1"),
-                [resource.0],
-                version_from_row,
-            )
+            let Some(found) = resource_by_id(connection, resource)? else {
+                return Ok(None);
+            };
+            let Some(dataset) = dataset_by_id(connection, found.dataset)? else {
+                return Ok(None);
+            };
+            let version = match version {
+                None => live_version_of(connection, resource)?,
+                Some(id) => version_by_id(connection, id)?.filter(|v| v.resource == resource),
+            };
+            Ok(Some(ReadTarget {
+                resource: found,
+                dataset,
+                version,
+            }))
         })
     }
 

@@ -5,83 +5,35 @@
 //! value but plain text goes through serde_json itself, and text that serde_json would escape
 //! too.
 
-use model::Value;
 use serde::Serialize;
-use store::records::{OutputField, PageCell, PageSummary};
+use store::records::{OutputField, PageSummary, RawCell};
 
-use super::{CellRef, FacetDto, field_dtos};
+use super::{FacetDto, field_dtos};
+use crate::api::export_rows::JsonRows;
 
 /// The `results` array of a page, row by row.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct RowsJson {
-    /// `"name":` of each result column, rendered at the first row.
-    keys: Vec<Vec<u8>>,
+    /// The row writer, made at the first row from its columns (exports write rows the same way).
+    writer: Option<JsonRows>,
     /// The rows written so far, comma-separated, without the enclosing brackets.
     out: Vec<u8>,
-    rows: usize,
 }
 
 impl RowsJson {
     /// Appends one row as an object keyed by the column names, in column order.
-    pub(crate) fn push_row(
-        &mut self,
-        columns: &[OutputField],
-        cells: &[PageCell<'_>],
-    ) -> serde_json::Result<()> {
-        if self.keys.len() != columns.len() {
-            self.keys = columns.iter().map(rendered_key).collect::<Result<_, _>>()?;
-        }
-        if self.rows > 0 {
-            self.out.push(b',');
-        }
-        self.out.push(b'{');
-        for (i, (key, cell)) in self.keys.iter().zip(cells).enumerate() {
-            if i > 0 {
+    pub(crate) fn push_row(&mut self, columns: &[OutputField], cells: &[RawCell<'_>]) {
+        let writer = match &mut self.writer {
+            Some(writer) => {
                 self.out.push(b',');
+                writer
             }
-            self.out.extend_from_slice(key);
-            match cell {
-                PageCell::Text(text) => write_text(&mut self.out, text)?,
-                PageCell::Value(value) => write_value(&mut self.out, value)?,
-            }
-        }
-        self.out.push(b'}');
-        self.rows += 1;
-        Ok(())
+            None => self
+                .writer
+                .insert(JsonRows::new(columns.iter().map(|c| c.name.as_str()))),
+        };
+        writer.row(&mut self.out, cells);
     }
-}
-
-/// `"name":`, the name escaped as serde_json escapes a map key.
-fn rendered_key(column: &OutputField) -> serde_json::Result<Vec<u8>> {
-    let mut key = serde_json::to_vec(&column.name)?;
-    key.push(b':');
-    Ok(key)
-}
-
-fn write_value(out: &mut Vec<u8>, value: &Value) -> serde_json::Result<()> {
-    serde_json::to_writer(out, &CellRef(value))
-}
-
-/// A JSON string: copied between quotes when nothing in it needs escaping (nearly always),
-/// else written by serde_json.
-fn write_text(out: &mut Vec<u8>, text: &str) -> serde_json::Result<()> {
-    if needs_escape(text.as_bytes()) {
-        return serde_json::to_writer(out, text);
-    }
-    out.reserve(text.len() + 2);
-    out.push(b'"');
-    out.extend_from_slice(text.as_bytes());
-    out.push(b'"');
-    Ok(())
-}
-
-/// Whether serde_json escapes anything in `bytes`: it escapes control characters, the quote and
-/// the backslash, nothing else (neither `/`, nor DEL, nor non-ASCII). Folded without an early
-/// exit, so that the compiler checks many bytes at once.
-fn needs_escape(bytes: &[u8]) -> bool {
-    bytes.iter().fold(false, |found, &byte| {
-        found | (byte < 0x20) | (byte == b'"') | (byte == b'\\')
-    })
 }
 
 /// The whole page: `summary` around the rows, the `next` link already built.
@@ -133,7 +85,7 @@ mod tests {
     use std::sync::Arc;
 
     use jiff::civil::{Date, DateTime, Time};
-    use model::ColumnType;
+    use model::{ColumnType, Value};
     use proptest::prelude::*;
     use store::records::Facet;
 
@@ -165,14 +117,26 @@ mod tests {
     fn written(summary: &PageSummary, next: Option<String>, rows: &[Vec<Value>]) -> Vec<u8> {
         let mut json = RowsJson::default();
         for row in rows {
-            let cells: Vec<PageCell<'_>> = row
+            // Dates and times handed over as their text, as the store lends canonical ones.
+            let printed: Vec<Option<(String, ColumnType)>> = row
                 .iter()
                 .map(|value| match value {
-                    Value::Text(text) => PageCell::Text(text),
-                    other => PageCell::Value(other.clone()),
+                    Value::Date(date) => Some((date.to_string(), ColumnType::Date)),
+                    Value::Time(time) => Some((time.to_string(), ColumnType::Time)),
+                    Value::DateTime(at) => Some((at.to_string(), ColumnType::DateTime)),
+                    _ => None,
                 })
                 .collect();
-            json.push_row(&summary.columns, &cells).unwrap();
+            let cells: Vec<RawCell<'_>> = row
+                .iter()
+                .zip(&printed)
+                .map(|(value, printed)| match (value, printed) {
+                    (Value::Text(text), _) => RawCell::Text(text, ColumnType::Text),
+                    (_, Some((text, ty))) => RawCell::Text(text, *ty),
+                    (other, None) => RawCell::Value(other.clone()),
+                })
+                .collect();
+            json.push_row(&summary.columns, &cells);
         }
         page_json(summary.clone(), next, json).unwrap()
     }
