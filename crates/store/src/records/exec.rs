@@ -46,6 +46,13 @@ pub const EXACT_COUNT_LIMIT: u64 = 100_000;
 pub const DEFAULT_FACET_LIMIT: u64 = 50;
 /// Row numbers sampled to estimate a count beyond [`EXACT_COUNT_LIMIT`].
 const COUNT_SAMPLE: u64 = 10_000;
+/// Consecutive rows per run of the sample. Neighbouring rows share their table pages, so a run
+/// of 100 rows costs about what two or three scattered rows cost (one B-tree descent, a few
+/// pages): 100 runs spread evenly over the table read as many rows as 10,000 scattered ones
+/// with a tenth of the page reads (a sampled count on 1,000,000 rows took 14 ms of a 15 ms
+/// page). Evenly spaced runs still cover the whole table, so rows sorted by the filtered value
+/// shift the estimate by at most about one run's spacing.
+const SAMPLE_RUN: u64 = 100;
 
 /// One result column as reusers see it: its name and the type of its values.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -958,15 +965,15 @@ fn bounded_count(
         }
         at_least = at_least.max(counted);
     }
-    let step = (last_row / COUNT_SAMPLE).max(1);
-    let sampled = last_row / step;
+    let (starts, sampled) = sample_runs(last_row);
     let mut sample = Sql::new(table.dialect);
     sample.push("SELECT count(*) FROM ");
-    sample_rows(&mut sample, step, last_row);
-    // CROSS JOIN keeps the sample as the outer loop: point lookups by row number, whatever
-    // indexes the filter could use.
+    sample_starts(&mut sample, &starts);
+    // CROSS JOIN keeps the sample as the outer loop: one range of row numbers per run,
+    // whatever indexes the filter could use.
     sample.push(&format!(
-        " CROSS JOIN {quoted} WHERE {rowid} = \"sample\".\"r\""
+        " CROSS JOIN {quoted} WHERE {rowid} BETWEEN \"sample\".\"r\" AND \"sample\".\"r\" + {}",
+        SAMPLE_RUN - 1
     ));
     filtered(&mut sample)?;
     let hits = count_one(reader, &sample.text, &sample.params)?;
@@ -1007,21 +1014,33 @@ fn kept_equality_count(
     Ok(kept)
 }
 
-/// `"sample"("r")`: the row numbers `step, 2 step, …` up to `last`.
-fn sample_rows(sql: &mut Sql, step: u64, last: u64) {
-    let clamp = |number: u64| SqlValue::Integer(i64::try_from(number).unwrap_or(i64::MAX));
+/// The first row number of each run of a sampled count over rows `1..=last`, evenly spaced
+/// (runs of [`SAMPLE_RUN`] rows; all rows when there are at most [`COUNT_SAMPLE`]), and how many
+/// rows the runs cover.
+fn sample_runs(last: u64) -> (Vec<u64>, u64) {
+    let stride = (last / (COUNT_SAMPLE / SAMPLE_RUN)).max(SAMPLE_RUN);
+    let starts: Vec<u64> = (0..)
+        .map(|run| 1 + run * stride)
+        .take_while(|start| *start <= last)
+        .collect();
+    let covered = starts
+        .iter()
+        .map(|start| SAMPLE_RUN.min(last - start + 1))
+        .sum();
+    (starts, covered)
+}
+
+/// `"sample"("r")`: the given row numbers, as one JSON array read by `json_each` on SQLite (a
+/// tenth of the cost of a recursive CTE counting them out), as an array parameter on PostgreSQL.
+fn sample_starts(sql: &mut Sql, starts: &[u64]) {
     match sql.dialect {
-        // One JSON array read by `json_each`: a tenth of the cost of a recursive CTE counting
-        // up to 10,000 (its queue table), which was a third of a sampled count.
         Dialect::Sqlite => {
             let mut numbers = String::from("[");
-            let mut row = step;
-            while row <= last {
-                if row > step {
+            for (i, start) in starts.iter().enumerate() {
+                if i > 0 {
                     numbers.push(',');
                 }
-                let _ = write!(numbers, "{row}");
-                row += step;
+                let _ = write!(numbers, "{start}");
             }
             numbers.push(']');
             sql.push("(SELECT \"value\" AS \"r\" FROM json_each(");
@@ -1029,12 +1048,18 @@ fn sample_rows(sql: &mut Sql, step: u64, last: u64) {
             sql.push(")) AS \"sample\"");
         }
         Dialect::Postgres => {
+            let clamp = |number: u64| SqlValue::Integer(i64::try_from(number).unwrap_or(i64::MAX));
+            let (first, stride, last) = match starts {
+                [] => (1, 1, 0),
+                [only] => (*only, 1, *only),
+                [first, second, ..] => (*first, second - first, *starts.last().unwrap_or(first)),
+            };
             sql.push("generate_series(");
-            sql.param(clamp(step));
+            sql.param(clamp(first));
             sql.push(", ");
             sql.param(clamp(last));
             sql.push(", ");
-            sql.param(clamp(step));
+            sql.param(clamp(stride));
             sql.push(") AS \"sample\"(\"r\")");
         }
     }
@@ -1043,6 +1068,33 @@ fn sample_rows(sql: &mut Sql, step: u64, last: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sample_runs_cover_small_tables_and_spread_over_big_ones() {
+        assert_eq!(sample_runs(0), (vec![], 0));
+        assert_eq!(sample_runs(1), (vec![1], 1));
+        // Up to the sample size every row is read: runs follow each other.
+        let (starts, covered) = sample_runs(4_050);
+        assert_eq!(covered, 4_050);
+        assert_eq!(starts.len(), 41);
+        assert!(
+            starts
+                .windows(2)
+                .all(|pair| pair[1] - pair[0] == SAMPLE_RUN)
+        );
+        let (starts, covered) = sample_runs(COUNT_SAMPLE);
+        assert_eq!(
+            (starts.len() as u64, covered),
+            (COUNT_SAMPLE / SAMPLE_RUN, COUNT_SAMPLE)
+        );
+        // Beyond, the sample size is kept and the runs reach the end of the table.
+        let (starts, covered) = sample_runs(1_000_000);
+        assert_eq!((starts.len(), covered), (100, COUNT_SAMPLE));
+        assert_eq!((starts[0], starts[99]), (1, 990_001));
+        let (starts, covered) = sample_runs(1_000_050);
+        assert_eq!(starts.last(), Some(&1_000_001));
+        assert_eq!(covered, COUNT_SAMPLE + 50);
+    }
 
     /// The text a decoded value prints as in exports (dates by jiff's `Display`).
     fn printed(value: &Value) -> Option<String> {
