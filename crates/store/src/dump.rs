@@ -15,7 +15,7 @@
 use model::{ColumnDef, VersionId, VersionStatus};
 
 use crate::error::{Error, Result};
-use crate::{BulkLoad, Engine, LoadHandle, PublicationLocks, Store};
+use crate::{Engine, LoadHandle, Store};
 
 /// One row of a dumped table: column name → value (number, text, boolean or null).
 pub type DumpRow = serde_json::Map<String, serde_json::Value>;
@@ -484,15 +484,9 @@ impl Store {
         resource: model::ResourceId,
         columns: &[ColumnDef],
     ) -> Result<LoadHandle> {
-        let guard = PublicationLocks::acquire(&self.inner.publications, resource);
-        let bulk = BulkLoad::begin(self)?;
+        let locks = self.load_locks(resource)?;
         dispatch!(self, engine => engine.begin_restored_version(version, columns))?;
-        Ok(LoadHandle::new(
-            (version, resource),
-            columns,
-            (guard, bulk),
-            true,
-        ))
+        Ok(LoadHandle::new((version, resource), columns, locks, true))
     }
 
     /// Ends a rebuild: in one transaction, renames the staging table into view, gives the

@@ -503,15 +503,14 @@ impl Store {
                 new.sha256
             )));
         }
-        let guard = PublicationLocks::acquire(&self.inner.publications, new.resource);
-        let bulk = BulkLoad::begin(self)?;
+        let locks = self.load_locks(new.resource)?;
         let begun = dispatch!(self, engine => engine.begin_version(new, columns))?;
         Ok(match begun {
             sqlite::Begun::Existing(version) => VersionStart::Existing(version),
             sqlite::Begun::Started(version) => VersionStart::Loading(LoadHandle::new(
                 (version, new.resource),
                 columns,
-                (guard, bulk),
+                locks,
                 true,
             )),
         })
@@ -533,8 +532,7 @@ impl Store {
             size: 0,
             ..new.clone()
         };
-        let guard = PublicationLocks::acquire(&self.inner.publications, new.resource);
-        let bulk = BulkLoad::begin(self)?;
+        let locks = self.load_locks(new.resource)?;
         match dispatch!(self, engine => engine.begin_version(&provisional, columns))? {
             sqlite::Begun::Existing(_) => Err(Error::Conflict(
                 "adresse provisoire déjà prise : recommencez la publication".to_owned(),
@@ -542,7 +540,7 @@ impl Store {
             sqlite::Begun::Started(version) => Ok(LoadHandle::new(
                 (version, new.resource),
                 columns,
-                (guard, bulk),
+                locks,
                 false,
             )),
         }
@@ -1002,6 +1000,15 @@ impl Drop for LoadHandle {
             let store = &self.store;
             let _ = dispatch!(store, engine => engine.abort_version(self.version));
         }
+    }
+}
+
+impl Store {
+    /// What a [`LoadHandle`] holds while it lives: the resource's publication lock, then the
+    /// engine in bulk-load mode.
+    fn load_locks(&self, resource: ResourceId) -> Result<(PublicationGuard, BulkLoad)> {
+        let guard = PublicationLocks::acquire(&self.inner.publications, resource);
+        Ok((guard, BulkLoad::begin(self)?))
     }
 }
 

@@ -40,11 +40,6 @@ impl CsvRows {
             }
             match cell {
                 RawCell::Text(text, _) => self.field(out, text.as_bytes()),
-                RawCell::Value(Value::Float(number)) => {
-                    self.cell.clear();
-                    write_float(&mut self.cell, *number);
-                    self.field(out, self.cell.as_bytes());
-                }
                 RawCell::Value(value) => {
                     self.cell.clear();
                     text_of(value, &mut self.cell);
@@ -126,7 +121,10 @@ pub(crate) fn text_of(value: &Value, out: &mut String) {
         Value::Null => Ok(()),
         Value::Bool(flag) => write!(out, "{flag}"),
         Value::Int(number) => write!(out, "{number}"),
-        Value::Float(number) => write!(out, "{number}"),
+        Value::Float(number) => {
+            write_float(out, *number);
+            Ok(())
+        }
         Value::Text(text) => {
             out.push_str(text);
             Ok(())

@@ -10,7 +10,8 @@
 //! How it streams: the query is checked first (so its errors are still a 400), then a blocking
 //! task reads the rows from the store one at a time (`Store::stream_raw_records` for CSV, JSON
 //! and GeoJSON, whose rows `export_rows` writes from the cells the store lends;
-//! `stream_records` for XLSX) and writes the format into 256 KiB chunks sent through a bounded channel that is the response body. A slow
+//! `stream_records` for XLSX) and writes the format into 256 KiB chunks sent through a bounded
+//! channel that is the response body. A slow
 //! client slows the reader down; a client that leaves stops it. A failure after the first bytes
 //! aborts the body, so the client sees a truncated transfer rather than a short file.
 //!

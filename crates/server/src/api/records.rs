@@ -309,8 +309,7 @@ pub(crate) fn readable_version(
     if target.dataset.state == DatasetState::Draft && !is_member(store, caller, &target.dataset)? {
         return Err(not_found());
     }
-    let chosen = target.version;
-    chosen.ok_or_else(|| match version {
+    target.version.ok_or_else(|| match version {
         None => ApiError::not_found(
             format!("la ressource {resource} n'a pas de version publiée"),
             format!("resource {resource} has no published version"),

@@ -15,8 +15,9 @@
 //! counts the index job kept (`stored_facets`), it is that kept count.
 //!
 //! [`Store::records_each_row`] hands each row of a page to a visitor while the engine holds
-//! it, the cells whose text is their value borrowed ([`RawCell`]), so that the API writes its JSON without copying every
-//! cell into a [`Value`] first; [`Store::records_with`] is that visitor collecting the values.
+//! it, the cells whose text is their value borrowed ([`RawCell`]), so that the API writes its
+//! JSON without copying every cell into a [`Value`] first; [`Store::records_with`] is that
+//! visitor collecting the values.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -537,12 +538,7 @@ impl Store {
         E: From<RecordsError>,
     {
         self.scan_rows(version, query, |dialect, cells, columns| {
-            // Sized at once: collecting `Result`s would grow the vector a few times a row.
-            let mut row = Vec::with_capacity(columns.len());
-            for (cell, column) in cells.iter().zip(columns) {
-                row.push(raw_cell(dialect, *cell, column.ty, version)?);
-            }
-            Ok(visit(&row))
+            Ok(visit(&decode_row(dialect, cells, columns, version)?))
         })
     }
 
@@ -602,8 +598,9 @@ impl Store {
         let sql_names = (0..defs.len()).map(column_sql_name).collect();
         let found = self.version(version)?;
         let row_count = found.as_ref().and_then(|v| v.row_count);
-        let full_text = found.is_some_and(|v| v.indexes == model::IndexState::Ready);
-        let ready = full_text;
+        // The full-text index is among the indexes; once they are all built, nothing here
+        // changes any more.
+        let indexes_ready = found.is_some_and(|v| v.indexes == model::IndexState::Ready);
         let (dialect, stored_as_text) = match &self.inner.engine {
             Engine::Sqlite(_) => (Dialect::Sqlite, Vec::new()),
             #[cfg(feature = "postgres")]
@@ -618,11 +615,11 @@ impl Store {
             defs,
             sql_names,
             row_count,
-            full_text,
+            full_text: indexes_ready,
             stored_as_text,
             dialect,
         });
-        if ready {
+        if indexes_ready {
             self.inner.described.keep(Arc::clone(&described));
         }
         Ok(described)
@@ -965,10 +962,10 @@ fn bounded_count(
         }
         at_least = at_least.max(counted);
     }
-    let (starts, sampled) = sample_runs(last_row);
+    let runs = sample_runs(last_row);
     let mut sample = Sql::new(table.dialect);
     sample.push("SELECT count(*) FROM ");
-    sample_starts(&mut sample, &starts);
+    sample_starts(&mut sample, &runs);
     // CROSS JOIN keeps the sample as the outer loop: one range of row numbers per run,
     // whatever indexes the filter could use.
     sample.push(&format!(
@@ -977,8 +974,8 @@ fn bounded_count(
     ));
     filtered(&mut sample)?;
     let hits = count_one(reader, &sample.text, &sample.params)?;
-    let estimate = if sampled > 0 {
-        (hits as f64 / sampled as f64 * last_row as f64).round() as u64
+    let estimate = if runs.covered > 0 {
+        (hits as f64 / runs.covered as f64 * last_row as f64).round() as u64
     } else {
         at_least
     };
@@ -1014,29 +1011,43 @@ fn kept_equality_count(
     Ok(kept)
 }
 
-/// The first row number of each run of a sampled count over rows `1..=last`, evenly spaced
-/// (runs of [`SAMPLE_RUN`] rows; all rows when there are at most [`COUNT_SAMPLE`]), and how many
-/// rows the runs cover.
-fn sample_runs(last: u64) -> (Vec<u64>, u64) {
-    let stride = (last / (COUNT_SAMPLE / SAMPLE_RUN)).max(SAMPLE_RUN);
-    let starts: Vec<u64> = (0..)
-        .map(|run| 1 + run * stride)
-        .take_while(|start| *start <= last)
-        .collect();
-    let covered = starts
-        .iter()
-        .map(|start| SAMPLE_RUN.min(last - start + 1))
-        .sum();
-    (starts, covered)
+/// The runs of a sampled count over rows `1..=last`: [`SAMPLE_RUN`] consecutive rows every
+/// `stride` rows from row 1, evenly spread (all rows when there are at most [`COUNT_SAMPLE`]).
+#[derive(Debug, PartialEq, Eq)]
+struct SampleRuns {
+    stride: u64,
+    runs: u64,
+    /// Rows the runs cover (the last run may stop at the end of the table).
+    covered: u64,
 }
 
-/// `"sample"("r")`: the given row numbers, as one JSON array read by `json_each` on SQLite (a
-/// tenth of the cost of a recursive CTE counting them out), as an array parameter on PostgreSQL.
-fn sample_starts(sql: &mut Sql, starts: &[u64]) {
+impl SampleRuns {
+    /// The first row number of each run.
+    fn starts(&self) -> impl Iterator<Item = u64> + '_ {
+        (0..self.runs).map(|run| 1 + run * self.stride)
+    }
+}
+
+fn sample_runs(last: u64) -> SampleRuns {
+    let stride = (last / (COUNT_SAMPLE / SAMPLE_RUN)).max(SAMPLE_RUN);
+    let runs = last.div_ceil(stride);
+    let covered = (0..runs)
+        .map(|run| SAMPLE_RUN.min(last - run * stride))
+        .sum();
+    SampleRuns {
+        stride,
+        runs,
+        covered,
+    }
+}
+
+/// `"sample"("r")`: the first row of each run, as one JSON array read by `json_each` on SQLite
+/// (a tenth of the cost of a recursive CTE counting them out), as a series on PostgreSQL.
+fn sample_starts(sql: &mut Sql, runs: &SampleRuns) {
     match sql.dialect {
         Dialect::Sqlite => {
             let mut numbers = String::from("[");
-            for (i, start) in starts.iter().enumerate() {
+            for (i, start) in runs.starts().enumerate() {
                 if i > 0 {
                     numbers.push(',');
                 }
@@ -1049,17 +1060,12 @@ fn sample_starts(sql: &mut Sql, starts: &[u64]) {
         }
         Dialect::Postgres => {
             let clamp = |number: u64| SqlValue::Integer(i64::try_from(number).unwrap_or(i64::MAX));
-            let (first, stride, last) = match starts {
-                [] => (1, 1, 0),
-                [only] => (*only, 1, *only),
-                [first, second, ..] => (*first, second - first, *starts.last().unwrap_or(first)),
-            };
-            sql.push("generate_series(");
-            sql.param(clamp(first));
+            // No run: a series from 1 to 0, empty.
+            let last_start = runs.starts().last().unwrap_or(0);
+            sql.push("generate_series(1, ");
+            sql.param(clamp(last_start));
             sql.push(", ");
-            sql.param(clamp(last));
-            sql.push(", ");
-            sql.param(clamp(stride));
+            sql.param(clamp(runs.stride));
             sql.push(") AS \"sample\"(\"r\")");
         }
     }
@@ -1071,10 +1077,14 @@ mod tests {
 
     #[test]
     fn sample_runs_cover_small_tables_and_spread_over_big_ones() {
-        assert_eq!(sample_runs(0), (vec![], 0));
-        assert_eq!(sample_runs(1), (vec![1], 1));
+        let starts_and_covered = |last| {
+            let runs = sample_runs(last);
+            (runs.starts().collect::<Vec<u64>>(), runs.covered)
+        };
+        assert_eq!(starts_and_covered(0), (vec![], 0));
+        assert_eq!(starts_and_covered(1), (vec![1], 1));
         // Up to the sample size every row is read: runs follow each other.
-        let (starts, covered) = sample_runs(4_050);
+        let (starts, covered) = starts_and_covered(4_050);
         assert_eq!(covered, 4_050);
         assert_eq!(starts.len(), 41);
         assert!(
@@ -1082,16 +1092,16 @@ mod tests {
                 .windows(2)
                 .all(|pair| pair[1] - pair[0] == SAMPLE_RUN)
         );
-        let (starts, covered) = sample_runs(COUNT_SAMPLE);
+        let (starts, covered) = starts_and_covered(COUNT_SAMPLE);
         assert_eq!(
             (starts.len() as u64, covered),
             (COUNT_SAMPLE / SAMPLE_RUN, COUNT_SAMPLE)
         );
         // Beyond, the sample size is kept and the runs reach the end of the table.
-        let (starts, covered) = sample_runs(1_000_000);
+        let (starts, covered) = starts_and_covered(1_000_000);
         assert_eq!((starts.len(), covered), (100, COUNT_SAMPLE));
         assert_eq!((starts[0], starts[99]), (1, 990_001));
-        let (starts, covered) = sample_runs(1_000_050);
+        let (starts, covered) = starts_and_covered(1_000_050);
         assert_eq!(starts.last(), Some(&1_000_001));
         assert_eq!(covered, COUNT_SAMPLE + 50);
     }

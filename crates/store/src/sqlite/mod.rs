@@ -230,8 +230,8 @@ fn set_cache_kib(connection: &Connection, kib: i64) -> Result<()> {
 
 /// Most bytes of the database file a reader maps into memory (SQLite caps it at its own
 /// maximum, 2 GiB by default). Reads of mapped pages copy nothing into the connection's page
-/// cache: a count estimated from 10,000 rows spread over a million-row table touches ~10,000
-/// pages, more than the 64 MiB cache holds, and copying them was most of its cost. The writer
+/// cache: a count estimated from rows spread over a million-row table touches pages all over
+/// it, more than the 64 MiB cache holds, and copying them was most of its cost. The writer
 /// keeps plain reads (loads and index builds measured no faster mapped).
 const READER_MMAP_BYTES: i64 = 1 << 40;
 
