@@ -11,6 +11,7 @@ use postgres::types::ToSql;
 use postgres::{GenericClient, Row};
 
 use super::codec::{get, parsed, parsed_opt};
+use super::statements::Queries;
 use super::{PgEngine, on_constraint, versions};
 use crate::DatasetFilter;
 use crate::error::{Error, Result};
@@ -139,22 +140,29 @@ fn membership_from_row(row: &Row) -> Result<Membership> {
 
 /// Runs a query returning at most one row.
 pub(super) fn query_one<T>(
-    db: &mut impl GenericClient,
+    db: &mut impl Queries,
     sql: &str,
     params: Params<'_>,
     map: impl FnOnce(&Row) -> Result<T>,
 ) -> Result<Option<T>> {
-    db.query_opt(sql, params)?.as_ref().map(map).transpose()
+    let rows = db.rows(sql, params)?;
+    if rows.len() > 1 {
+        return Err(Error::Corrupt(format!(
+            "{} lignes là où une seule était attendue",
+            rows.len()
+        )));
+    }
+    rows.first().map(map).transpose()
 }
 
 /// Runs a query returning many rows.
 pub(super) fn query_all<T>(
-    db: &mut impl GenericClient,
+    db: &mut impl Queries,
     sql: &str,
     params: Params<'_>,
     map: impl FnMut(&Row) -> Result<T>,
 ) -> Result<Vec<T>> {
-    db.query(sql, params)?.iter().map(map).collect()
+    db.rows(sql, params)?.iter().map(map).collect()
 }
 
 /// Fails with `NotFound` when an UPDATE or DELETE touched nothing.
@@ -171,10 +179,7 @@ fn returned_id(row: Row) -> Result<i64> {
     get(&row, 0)
 }
 
-fn organisation_by_id(
-    db: &mut impl GenericClient,
-    id: OrganisationId,
-) -> Result<Option<Organisation>> {
+fn organisation_by_id(db: &mut impl Queries, id: OrganisationId) -> Result<Option<Organisation>> {
     query_one(
         db,
         &format!("SELECT {ORGANISATION_COLUMNS} FROM organisation WHERE organisation_id = $1"),
@@ -183,7 +188,7 @@ fn organisation_by_id(
     )
 }
 
-pub(crate) fn dataset_by_id(db: &mut impl GenericClient, id: DatasetId) -> Result<Option<Dataset>> {
+pub(crate) fn dataset_by_id(db: &mut impl Queries, id: DatasetId) -> Result<Option<Dataset>> {
     query_one(
         db,
         &format!("SELECT {DATASET_COLUMNS} FROM dataset WHERE dataset_id = $1"),
@@ -192,10 +197,7 @@ pub(crate) fn dataset_by_id(db: &mut impl GenericClient, id: DatasetId) -> Resul
     )
 }
 
-pub(crate) fn resource_by_id(
-    db: &mut impl GenericClient,
-    id: ResourceId,
-) -> Result<Option<Resource>> {
+pub(crate) fn resource_by_id(db: &mut impl Queries, id: ResourceId) -> Result<Option<Resource>> {
     query_one(
         db,
         &format!("SELECT {RESOURCE_COLUMNS} FROM resource WHERE resource_id = $1"),
@@ -204,7 +206,7 @@ pub(crate) fn resource_by_id(
     )
 }
 
-fn user_by_id(db: &mut impl GenericClient, id: UserId) -> Result<Option<User>> {
+fn user_by_id(db: &mut impl Queries, id: UserId) -> Result<Option<User>> {
     query_one(
         db,
         &format!("SELECT {USER_COLUMNS} FROM user_account WHERE user_id = $1"),
@@ -213,7 +215,7 @@ fn user_by_id(db: &mut impl GenericClient, id: UserId) -> Result<Option<User>> {
     )
 }
 
-fn token_by_id(db: &mut impl GenericClient, id: ApiTokenId) -> Result<Option<ApiToken>> {
+fn token_by_id(db: &mut impl Queries, id: ApiTokenId) -> Result<Option<ApiToken>> {
     query_one(
         db,
         &format!("SELECT {TOKEN_COLUMNS} FROM api_token WHERE api_token_id = $1"),
@@ -302,11 +304,11 @@ impl PgEngine {
     }
 
     pub(crate) fn organisation(&self, id: OrganisationId) -> Result<Option<Organisation>> {
-        self.read(|db| organisation_by_id(db, id))
+        self.read_cached(|db| organisation_by_id(db, id))
     }
 
     pub(crate) fn organisation_by_siren(&self, siren: &Siren) -> Result<Option<Organisation>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_one(
                 db,
                 &format!("SELECT {ORGANISATION_COLUMNS} FROM organisation WHERE siren = $1"),
@@ -317,7 +319,7 @@ impl PgEngine {
     }
 
     pub(crate) fn list_organisations(&self) -> Result<Vec<Organisation>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_all(
                 db,
                 // C collation: the same order as SQLite's BINARY comparison.
@@ -411,11 +413,11 @@ impl PgEngine {
     }
 
     pub(crate) fn dataset(&self, id: DatasetId) -> Result<Option<Dataset>> {
-        self.read(|db| dataset_by_id(db, id))
+        self.read_cached(|db| dataset_by_id(db, id))
     }
 
     pub(crate) fn dataset_by_slug(&self, slug: &Slug) -> Result<Option<Dataset>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_one(
                 db,
                 &format!("SELECT {DATASET_COLUMNS} FROM dataset WHERE slug = $1"),
@@ -426,7 +428,7 @@ impl PgEngine {
     }
 
     pub(crate) fn dataset_by_remote_id(&self, remote_id: &str) -> Result<Option<Dataset>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_one(
                 db,
                 &format!("SELECT {DATASET_COLUMNS} FROM dataset WHERE remote_id = $1 ORDER BY dataset_id LIMIT 1"),
@@ -437,7 +439,7 @@ impl PgEngine {
     }
 
     pub(crate) fn list_datasets(&self, filter: &DatasetFilter) -> Result<Vec<Dataset>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_all(
                 db,
                 &format!(
@@ -532,11 +534,11 @@ impl PgEngine {
     }
 
     pub(crate) fn resource(&self, id: ResourceId) -> Result<Option<Resource>> {
-        self.read(|db| resource_by_id(db, id))
+        self.read_cached(|db| resource_by_id(db, id))
     }
 
     pub(crate) fn resources_of_dataset(&self, dataset: DatasetId) -> Result<Vec<Resource>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_all(
                 db,
                 &format!("SELECT {RESOURCE_COLUMNS} FROM resource WHERE dataset_id = $1 ORDER BY resource_id"),
@@ -547,7 +549,7 @@ impl PgEngine {
     }
 
     pub(crate) fn resources_by_schema(&self, schema_name: &str) -> Result<Vec<Resource>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_all(
                 db,
                 &format!("SELECT {RESOURCE_COLUMNS} FROM resource WHERE schema_name = $1 ORDER BY resource_id"),
@@ -592,12 +594,12 @@ impl PgEngine {
     }
 
     pub(crate) fn user(&self, id: UserId) -> Result<Option<User>> {
-        self.read(|db| user_by_id(db, id))
+        self.read_cached(|db| user_by_id(db, id))
     }
 
     /// Case-insensitive, through the unique index on lower(email).
     pub(crate) fn user_by_email(&self, email: &str) -> Result<Option<User>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_one(
                 db,
                 &format!("SELECT {USER_COLUMNS} FROM user_account WHERE lower(email) = lower($1)"),
@@ -608,7 +610,7 @@ impl PgEngine {
     }
 
     pub(crate) fn list_users(&self) -> Result<Vec<User>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_all(
                 db,
                 &format!("SELECT {USER_COLUMNS} FROM user_account ORDER BY user_id"),
@@ -646,7 +648,7 @@ impl PgEngine {
     }
 
     pub(crate) fn memberships_of_user(&self, user: UserId) -> Result<Vec<Membership>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_all(
                 db,
                 "SELECT user_id, organisation_id, role FROM membership WHERE user_id = $1 ORDER BY organisation_id",
@@ -660,7 +662,7 @@ impl PgEngine {
         &self,
         organisation: OrganisationId,
     ) -> Result<Vec<Membership>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_all(
                 db,
                 "SELECT user_id, organisation_id, role FROM membership WHERE organisation_id = $1 ORDER BY user_id",
@@ -691,7 +693,7 @@ impl PgEngine {
     }
 
     pub(crate) fn api_token_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_one(
                 db,
                 &format!("SELECT {TOKEN_COLUMNS} FROM api_token WHERE token_hash = $1"),
@@ -702,7 +704,7 @@ impl PgEngine {
     }
 
     pub(crate) fn api_tokens_of_user(&self, user: UserId) -> Result<Vec<ApiToken>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_all(
                 db,
                 &format!(

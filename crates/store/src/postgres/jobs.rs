@@ -134,7 +134,7 @@ impl PgEngine {
     }
 
     pub(crate) fn job_status(&self, id: JobId) -> Result<Option<JobStatus>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_one(
                 db,
                 "SELECT job_id, kind, payload, state, attempts, progress, error FROM jobs WHERE job_id = $1",
@@ -160,12 +160,14 @@ impl PgEngine {
     }
 
     pub(crate) fn has_waiting_jobs(&self) -> Result<bool> {
-        self.read(|db| {
-            let row = db.query_one(
+        self.read_cached(|db| {
+            let waiting = query_one(
+                db,
                 &format!("SELECT EXISTS (SELECT 1 FROM jobs WHERE {WAITING})"),
                 &[&timestamp_text(now())],
+                |row| get(row, 0),
             )?;
-            get(&row, 0)
+            Ok(waiting.unwrap_or(false))
         })
     }
 }

@@ -23,6 +23,7 @@ mod migrate;
 mod records;
 mod referentials;
 mod sessions;
+mod statements;
 mod versions;
 
 use std::str::FromStr;
@@ -34,6 +35,7 @@ use postgres::{Client, Config, NoTls, Transaction};
 
 use crate::error::{Error, Result};
 pub(crate) use codec::decode_cell;
+use statements::{Cached, Statements};
 
 /// The first half of the advisory lock key of a Socle instance (any constant); the second is a
 /// hash of the schema, since several instances may share a database, one schema each.
@@ -107,19 +109,22 @@ impl PgEngine {
         let mut pool = lock(&self.pool);
         let mut waited = false;
         loop {
-            if let Some(client) = pool.idle.pop() {
-                if client.is_closed() {
+            if let Some(connection) = pool.idle.pop() {
+                if connection.client.is_closed() {
                     pool.open -= 1;
-                    discard(client);
+                    discard(connection.client);
                     continue;
                 }
-                return Ok(self.lend(client));
+                return Ok(self.lend(connection));
             }
             if pool.open < self.max_open || waited {
                 pool.open += 1;
                 drop(pool);
                 return match connect(&self.config) {
-                    Ok(client) => Ok(self.lend(client)),
+                    Ok(client) => Ok(self.lend(Connection {
+                        client,
+                        statements: Statements::default(),
+                    })),
                     Err(error) => {
                         lock(&self.pool).open -= 1;
                         self.returned.notify_one();
@@ -136,10 +141,10 @@ impl PgEngine {
         }
     }
 
-    fn lend(&self, client: Client) -> Pooled<'_> {
+    fn lend(&self, connection: Connection) -> Pooled<'_> {
         Pooled {
             engine: self,
-            client: Some(client),
+            connection: Some(connection),
         }
     }
 
@@ -160,11 +165,28 @@ impl PgEngine {
         let mut connection = self.connection()?;
         f(connection.client())
     }
+
+    /// Like [`PgEngine::read`], with the connection's prepared statements: for the reads every
+    /// request makes (see [`statements`]).
+    pub(crate) fn read_cached<T>(
+        &self,
+        f: impl FnOnce(&mut Cached<'_, Client>) -> Result<T>,
+    ) -> Result<T> {
+        let mut pooled = self.connection()?;
+        let Connection { client, statements } = pooled.connection();
+        f(&mut Cached {
+            db: client,
+            statements,
+        })
+    }
 }
 
 impl Drop for PgEngine {
     fn drop(&mut self) {
-        let mut clients: Vec<Client> = std::mem::take(&mut lock(&self.pool).idle);
+        let mut clients: Vec<Client> = std::mem::take(&mut lock(&self.pool).idle)
+            .into_iter()
+            .map(|connection| connection.client)
+            .collect();
         clients.extend(lock(&self.session).take());
         discard_all(clients);
     }
@@ -175,48 +197,64 @@ const POOL_WAIT: Duration = Duration::from_secs(5);
 
 #[derive(Default)]
 struct Pool {
-    idle: Vec<Client>,
+    idle: Vec<Connection>,
     /// Connections open, idle or lent.
     open: usize,
+}
+
+/// An open connection and the statements prepared on it.
+struct Connection {
+    client: Client,
+    statements: Statements,
 }
 
 /// A pooled connection, given back when dropped.
 struct Pooled<'a> {
     engine: &'a PgEngine,
-    client: Option<Client>,
+    connection: Option<Connection>,
 }
 
 impl Pooled<'_> {
-    fn client(&mut self) -> &mut Client {
-        self.client
+    fn connection(&mut self) -> &mut Connection {
+        self.connection
             .as_mut()
             .expect("a pooled connection is present until dropped")
+    }
+
+    fn client(&mut self) -> &mut Client {
+        &mut self.connection().client
     }
 }
 
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
-        let Some(client) = self.client.take() else {
+        let Some(connection) = self.connection.take() else {
             return;
         };
         let mut pool = lock(&self.engine.pool);
-        if pool.open <= self.engine.max_open && !client.is_closed() {
-            pool.idle.push(client);
+        if pool.open <= self.engine.max_open && !connection.client.is_closed() {
+            pool.idle.push(connection);
             drop(pool);
         } else {
             // Closed, or opened beyond the cap after a long wait.
             pool.open -= 1;
             drop(pool);
-            discard(client);
+            discard(connection.client);
         }
         self.engine.returned.notify_one();
     }
 }
 
 fn connect(config: &Config) -> Result<Client> {
-    config
-        .connect(NoTls)
-        .map_err(|error| Error::Unsupported(format!("connexion à PostgreSQL impossible : {error}")))
+    let mut client = config.connect(NoTls).map_err(|error| {
+        Error::Unsupported(format!("connexion à PostgreSQL impossible : {error}"))
+    })?;
+    // Statements stay prepared (see `statements`), but each execution is planned for its
+    // values: a generic plan chosen from average statistics can be far off for a skewed value
+    // (a records filter on a rare value scanning the whole table in row order). Planning our
+    // queries costs little next to the round trip and the parse the cache saves.
+    client.batch_execute("SET plan_cache_mode = force_custom_plan")?;
+    Ok(client)
 }
 
 /// Each synchronous client owns a small tokio runtime, which must not be dropped on an async

@@ -8,8 +8,9 @@ use postgres::types::{ToSql, Type};
 use postgres::{IsolationLevel, Row, Transaction};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 
-use super::PgEngine;
+use super::statements::{Cached, Queries};
 use super::versions::{column_types, table_exists};
+use super::{Connection, PgEngine};
 use crate::error::{Error, Result};
 use crate::records::{Dialect, RecordsError, RecordsReader};
 use crate::sqlite::rows_table_name;
@@ -23,14 +24,17 @@ impl PgEngine {
         &self,
         f: impl FnOnce(&mut dyn RecordsReader) -> Result<T, RecordsError>,
     ) -> Result<T, RecordsError> {
-        let mut connection = self.connection()?;
-        let mut transaction = connection
-            .client()
+        let mut pooled = self.connection()?;
+        let Connection { client, statements } = pooled.connection();
+        let mut transaction = client
             .build_transaction()
             .isolation_level(IsolationLevel::RepeatableRead)
             .read_only(true)
             .start()?;
-        let value = f(&mut PgReader(&mut transaction))?;
+        let value = f(&mut PgReader(Cached {
+            db: &mut transaction,
+            statements,
+        }))?;
         transaction.commit()?;
         Ok(value)
     }
@@ -59,7 +63,9 @@ impl PgEngine {
     }
 }
 
-struct PgReader<'t, 'c>(&'t mut Transaction<'c>);
+/// A records snapshot, with the connection's prepared statements: pages of one shape, their
+/// counts and plans are prepared once per connection.
+struct PgReader<'t, 'c>(Cached<'t, Transaction<'c>>);
 
 impl RecordsReader for PgReader<'_, '_> {
     fn dialect(&self) -> Dialect {
@@ -67,7 +73,7 @@ impl RecordsReader for PgReader<'_, '_> {
     }
 
     fn table_exists(&mut self, name: &str) -> Result<bool, RecordsError> {
-        Ok(table_exists(self.0, name)?)
+        Ok(table_exists(&mut self.0, name)?)
     }
 
     fn each_row(
@@ -78,11 +84,13 @@ impl RecordsReader for PgReader<'_, '_> {
     ) -> Result<(), RecordsError> {
         let bound = bind_values(params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|value| value.as_ref()).collect();
-        let statement = self.0.prepare(sql)?;
-        let portal = self.0.bind(&statement, &refs)?;
+        let portal = self
+            .0
+            .with_statement(sql, |db, statement| db.bind(statement, &refs))?;
+        let db = &mut *self.0.db;
         let mut values = Vec::new();
         loop {
-            let rows = self.0.query_portal(&portal, ROWS_PER_FETCH)?;
+            let rows = db.query_portal(&portal, ROWS_PER_FETCH)?;
             for row in &rows {
                 values.clear();
                 for idx in 0..row.len() {
@@ -109,7 +117,7 @@ impl RecordsReader for PgReader<'_, '_> {
         let bound = bind_values(params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|value| value.as_ref()).collect();
         let scan = format!("Seq Scan on {table}");
-        for line in self.0.query(&format!("EXPLAIN {sql}"), &refs)? {
+        for line in self.0.rows(&format!("EXPLAIN {sql}"), &refs)? {
             let line: &str = line.try_get(0)?;
             if line
                 .split_once(scan.as_str())

@@ -164,7 +164,7 @@ impl PgEngine {
     }
 
     pub(crate) fn commune(&self, code_insee: &str) -> Result<Option<Commune>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_one(
                 db,
                 &format!("SELECT {COMMUNE_COLUMNS} FROM ref_commune WHERE code_insee = $1"),
@@ -175,7 +175,7 @@ impl PgEngine {
     }
 
     pub(crate) fn communes_of_epci(&self, epci_siren: &str) -> Result<Vec<Commune>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             super::catalogue::query_all(
                 db,
                 &format!("SELECT {COMMUNE_COLUMNS} FROM ref_commune WHERE epci_siren = $1 ORDER BY code_insee COLLATE \"C\""),
@@ -186,7 +186,7 @@ impl PgEngine {
     }
 
     pub(crate) fn epci(&self, siren: &str) -> Result<Option<Epci>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_one(
                 db,
                 "SELECT siren, name, kind, financing, population_total, population_municipal, commune_count FROM ref_epci WHERE siren = $1",
@@ -207,7 +207,7 @@ impl PgEngine {
     }
 
     pub(crate) fn departement(&self, code: &str) -> Result<Option<Departement>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_one(
                 db,
                 "SELECT code, name, region_code, chef_lieu, zone FROM ref_departement WHERE code = $1",
@@ -226,7 +226,7 @@ impl PgEngine {
     }
 
     pub(crate) fn region(&self, code: &str) -> Result<Option<Region>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_one(
                 db,
                 "SELECT code, name, chef_lieu, zone FROM ref_region WHERE code = $1",

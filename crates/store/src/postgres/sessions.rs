@@ -43,7 +43,7 @@ impl PgEngine {
     }
 
     pub(crate) fn session_by_hash(&self, token_hash: &str) -> Result<Option<Session>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_one(
                 db,
                 &format!("SELECT {SESSION_COLUMNS} FROM session WHERE token_hash = $1"),

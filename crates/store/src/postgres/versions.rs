@@ -30,6 +30,7 @@ use postgres::{GenericClient, Row, Transaction};
 use super::PgEngine;
 use super::catalogue::{dataset_by_id, query_all, query_one, resource_by_id};
 use super::codec::{column_type, decode_cell, fits, get, parsed, parsed_opt, write_copy_value};
+use super::statements::Queries;
 use crate::error::{Error, Result};
 use crate::jobs::{BUILD_INDEXES, build_indexes_payload};
 use crate::records::{ColumnKind, column_kind};
@@ -70,13 +71,13 @@ pub(crate) fn drop_version_tables(db: &mut impl GenericClient, version: VersionI
 }
 
 /// Whether a table of this name exists in the current schema.
-pub(crate) fn table_exists(db: &mut impl GenericClient, name: &str) -> Result<bool> {
-    Ok(db
-        .query_opt(
+pub(crate) fn table_exists(db: &mut impl Queries, name: &str) -> Result<bool> {
+    Ok(!db
+        .rows(
             "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = $1",
             &[&name],
         )?
-        .is_some())
+        .is_empty())
 }
 
 const VERSION_COLUMNS: &str = "v.version_id, v.resource_id, v.sha256, v.size, v.media_type, v.filename, v.origin, \
@@ -114,7 +115,7 @@ fn version_from_row(row: &Row) -> Result<Version> {
 }
 
 /// A visible (not pending) version.
-fn version_by_id(db: &mut impl GenericClient, version: VersionId) -> Result<Option<Version>> {
+fn version_by_id(db: &mut impl Queries, version: VersionId) -> Result<Option<Version>> {
     query_one(
         db,
         &format!(
@@ -126,7 +127,7 @@ fn version_by_id(db: &mut impl GenericClient, version: VersionId) -> Result<Opti
 }
 
 /// The version `resource` serves, if any.
-fn live_version_of(db: &mut impl GenericClient, resource: ResourceId) -> Result<Option<Version>> {
+fn live_version_of(db: &mut impl Queries, resource: ResourceId) -> Result<Option<Version>> {
     query_one(
         db,
         &format!(
@@ -137,15 +138,12 @@ fn live_version_of(db: &mut impl GenericClient, resource: ResourceId) -> Result<
     )
 }
 
-fn written_version(db: &mut impl GenericClient, version: VersionId) -> Result<Version> {
+fn written_version(db: &mut impl Queries, version: VersionId) -> Result<Version> {
     version_by_id(db, version)?
         .ok_or_else(|| Error::Corrupt(format!("version {version} écrite mais introuvable")))
 }
 
-fn status_of(
-    db: &mut impl GenericClient,
-    version: VersionId,
-) -> Result<Option<(ResourceId, String)>> {
+fn status_of(db: &mut impl Queries, version: VersionId) -> Result<Option<(ResourceId, String)>> {
     query_one(
         db,
         "SELECT resource_id, status FROM version WHERE version_id = $1",
@@ -155,7 +153,7 @@ fn status_of(
 }
 
 fn existing_version(
-    db: &mut impl GenericClient,
+    db: &mut impl Queries,
     resource: ResourceId,
     sha256: &Sha256,
 ) -> Result<Option<(VersionId, String)>> {
@@ -234,10 +232,7 @@ fn insert_version(
 }
 
 /// Fails unless `version` is still pending; returns its resource.
-pub(crate) fn expect_pending(
-    db: &mut impl GenericClient,
-    version: VersionId,
-) -> Result<ResourceId> {
+pub(crate) fn expect_pending(db: &mut impl Queries, version: VersionId) -> Result<ResourceId> {
     match status_of(db, version)? {
         None => Err(Error::NotFound(format!("version {version}"))),
         Some((resource, status)) if status == "pending" => Ok(resource),
@@ -545,7 +540,7 @@ impl PgEngine {
         version: VersionId,
         progress: &mut dyn FnMut(&str) -> Result<()>,
     ) -> Result<()> {
-        let Some(columns) = self.read(|db| columns_to_index(db, version))? else {
+        let Some(columns) = self.read_cached(|db| columns_to_index(db, version))? else {
             return Ok(());
         };
         let rows = rows_table_name(version);
@@ -693,7 +688,7 @@ impl PgEngine {
     }
 
     pub(crate) fn version(&self, version: VersionId) -> Result<Option<Version>> {
-        self.read(|db| version_by_id(db, version))
+        self.read_cached(|db| version_by_id(db, version))
     }
 
     pub(crate) fn version_by_sha256(
@@ -701,7 +696,7 @@ impl PgEngine {
         resource: ResourceId,
         sha256: &Sha256,
     ) -> Result<Option<Version>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_one(
                 db,
                 &format!("SELECT {VERSION_COLUMNS} FROM version v WHERE v.resource_id = $1 AND v.sha256 = $2 AND v.status <> 'pending'"),
@@ -713,7 +708,7 @@ impl PgEngine {
 
     /// Newest first.
     pub(crate) fn versions_of_resource(&self, resource: ResourceId) -> Result<Vec<Version>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_all(
                 db,
                 &format!("SELECT {VERSION_COLUMNS} FROM version v WHERE v.resource_id = $1 AND v.status <> 'pending' ORDER BY v.version_id DESC"),
@@ -724,7 +719,7 @@ impl PgEngine {
     }
 
     pub(crate) fn live_version(&self, resource: ResourceId) -> Result<Option<Version>> {
-        self.read(|db| live_version_of(db, resource))
+        self.read_cached(|db| live_version_of(db, resource))
     }
 
     pub(crate) fn read_target(
@@ -732,7 +727,7 @@ impl PgEngine {
         resource: ResourceId,
         version: Option<VersionId>,
     ) -> Result<Option<ReadTarget>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             let Some(found) = resource_by_id(db, resource)? else {
                 return Ok(None);
             };
@@ -753,7 +748,7 @@ impl PgEngine {
 
     /// Oldest first.
     pub(crate) fn live_history(&self, resource: ResourceId) -> Result<Vec<LivePeriod>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_all(
                 db,
                 "SELECT resource_id, version_id, live_from, live_until FROM live_period WHERE resource_id = $1
@@ -773,7 +768,7 @@ impl PgEngine {
 
     /// The columns of a visible version's table (`None` for unknown or rejected versions).
     pub(crate) fn version_columns(&self, version: VersionId) -> Result<Option<Vec<ColumnDef>>> {
-        self.read(|db| columns_of(db, version))
+        self.read_cached(|db| columns_of(db, version))
     }
 
     /// Streams a version's rows, in file order, to `visit` (a server-side portal fetched in
@@ -792,7 +787,7 @@ impl PgEngine {
 
     /// Live, conformant versions of resources declaring `schema_name`, in published datasets.
     pub(crate) fn live_sources(&self, schema_name: &str) -> Result<Vec<LiveSource>> {
-        self.read(|db| {
+        self.read_cached(|db| {
             query_all(
                 db,
                 "SELECT r.resource_id, r.dataset_id, v.version_id, v.schema_name, v.schema_version, o.organisation_id,
@@ -915,7 +910,7 @@ pub(crate) fn search_document(columns: &[ColumnDef]) -> Option<String> {
 }
 
 pub(crate) fn columns_of(
-    db: &mut impl GenericClient,
+    db: &mut impl Queries,
     version: VersionId,
 ) -> Result<Option<Vec<ColumnDef>>> {
     let text: Option<Option<String>> = query_one(
@@ -930,10 +925,7 @@ pub(crate) fn columns_of(
 }
 
 /// The columns of a committed version whose indexes are still to build and whose table exists.
-fn columns_to_index(
-    db: &mut impl GenericClient,
-    version: VersionId,
-) -> Result<Option<Vec<ColumnDef>>> {
+fn columns_to_index(db: &mut impl Queries, version: VersionId) -> Result<Option<Vec<ColumnDef>>> {
     let building: Option<String> = query_one(
         db,
         "SELECT indexes FROM version WHERE version_id = $1 AND status IN ('published', 'superseded')",
