@@ -34,7 +34,9 @@ use super::dialect::Dialect;
 use super::filter::{Sql, compile_filter, rowid_sql, text_equality};
 use super::stored_facets::{kept_text_count_sql, stored_facet_sql, stored_value};
 use super::table::quote_ident;
-use super::{ColumnInfo, ColumnKind, CompileError, Table, compile, count_sql, facet_sql};
+use super::{
+    ColumnInfo, ColumnKind, CompileError, CompiledQuery, Table, compile, count_sql, facet_sql,
+};
 use crate::error::Error;
 use crate::sqlite::codec::{decode_text, decode_value};
 use crate::sqlite::{column_sql_name, rows_table_name};
@@ -276,8 +278,14 @@ impl VersionTable {
     fn output_fields(&self, query: &Query) -> Result<Vec<OutputField>, RecordsError> {
         let infos = self.infos();
         let compiled = compile(&self.table(&infos), query)?;
+        Ok(self.fields_of(&compiled, query))
+    }
+
+    /// [`VersionTable::output_fields`] of a query already compiled (`compiled` is `query`,
+    /// whatever its limit).
+    fn fields_of(&self, compiled: &CompiledQuery, query: &Query) -> Vec<OutputField> {
         let types = self.output_types(query);
-        Ok(compiled
+        compiled
             .columns
             .iter()
             .enumerate()
@@ -289,7 +297,7 @@ impl VersionTable {
                     .and_then(|types| types[i])
                     .unwrap_or_else(|| column_type(column.kind)),
             })
-            .collect())
+            .collect()
     }
 
     /// Model types of the outputs, in the order `compile` lists them, where a field decides it.
@@ -391,7 +399,6 @@ impl Store {
             return Err(RecordsError::LimitTooLarge { max: MAX_LIMIT });
         }
         let described = self.version_table(version)?;
-        let columns = described.output_fields(query)?;
         let infos = described.infos();
         let table = described.table(&infos);
         // One row more than asked tells whether another page follows.
@@ -400,6 +407,7 @@ impl Store {
             ..query.clone()
         };
         let compiled = compile(&table, &probe)?;
+        let columns = described.fields_of(&compiled, query);
         let count = if options.total_count {
             Some(count_sql(&table, query)?)
         } else {
