@@ -203,6 +203,8 @@ struct Inner {
     options: StoreOptions,
     /// Descriptions of version tables whose indexes are ready (immutable), for records queries.
     described: records::DescribedVersions,
+    /// Total counts of filters on versions whose indexes are ready (immutable), bounded.
+    counts: records::KeptCounts,
     /// Held (shared) for the store's lifetime so that another process's exclusive open, and
     /// with it orphan cleanup, cannot happen while this one may be loading.
     _directory_lock: File,
@@ -296,6 +298,7 @@ impl Store {
                 data_dir: data_dir.to_path_buf(),
                 options,
                 described: records::DescribedVersions::default(),
+                counts: records::KeptCounts::default(),
                 _directory_lock: directory_lock,
             }),
         };

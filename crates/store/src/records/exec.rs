@@ -7,12 +7,14 @@
 //! an export are exactly the rows of the pages, in the same order.
 //!
 //! `total_count` is exact as long as counting stops before [`RecordsOptions::exact_count_limit`]
-//! matching rows; beyond, it is estimated from an evenly spaced sample of 10,000 row numbers and
+//! matching rows; beyond, it is estimated from 100 evenly spaced runs of 100 row numbers and
 //! flagged ([`RecordsPage::total_is_estimate`]), so that a page never costs a full count of a
 //! huge table. Likewise when the filter cannot use an index (SQLite's query plan says it would
 //! scan the table) and the table has more rows than the limit. Without a filter the count is
 //! the row count recorded at publication; with one `field = "text"` on a text column whose value
-//! counts the index job kept (`stored_facets`), it is that kept count.
+//! counts the index job kept (`stored_facets`), it is that kept count. Once a version's indexes
+//! are ready, the count of each filter is kept in memory (`counts`): the next pages of that
+//! filter read it instead of counting again.
 //!
 //! [`Store::records_each_row`] hands each row of a page to a visitor while the engine holds
 //! it, the cells whose text is their value borrowed ([`RawCell`]), so that the API writes its
@@ -27,11 +29,14 @@ use model::{ColumnDef, ColumnType, Value, VersionId};
 use rusqlite::Connection;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 
+use super::counts::{CountKey, KeptCount};
 use super::dialect::Dialect;
 use super::filter::{Sql, compile_filter, rowid_sql, text_equality};
 use super::stored_facets::{kept_text_count_sql, stored_facet_sql, stored_value};
 use super::table::quote_ident;
-use super::{ColumnInfo, ColumnKind, CompileError, Table, compile, count_sql, facet_sql};
+use super::{
+    ColumnInfo, ColumnKind, CompileError, CompiledQuery, Table, compile, count_sql, facet_sql,
+};
 use crate::error::Error;
 use crate::sqlite::codec::{decode_text, decode_value};
 use crate::sqlite::{column_sql_name, rows_table_name};
@@ -221,8 +226,11 @@ pub(crate) struct VersionTable {
     sql_names: Vec<String>,
     /// Recorded when the version was published.
     row_count: Option<u64>,
-    /// Whether its full-text index is built (see `model::IndexState`).
-    full_text: bool,
+    /// The file its rows were loaded from (names them in the kept counts' keys).
+    sha256: Option<model::Sha256>,
+    /// Whether its indexes are built (see `model::IndexState`), the full-text index among them:
+    /// from then on nothing about the table changes, its counts included.
+    indexes_ready: bool,
     /// Columns the engine stores as text although their type is not (PostgreSQL turns a
     /// column into text when a lenient publication keeps cells of another type in it).
     stored_as_text: Vec<bool>,
@@ -252,7 +260,7 @@ impl VersionTable {
         Table {
             sql_name: &self.sql_name,
             columns: infos,
-            full_text: self.full_text,
+            full_text: self.indexes_ready,
             dialect: self.dialect,
         }
     }
@@ -270,8 +278,14 @@ impl VersionTable {
     fn output_fields(&self, query: &Query) -> Result<Vec<OutputField>, RecordsError> {
         let infos = self.infos();
         let compiled = compile(&self.table(&infos), query)?;
+        Ok(self.fields_of(&compiled, query))
+    }
+
+    /// [`VersionTable::output_fields`] of a query already compiled (`compiled` is `query`,
+    /// whatever its limit).
+    fn fields_of(&self, compiled: &CompiledQuery, query: &Query) -> Vec<OutputField> {
         let types = self.output_types(query);
-        Ok(compiled
+        compiled
             .columns
             .iter()
             .enumerate()
@@ -283,7 +297,7 @@ impl VersionTable {
                     .and_then(|types| types[i])
                     .unwrap_or_else(|| column_type(column.kind)),
             })
-            .collect())
+            .collect()
     }
 
     /// Model types of the outputs, in the order `compile` lists them, where a field decides it.
@@ -385,7 +399,6 @@ impl Store {
             return Err(RecordsError::LimitTooLarge { max: MAX_LIMIT });
         }
         let described = self.version_table(version)?;
-        let columns = described.output_fields(query)?;
         let infos = described.infos();
         let table = described.table(&infos);
         // One row more than asked tells whether another page follows.
@@ -394,6 +407,7 @@ impl Store {
             ..query.clone()
         };
         let compiled = compile(&table, &probe)?;
+        let columns = described.fields_of(&compiled, query);
         let count = if options.total_count {
             Some(count_sql(&table, query)?)
         } else {
@@ -453,9 +467,8 @@ impl Store {
                 None => (None, false),
                 // A filter without grouping: bounded, since it may match millions of rows.
                 Some(_) if query.filter.is_some() && !grouped => {
-                    let (total, estimated) =
-                        bounded_count(reader, &described, query, options, seen)?;
-                    (Some(total), estimated)
+                    let counted = self.kept_or_bounded_count(reader, &described, query, options)?;
+                    (Some(counted.with_page(seen)), counted.estimated)
                 }
                 // A published table never changes: its row count was recorded at the flip.
                 Some(_) if query.filter.is_none() && !grouped && described.row_count.is_some() => {
@@ -598,6 +611,7 @@ impl Store {
         let sql_names = (0..defs.len()).map(column_sql_name).collect();
         let found = self.version(version)?;
         let row_count = found.as_ref().and_then(|v| v.row_count);
+        let sha256 = found.as_ref().map(|v| v.sha256);
         // The full-text index is among the indexes; once they are all built, nothing here
         // changes any more.
         let indexes_ready = found.is_some_and(|v| v.indexes == model::IndexState::Ready);
@@ -615,7 +629,8 @@ impl Store {
             defs,
             sql_names,
             row_count,
-            full_text: indexes_ready,
+            sha256,
+            indexes_ready,
             stored_as_text,
             dialect,
         });
@@ -905,47 +920,95 @@ pub(super) fn count_one(
     Ok(total.max(0) as u64)
 }
 
-/// Counts the rows matching `query`'s filter, exactly up to `exact_count_limit`; beyond, an
-/// estimate from evenly spaced row numbers (rows are numbered 1..=n without gaps, on both
-/// engines, so both estimate alike), never below `at_least` nor what was actually counted. A
-/// filter no index can serve (`LIKE`, `!=`...) on a table larger than the limit is estimated
-/// at once: counting it exactly would read every row.
+impl Store {
+    /// The count of `query`'s filter on a version ([`bounded_count`]), kept in memory once
+    /// the version's indexes are ready and read from there by the next pages that ask for it
+    /// (`counts`: the key names the version's rows, its file and the whole filter).
+    fn kept_or_bounded_count(
+        &self,
+        reader: &mut dyn RecordsReader,
+        described: &VersionTable,
+        query: &Query,
+        options: RecordsOptions,
+    ) -> Result<KeptCount, RecordsError> {
+        let infos = described.infos();
+        let table = described.table(&infos);
+        let matching = matching_rows_sql(&table, query)?;
+        let key = described
+            .sha256
+            .filter(|_| described.indexes_ready)
+            .map(|sha256| CountKey {
+                version: described.version,
+                sha256,
+                exact_count_limit: options.exact_count_limit,
+                matching: format!("{}; {:?}", matching.text, matching.params),
+            });
+        if let Some(kept) = key.as_ref().and_then(|key| self.inner.counts.get(key)) {
+            return Ok(kept);
+        }
+        let counted = bounded_count(reader, described, &table, matching, query, options)?;
+        if let Some(key) = key {
+            self.inner.counts.keep(key, counted);
+        }
+        Ok(counted)
+    }
+}
+
+/// `SELECT 1 FROM "table" WHERE TRUE AND (filter)`: the rows `query`'s filter matches.
+fn matching_rows_sql(table: &Table, query: &Query) -> Result<Sql, RecordsError> {
+    let mut matching = Sql::new(table.dialect);
+    matching.push(&format!(
+        "SELECT 1 FROM {} WHERE TRUE",
+        quote_ident(table.sql_name)
+    ));
+    and_filter(table, query, &mut matching)?;
+    Ok(matching)
+}
+
+/// ` AND (filter)` when `query` has a filter.
+fn and_filter(table: &Table, query: &Query, sql: &mut Sql) -> Result<(), RecordsError> {
+    if let Some(filter) = &query.filter {
+        sql.push(" AND ");
+        compile_filter(filter, table, sql)?;
+    }
+    Ok(())
+}
+
+/// Counts the rows `matching` selects (`query`'s filter, [`matching_rows_sql`]), exactly up to
+/// `exact_count_limit`; beyond, an estimate from evenly spaced row numbers (rows are numbered
+/// 1..=n without gaps, on both engines, so both estimate alike), never below what was actually
+/// counted (nor, [`KeptCount::with_page`], below the rows a page saw). A filter no index can
+/// serve (`LIKE`, `!=`...) on a table larger than the limit is estimated at once: counting it
+/// exactly would read every row. The answer depends on the version and the filter only, never
+/// on the page asking.
 fn bounded_count(
     reader: &mut dyn RecordsReader,
     described: &VersionTable,
+    table: &Table,
+    matching: Sql,
     query: &Query,
     options: RecordsOptions,
-    at_least: u64,
-) -> Result<(u64, bool), RecordsError> {
-    let infos = described.infos();
-    let table = described.table(&infos);
+) -> Result<KeptCount, RecordsError> {
     let quoted = quote_ident(&described.sql_name);
-    let rowid = rowid_sql(&table);
-    let filtered = |sql: &mut Sql| -> Result<(), RecordsError> {
-        if let Some(filter) = &query.filter {
-            sql.push(" AND ");
-            compile_filter(filter, &table, sql)?;
-        }
-        Ok(())
-    };
+    let rowid = rowid_sql(table);
     let last_row = count_one(
         reader,
         &format!("SELECT coalesce(max({rowid}), 0) FROM {quoted}"),
         &[],
     )?;
-    let mut matching = Sql::new(table.dialect);
-    matching.push(&format!("SELECT 1 FROM {quoted} WHERE TRUE"));
-    filtered(&mut matching)?;
     // A filter no index serves would read the whole table to count: beyond the limit, sample.
     let scans_all = last_row > options.exact_count_limit
         && reader.scans_whole_table(&matching.text, &matching.params, &described.sql_name)?;
-    let mut at_least = at_least;
+    let mut at_least = 0;
     if !scans_all {
         // What the bounded count below would give, read from the counts the index job kept.
-        if let Some(kept) = kept_equality_count(reader, described, &table, query)?
+        if let Some(kept) = kept_equality_count(reader, described, table, query)?
             && kept <= options.exact_count_limit
         {
-            return Ok((kept, false));
+            return Ok(KeptCount {
+                total: kept,
+                estimated: false,
+            });
         }
         // `SELECT 1 … LIMIT`: counting stops early, and an indexed filter reads only its index.
         let mut bounded = Sql::new(table.dialect);
@@ -958,9 +1021,12 @@ fn bounded_count(
         bounded.push(") AS \"matching\"");
         let counted = count_one(reader, &bounded.text, &bounded.params)?;
         if counted <= options.exact_count_limit {
-            return Ok((counted, false));
+            return Ok(KeptCount {
+                total: counted,
+                estimated: false,
+            });
         }
-        at_least = at_least.max(counted);
+        at_least = counted;
     }
     let runs = sample_runs(last_row);
     let mut sample = Sql::new(table.dialect);
@@ -972,14 +1038,17 @@ fn bounded_count(
         " CROSS JOIN {quoted} WHERE {rowid} BETWEEN \"sample\".\"r\" AND \"sample\".\"r\" + {}",
         SAMPLE_RUN - 1
     ));
-    filtered(&mut sample)?;
+    and_filter(table, query, &mut sample)?;
     let hits = count_one(reader, &sample.text, &sample.params)?;
     let estimate = if runs.covered > 0 {
         (hits as f64 / runs.covered as f64 * last_row as f64).round() as u64
     } else {
         at_least
     };
-    Ok((estimate.max(at_least), true))
+    Ok(KeptCount {
+        total: estimate.max(at_least),
+        estimated: true,
+    })
 }
 
 /// The number of rows matching a `field = "text"` filter, from the value counts the index job

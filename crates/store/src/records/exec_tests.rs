@@ -772,7 +772,160 @@ fn cells_of_another_type_stay_queryable(engine: TestEngine) {
     assert!(found.rows.contains(&data[2]), "{:?}", found.rows);
 }
 
+/// Every page of `request` by cursor, with the count each reported; the kept counts forgotten
+/// before each page when `fresh`.
+fn counts_of_pages(
+    store: &Store,
+    version: VersionId,
+    request: &Query,
+    options: RecordsOptions,
+    fresh: bool,
+) -> Vec<(Option<u64>, bool)> {
+    let mut counts = Vec::new();
+    let mut request = request.clone();
+    loop {
+        if fresh {
+            store.inner.counts.clear();
+        }
+        let page = store.records_with(version, &request, options).unwrap();
+        counts.push((page.total_count, page.total_is_estimate));
+        match page.next_cursor {
+            Some(cursor) => request.cursor = Some(cursor),
+            None => return counts,
+        }
+    }
+}
+
+/// A count read from the kept counts is the count of the same page counted afresh, exact or
+/// estimated, on every page of a filter; the pages after the first read it without counting,
+/// and the count of a version whose rows are gone is never given.
+fn kept_counts_are_the_fresh_counts(engine: TestEngine) {
+    let Some((_dir, store, version, data)) = published(engine, 3000) else {
+        return;
+    };
+    let tight = RecordsOptions {
+        exact_count_limit: 100,
+        ..RecordsOptions::default()
+    };
+    let filters = [
+        "montant < 700",
+        "commune LIKE '%G%'",
+        "commune = 'Agde'",
+        "nb = 3",
+        "montant >= 100 AND commune != 'Sète'",
+        "commune LIKE '%zz%'",
+    ];
+    let mut estimates = 0;
+    for filter in filters {
+        for options in [RecordsOptions::default(), tight] {
+            let request = query(filter, "", 400);
+            let fresh = counts_of_pages(&store, version, &request, options, true);
+            store.inner.counts.clear();
+            let hits = store.inner.counts.hits();
+            let kept = counts_of_pages(&store, version, &request, options, false);
+            assert_eq!(kept, fresh, "{filter} {options:?}");
+            assert_eq!(
+                store.inner.counts.hits() - hits,
+                kept.len() as u64 - 1,
+                "{filter}: pages after the first read the kept count"
+            );
+            assert_eq!(store.inner.counts.len(), 1);
+            estimates += usize::from(fresh[0].1);
+        }
+    }
+    // Both kinds of counts were kept.
+    assert!(estimates >= 3, "{estimates}");
+
+    // Matches the sampled runs miss (rows 101–200 and 301–400 of 20,000; runs of 100 rows
+    // every 200 from row 1): the estimate is 0, so each page reports the rows it saw match
+    // (skipped by its offset, on it, and the one after it), which differ from page to page
+    // whatever was kept.
+    let clustered = create_resource(&store, SIREN_MONTPELLIER, "clustered", None);
+    let column = [ColumnDef::new("t", ColumnType::Text)];
+    let marked = |row: usize| (100..200).contains(&row) || (300..400).contains(&row);
+    let texts: Vec<Vec<Value>> = (0..20_000)
+        .map(|row| vec![Value::from(if marked(row) { "a" } else { "b" })])
+        .collect();
+    let clustered = publish(&store, &clustered, b"clustered", &column, &texts).id;
+    store.run_waiting_jobs(&mut |_, _| {}).unwrap();
+    let request = query("t LIKE '%A%'", "", 50);
+    let fresh = counts_of_pages(&store, clustered, &request, tight, true);
+    store.inner.counts.clear();
+    let kept = counts_of_pages(&store, clustered, &request, tight, false);
+    assert_eq!(kept, fresh);
+    let seen: Vec<(Option<u64>, bool)> = [51, 51, 51, 50]
+        .into_iter()
+        .map(|seen| (Some(seen), true))
+        .collect();
+    assert_eq!(kept, seen);
+    let mut by_offset = request.clone();
+    by_offset.offset = 100;
+    let page = store.records_with(clustered, &by_offset, tight).unwrap();
+    assert_eq!(
+        (page.total_count, page.total_is_estimate),
+        (Some(151), true)
+    );
+    let truth = data
+        .iter()
+        .filter(|row| matches!(row[1], Value::Float(m) if m < 700.0))
+        .count() as u64;
+    let request = query("montant < 700", "", 10);
+    assert_eq!(
+        store.records(version, &request).unwrap().total_count,
+        Some(truth)
+    );
+    let resource = store.version(version).unwrap().unwrap().resource;
+    store.delete_resource(resource).unwrap();
+    assert!(matches!(
+        store.records(version, &request),
+        Err(RecordsError::VersionNotFound(found)) if found == version
+    ));
+}
+
+/// Two versions, or two filters differing only in a value, never share a kept count; nothing
+/// is kept before a version's indexes are ready.
+fn kept_counts_belong_to_their_version_and_filter(engine: TestEngine) {
+    let Some((_dir, store)) = open(engine) else {
+        return;
+    };
+    let first_resource = create_resource(&store, SIREN_MONTPELLIER, "subventions", None);
+    let second_resource = create_resource(&store, SIREN_MONTPELLIER, "subventions-bis", None);
+    let first_rows = rows(900);
+    let second_rows = rows(400);
+    let first = publish(&store, &first_resource, b"first", &columns(), &first_rows).id;
+    let second = publish(
+        &store,
+        &second_resource,
+        b"second",
+        &columns(),
+        &second_rows,
+    )
+    .id;
+    let request = query("commune = 'Agde'", "", 5);
+    store.records(first, &request).unwrap();
+    assert_eq!(store.inner.counts.len(), 0, "indexes not ready yet");
+    store.run_waiting_jobs(&mut |_, _| {}).unwrap();
+    let truth = |data: &[Vec<Value>], commune: &str| {
+        data.iter()
+            .filter(|row| row[0] == Value::from(commune))
+            .count() as u64
+    };
+    for _ in 0..2 {
+        for (version, data) in [(first, &first_rows), (second, &second_rows)] {
+            for commune in ["Agde", "Sète", "Lunel"] {
+                let request = query(&format!("commune = '{commune}'"), "", 5);
+                let page = store.records(version, &request).unwrap();
+                assert_eq!(page.total_count, Some(truth(data, commune)), "{commune}");
+            }
+        }
+    }
+    assert_eq!(store.inner.counts.len(), 6);
+    assert_ne!(truth(&first_rows, "Agde"), truth(&second_rows, "Agde"));
+}
+
 crate::on_every_engine!(
+    kept_counts_are_the_fresh_counts,
+    kept_counts_belong_to_their_version_and_filter,
     cursor_pages_and_the_stream_give_the_reference_rows,
     counts_are_exact_below_the_limit_and_flagged_estimates_above,
     filters_no_index_serves_are_sampled_on_big_tables,

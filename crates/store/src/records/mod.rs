@@ -18,6 +18,8 @@
 //! - `cursor`: keyset pagination tokens ([`next_cursor`]).
 //! - `described`: the descriptions of version tables kept in memory once their indexes are
 //!   ready (they never change).
+//! - `counts`: the total counts of filtered pages kept in memory (bounded), per version whose
+//!   indexes are ready and per filter: a version never changes, so neither do they.
 //! - `exec`: running queries on a published version: [`Store::records`](crate::Store::records)
 //!   (a page, its count and facets; [`Store::records_each_row`](crate::Store::records_each_row)
 //!   hands the page's rows to a visitor, text borrowed from the engine) and
@@ -59,6 +61,7 @@
 //! ```
 
 mod compile;
+mod counts;
 mod cursor;
 mod described;
 mod dialect;
@@ -73,6 +76,7 @@ pub use compile::{
     CompiledQuery, MAX_ORDER_KEYS, OutputColumn, compile, count_sql, facet_sql, fts_create_sql,
     fts_rebuild_sql,
 };
+pub(crate) use counts::KeptCounts;
 pub use cursor::next_cursor;
 pub(crate) use described::DescribedVersions;
 pub use dialect::Dialect;
