@@ -18,7 +18,11 @@
 # suggestions are off and CSV streaming has no size cap):
 #   indexed     equality filter on an indexed column (`nomAttribuant`; Socle indexes every
 #               scalar column, the Datasette table gets an index on this column)
-#   unindexed   substring filter no index can serve (`objet` contains "sentiers")
+#   unindexed   substring filter no index can serve (`objet` contains "sentiers"); wrk repeats
+#               one URL, so from its second request on Socle reads the filter's count from the
+#               counts it keeps per version: the next line measures the first request
+#   cold LIKE   the same filter with 12 other words, one request each, one at a time (nothing
+#               kept answers them): median and worst latency
 #   facet       counts of `nature` values over the whole table, with the first page
 #   deep-page   the page after row 900,000 by keyset: Socle's `cursor` (obtained once with
 #               `offset`), Datasette's `_next=900000`
@@ -156,6 +160,23 @@ for question in indexed unindexed facet deep-page; do
         "$(ratio "$s_rps" "$d_rps")" "$(ratio "$d_p99" "$s_p99")"
     [[ "$s_err$d_err" == 00 ]] && echo || echo "   (non-2xx : socle $s_err, datasette $d_err)"
 done
+
+# Cold unindexed questions: the same substring filter with a new word each time, one request
+# at a time, so that nothing an earlier request kept (Socle keeps the count of a filter per
+# version) answers it: what a first visitor of a filter waits for.
+cold_words=(saison matériel local scolaire quartier vacances animateur environnement collecte championnat artistes randonnée)
+cold_latency() { # url prefix (the word is appended, URL-encoded) → "median_ms worst_ms"
+    local times=() word
+    wait_idle
+    for word in "${cold_words[@]}"; do
+        times+=("$(curl -sf -o /dev/null -w '%{time_total}\n' "$1$(enc "$2$word$3")")")
+    done
+    printf '%s\n' "${times[@]}" | sort -g | awk '{ v[NR] = $1 * 1000 } END { printf "%.1f %.1f\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[NR] }'
+}
+read -r s_cold s_cold_worst <<< "$(cold_latency "$socle_base/records?where=" 'objet LIKE "%' '%"')"
+read -r d_cold d_cold_worst <<< "$(cold_latency "$ds_base.json?objet__contains=" '' '')"
+printf '\n%-11s %12s %10s %14s %10s\n' "cold LIKE" "socle ms" "worst ms" "datasette ms" "worst ms"
+printf '%-11s %12.1f %10.1f %14.1f %10.1f\n' "${#cold_words[@]} mots" "$s_cold" "$s_cold_worst" "$d_cold" "$d_cold_worst"
 
 read -r s_mbs s_sec s_size <<< "$(export_speed "$socle_base/exports/csv?where=$(enc 'montant >= 0')")"
 read -r d_mbs d_sec d_size <<< "$(export_speed "$ds_base.csv?montant__gte=0&_stream=on&_size=max")"

@@ -49,7 +49,8 @@ impl AppState {
         }
     }
 
-    /// Runs a short store read (a page of records) like [`AppState::blocking`], but at most
+    /// Runs a short store read (a page of records, a catalogue listing or one of its items)
+    /// like [`AppState::blocking`], but at most
     /// [`concurrent_reads`] at a time, the others waiting in arrival order. Without this bound
     /// every connection gets its own blocking thread: dozens of threads time-slice two cores,
     /// each holding its own database connection, and unlucky requests wait many slices (the

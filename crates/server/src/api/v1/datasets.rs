@@ -80,7 +80,7 @@ pub(crate) async fn list_datasets(
     let page = filters.page;
     let page_size = filters.page_size;
     let items = state
-        .blocking(move |catalogue| {
+        .read(move |catalogue| {
             let viewer = Viewer::of(&caller, catalogue)?;
             let organisation = match organisation {
                 Some(siren) => match catalogue.store().organisation_by_siren(&siren)? {
@@ -162,7 +162,7 @@ pub(crate) async fn show_dataset(
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<types::DatasetDetail>> {
     let detail = state
-        .blocking(move |catalogue| {
+        .read(move |catalogue| {
             let viewer = Viewer::of(&caller, catalogue)?;
             let dataset = dataset_by_slug(catalogue, &viewer, &slug)?;
             detail(catalogue, &dataset)

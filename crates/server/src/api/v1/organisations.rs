@@ -40,7 +40,7 @@ pub(crate) async fn list_organisations(
     let kind = parse_optional(filters.kind.as_deref(), OrganisationKind::parse)?;
     let terms = filters.q.as_deref().map(search_terms).unwrap_or_default();
     let organisations = state
-        .blocking(move |catalogue| Ok(catalogue.store().list_organisations()?))
+        .read(move |catalogue| Ok(catalogue.store().list_organisations()?))
         .await?;
     let mut scored: Vec<(usize, types::Organisation)> = organisations
         .iter()
@@ -87,7 +87,7 @@ pub(crate) async fn show_organisation(
         return Err(not_found());
     };
     let organisation = state
-        .blocking(move |catalogue| Ok(catalogue.store().organisation_by_siren(&siren)?))
+        .read(move |catalogue| Ok(catalogue.store().organisation_by_siren(&siren)?))
         .await?
         .ok_or_else(not_found)?;
     Ok(Json(common::organisation(&organisation)))

@@ -38,7 +38,7 @@ pub(crate) async fn list_resources(
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<Vec<types::Resource>>> {
     let resources = state
-        .blocking(move |catalogue| {
+        .read(move |catalogue| {
             let viewer = Viewer::of(&caller, catalogue)?;
             let dataset = dataset_by_slug(catalogue, &viewer, &slug)?;
             Ok(catalogue.store().resources_of_dataset(dataset.id)?)
@@ -117,7 +117,7 @@ pub(crate) async fn show_resource(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<types::Resource>> {
     let (resource, _) = state
-        .blocking(move |catalogue| {
+        .read(move |catalogue| {
             let viewer = Viewer::of(&caller, catalogue)?;
             visible_resource(catalogue, &viewer, id)
         })

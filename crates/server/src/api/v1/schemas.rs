@@ -60,7 +60,7 @@ pub(crate) async fn show_schema(
         serde_json::from_str(schema.descriptor).map_err(ApiError::internal)?;
     let fields = fields(&descriptor);
     let resources = state
-        .blocking(move |catalogue| {
+        .read(move |catalogue| {
             let viewer = Viewer::of(&caller, catalogue)?;
             let mut uses = Vec::new();
             for resource in catalogue.store().resources_by_schema(schema.name)? {

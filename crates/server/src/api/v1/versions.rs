@@ -65,7 +65,7 @@ pub(crate) async fn list_versions(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Vec<types::Version>>> {
     let versions = state
-        .blocking(move |catalogue| {
+        .read(move |catalogue| {
             let viewer = Viewer::of(&caller, catalogue)?;
             let (resource, _) = visible_resource(catalogue, &viewer, id)?;
             Ok(catalogue.history(resource.id)?)
@@ -395,7 +395,7 @@ pub(crate) async fn show_version(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<types::Version>> {
     let (version, _) = state
-        .blocking(move |catalogue| {
+        .read(move |catalogue| {
             let viewer = Viewer::of(&caller, catalogue)?;
             visible_version(catalogue, &viewer, id)
         })
@@ -422,7 +422,7 @@ pub(crate) async fn version_report(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Response> {
     let (version, _) = state
-        .blocking(move |catalogue| {
+        .read(move |catalogue| {
             let viewer = Viewer::of(&caller, catalogue)?;
             visible_version(catalogue, &viewer, id)
         })
