@@ -467,7 +467,8 @@ impl Store {
                 None => (None, false),
                 // A filter without grouping: bounded, since it may match millions of rows.
                 Some(_) if query.filter.is_some() && !grouped => {
-                    let counted = self.kept_or_bounded_count(reader, &described, query, options)?;
+                    let counted =
+                        self.kept_or_bounded_count(reader, &described, &table, query, options)?;
                     (Some(counted.with_page(seen)), counted.estimated)
                 }
                 // A published table never changes: its row count was recorded at the flip.
@@ -928,12 +929,11 @@ impl Store {
         &self,
         reader: &mut dyn RecordsReader,
         described: &VersionTable,
+        table: &Table,
         query: &Query,
         options: RecordsOptions,
     ) -> Result<KeptCount, RecordsError> {
-        let infos = described.infos();
-        let table = described.table(&infos);
-        let matching = matching_rows_sql(&table, query)?;
+        let matching = matching_rows_sql(table, query)?;
         let key = described
             .sha256
             .filter(|_| described.indexes_ready)
@@ -946,7 +946,7 @@ impl Store {
         if let Some(kept) = key.as_ref().and_then(|key| self.inner.counts.get(key)) {
             return Ok(kept);
         }
-        let counted = bounded_count(reader, described, &table, matching, query, options)?;
+        let counted = bounded_count(reader, described, table, matching, query, options)?;
         if let Some(key) = key {
             self.inner.counts.keep(key, counted);
         }

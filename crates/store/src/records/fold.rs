@@ -61,9 +61,7 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
                 ValueRef::Null => None,
                 ValueRef::Integer(i) => Some(i.to_string()),
                 ValueRef::Real(r) => Some(format!("{r:?}")),
-                ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
-                    Some(fold_text(&String::from_utf8_lossy(bytes)))
-                }
+                ValueRef::Text(bytes) | ValueRef::Blob(bytes) => Some(fold_bytes(bytes)),
             })
         },
     )
@@ -110,7 +108,8 @@ fn contains_folded_bytes(value: &[u8], needle: &[u8]) -> bool {
 /// Appends the folding of `String::from_utf8_lossy(bytes)` (what [`FOLD_FUNCTION`] folds) in
 /// one pass: SQLite hands a function its text unchecked, and checking it as UTF-8 before
 /// decoding it cost a fifth of the search. ASCII runs are lowered in one go, two-byte
-/// characters (accented Latin letters) decoded here and looked up in the table; anything else
+/// characters (accented Latin letters) decoded here and looked up in the table (deciding each
+/// by Unicode's case tables cost most of a `LIKE '%text%'` scan); anything else
 /// goes through one step of the standard lossy decoding, which restarts alike at any character
 /// boundary, so the characters and replacement characters are those of `from_utf8_lossy`.
 fn push_folded_bytes(bytes: &[u8], out: &mut Vec<u8>) {
@@ -215,37 +214,15 @@ pub(crate) fn split_words(text: &str) -> impl Iterator<Item = &str> {
 
 /// Lower-cases and removes accents (see the module documentation).
 pub fn fold_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    push_folded_str(text, &mut out);
-    out
+    fold_bytes(text.as_bytes())
 }
 
-/// Appends the folding of `text`: [`push_folded`] of each of its characters, with runs of
-/// ASCII lowered in one go and the other characters below [`FOLD_TABLE_END`] looked up in a
-/// table of their foldings (French text is mostly ASCII with a few accented letters; deciding
-/// each of those by Unicode's case tables cost most of a `LIKE '%text%'` scan).
-fn push_folded_str(text: &str, out: &mut String) {
-    let table = fold_table();
-    let mut ascii_start = 0;
-    for (at, c) in text.char_indices() {
-        if c.is_ascii() {
-            continue;
-        }
-        push_ascii_lowered(&text[ascii_start..at], out);
-        ascii_start = at + c.len_utf8();
-        match table.folding(c) {
-            Some(folded) => out.push_str(folded),
-            None => push_folded(c, out),
-        }
-    }
-    push_ascii_lowered(&text[ascii_start..], out);
-}
-
-/// Appends ASCII `text` in lower case.
-fn push_ascii_lowered(text: &str, out: &mut String) {
-    let start = out.len();
-    out.push_str(text);
-    out[start..].make_ascii_lowercase();
+/// The folding of `String::from_utf8_lossy(bytes)`, without decoding it first
+/// ([`push_folded_bytes`]).
+fn fold_bytes(bytes: &[u8]) -> String {
+    let mut out = Vec::with_capacity(bytes.len());
+    push_folded_bytes(bytes, &mut out);
+    String::from_utf8(out).expect("foldings are pushed as whole UTF-8 characters")
 }
 
 /// Characters below this one have their folding in [`FoldTable`]: Latin, Greek, Cyrillic… and
