@@ -119,8 +119,15 @@ fn build_indexes(catalogue: &Catalogue) -> anyhow::Result<()> {
 }
 
 /// `3,2 s`.
+/// Seconds in French (decimal comma): hundredths below ten seconds, where they tell loads apart.
 fn seconds(elapsed: std::time::Duration) -> String {
-    format!("{:.1} s", elapsed.as_secs_f64()).replace('.', ",")
+    let seconds = elapsed.as_secs_f64();
+    let text = if seconds < 10.0 {
+        format!("{seconds:.2} s")
+    } else {
+        format!("{seconds:.1} s")
+    };
+    text.replace('.', ",")
 }
 
 /// The resource named, or the dataset's only one, created at the first publication.

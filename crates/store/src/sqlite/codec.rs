@@ -7,7 +7,6 @@ use rusqlite::Row;
 use rusqlite::types::{FromSqlError, ToSql, ToSqlOutput, ValueRef};
 
 use crate::error::{Error, Result};
-use crate::{Cell, RowBlock};
 
 /// Fixed-width UTC text (microseconds), so that text order is time order.
 pub(crate) fn timestamp_text(timestamp: Timestamp) -> String {
@@ -159,24 +158,6 @@ pub(crate) fn bind_value(
         idx,
         ToSqlOutput::Borrowed(ValueRef::Text(scratch.as_bytes())),
     )
-}
-
-/// Binds one cell of a block: the same SQLite value [`bind_value`] binds for the value pushed.
-pub(crate) fn bind_cell(
-    statement: &mut rusqlite::Statement<'_>,
-    idx: usize,
-    cell: &Cell,
-    block: &RowBlock,
-) -> rusqlite::Result<()> {
-    match *cell {
-        Cell::Null => statement.raw_bind_parameter(idx, rusqlite::types::Null),
-        Cell::Bool(flag) => statement.raw_bind_parameter(idx, i64::from(flag)),
-        Cell::Int(number) => statement.raw_bind_parameter(idx, number),
-        Cell::Float(number) => statement.raw_bind_parameter(idx, number),
-        Cell::Text { .. } | Cell::Rendered { .. } => {
-            statement.raw_bind_parameter(idx, block.text(cell))
-        }
-    }
 }
 
 /// Reads a cell back as the value it was written as. A cell that does not have its column's

@@ -6,6 +6,7 @@
 //! within the process; `busy_timeout` still covers other processes (the CLI next to the server).
 //! Readers never wait for the writer: WAL gives each read a consistent snapshot.
 
+mod block_insert;
 mod catalogue;
 pub(crate) mod codec;
 mod dump;

@@ -33,10 +33,11 @@ use model::{
 };
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
+use super::block_insert::BlockInsert;
 use super::catalogue::{dataset_by_id, query_all, query_one, resource_by_id};
 use super::codec::{
-    affinity, bind_cell, bind_value, columns_json, decode_value, now, parse_columns_json,
-    parse_timestamp, parsed, parsed_opt, timestamp_text,
+    affinity, bind_value, columns_json, decode_value, now, parse_columns_json, parse_timestamp,
+    parsed, parsed_opt, timestamp_text,
 };
 use super::{SqliteEngine, quote_identifier};
 use crate::error::{Error, Result};
@@ -524,7 +525,7 @@ impl SqliteEngine {
 
     /// Appends a block of rows to a pending version's staging table, in one transaction: the
     /// same statements as [`SqliteEngine::append_rows`], each cell bound straight from the
-    /// block's buffers.
+    /// block's buffers, texts without a copy ([`BlockInsert`]).
     pub(crate) fn append_block(
         &self,
         version: VersionId,
@@ -539,23 +540,14 @@ impl SqliteEngine {
         let inserts = Inserts::new(&table, columns.len());
         let group_size = inserts.group_size;
         self.transaction(|tx| {
-            let (mut group_statement, mut single_statement) = inserts.prepare(tx)?;
+            let mut group_statement = BlockInsert::prepare(tx, &inserts.group_sql, block)?;
+            let mut single_statement = BlockInsert::prepare(tx, &inserts.single_sql, block)?;
             let mut rows = block.rows();
             for _ in 0..block.len() / group_size {
-                let mut parameter = 1;
-                for row in rows.by_ref().take(group_size) {
-                    for cell in row {
-                        bind_cell(&mut group_statement, parameter, cell, block)?;
-                        parameter += 1;
-                    }
-                }
-                group_statement.raw_execute()?;
+                group_statement.insert(rows.by_ref().take(group_size).flatten())?;
             }
             for row in rows {
-                for (idx, cell) in row.iter().enumerate() {
-                    bind_cell(&mut single_statement, idx + 1, cell, block)?;
-                }
-                single_statement.raw_execute()?;
+                single_statement.insert(row.iter())?;
             }
             Ok(block.len() as u64)
         })
