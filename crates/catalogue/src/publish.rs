@@ -711,8 +711,7 @@ fn check_rows(
     let mut part = plan.new_part();
     let mut encoding_errors = Vec::new();
     let mut block = blocks.empty_block();
-    let column_fields = plan.column_fields();
-    let mut values = Vec::new();
+    let file_columns = FileColumn::all(plan, layout, schema);
     // Set when the inserter stopped on an error (which the caller reports): the rest is skipped.
     let mut stopped = false;
     let mut visit = |number: u64, cells: &[&str]| {
@@ -723,17 +722,14 @@ fn check_rows(
             plan.check_row(&mut part, number, &[]);
             return;
         }
-        let mut row_values = recycle(std::mem::take(&mut values));
-        plan.check_row_values(&mut part, number, cells, &mut row_values);
-        push_layout_row(
-            &mut block,
-            layout,
+        block.start_row();
+        let mut row = BlockRow {
+            block: &mut block,
             cells,
-            &row_values,
-            &column_fields,
-            schema,
-        );
-        values = recycle(row_values);
+            file_columns: &file_columns,
+        };
+        plan.check_row_into(&mut part, number, cells, &mut row);
+        block.end_row();
         if block.len() == BATCH_ROWS {
             // Progress of a background publication, read by its heartbeats.
             rows_read.fetch_add(block.len() as u64, Ordering::Relaxed);
@@ -751,66 +747,83 @@ fn check_rows(
     Ok((part, encoding_errors))
 }
 
-/// Reuses a vector's allocation for values borrowing another row (emptied first, so nothing
-/// borrowed crosses over; the in-place `collect` keeps the buffer).
-fn recycle<'b>(mut values: Vec<tableschema::Value<'_>>) -> Vec<tableschema::Value<'b>> {
-    values.clear();
-    values
-        .into_iter()
-        .map(|_| tableschema::Value::Null)
-        .collect()
+/// Where one column of the file goes in the version's table.
+struct FileColumn<'s> {
+    /// The table column it fills (`None`: a column the table does not keep, such as a second
+    /// column of the same name).
+    table_column: Option<usize>,
+    /// The schema field it is read as (`None`: a column the schema does not declare).
+    field: Option<&'s tableschema::Field>,
 }
 
-/// Pushes one table row: each column's cast value; a cell that failed its type keeps its text.
-fn push_layout_row(
-    block: &mut RowBlock,
-    layout: &Layout,
-    cells: &[&str],
-    values: &[tableschema::Value<'_>],
-    column_fields: &[Option<usize>],
-    schema: &Schema,
-) {
-    for source in &layout.sources {
-        let Some(position) = *source else {
-            block.push_null();
-            continue;
-        };
-        let cell = cells.get(position).copied().unwrap_or_default();
-        let value = values.get(position).unwrap_or(&tableschema::Value::Null);
-        let field = column_fields
-            .get(position)
-            .copied()
-            .flatten()
-            .map(|index| &schema.fields()[index]);
-        push_cell(block, value, field, cell);
+impl<'s> FileColumn<'s> {
+    /// Every column of the file, in the file's order.
+    fn all(plan: &Plan, layout: &Layout, schema: &'s Schema) -> Vec<FileColumn<'s>> {
+        plan.column_fields()
+            .into_iter()
+            .enumerate()
+            .map(|(position, field)| FileColumn {
+                table_column: layout
+                    .sources
+                    .iter()
+                    .position(|source| *source == Some(position)),
+                field: field.map(|index| &schema.fields()[index]),
+            })
+            .collect()
     }
-    block.end_row();
 }
 
-/// One cell as [`to_model_value`] would make it, without allocating for the common types.
-fn push_cell(
+/// The table row being filled from one checked row of the file: each value the checker hands
+/// over goes straight into its table column.
+struct BlockRow<'r, 'a, 's> {
+    block: &'r mut RowBlock,
+    /// The row's cells as read (kept as text where a value failed its type).
+    cells: &'r [&'a str],
+    file_columns: &'r [FileColumn<'s>],
+}
+
+impl<'a> tableschema::ValueSink<'a> for BlockRow<'_, 'a, '_> {
+    fn value(&mut self, position: usize, value: tableschema::Value<'a>) {
+        let Some(FileColumn {
+            table_column: Some(column),
+            field,
+        }) = self.file_columns.get(position)
+        else {
+            return;
+        };
+        let cell = self.cells.get(position).copied().unwrap_or_default();
+        set_cell(self.block, *column, value, *field, cell);
+    }
+}
+
+/// One cell as [`to_model_value`] would make it, without allocating for the common types; a
+/// cell that failed its type (its value is null) keeps its text.
+fn set_cell(
     block: &mut RowBlock,
-    value: &tableschema::Value<'_>,
+    column: usize,
+    value: tableschema::Value<'_>,
     field: Option<&tableschema::Field>,
     cell: &str,
 ) {
     use tableschema::Value as Cast;
-    match (value, field) {
-        (Cast::Null, Some(field)) if !cell.is_empty() && !field.is_missing(cell) => {
-            block.push_text(cell)
+    // Matched as it is: a `(value, field)` tuple copied the value whole first, and reading back
+    // what had just been written in pieces stalled the processor.
+    match value {
+        Cast::Null => {
+            if !cell.is_empty() && field.is_none_or(|field| !field.is_missing(cell)) {
+                block.set_text(column, cell);
+            }
         }
-        (Cast::Null, None) if !cell.is_empty() => block.push_text(cell),
-        (Cast::Null, _) => block.push_null(),
-        (Cast::Boolean(value), _) => block.push_bool(*value),
-        (Cast::Integer(value), _) => block.push_int(*value),
-        (Cast::Year(year), _) => block.push_int(i64::from(*year)),
-        (Cast::Number(value), _) => block.push_float(*value),
-        (Cast::String(text), _) => block.push_text(text),
-        (Cast::Date(date), _) => match civil_date(*date) {
-            Some(date) => block.push_rendered(date),
-            None => block.push_text(cell),
+        Cast::Boolean(value) => block.set_bool(column, value),
+        Cast::Integer(value) => block.set_int(column, value),
+        Cast::Year(year) => block.set_int(column, i64::from(year)),
+        Cast::Number(value) => block.set_float(column, value),
+        Cast::String(text) => block.set_text(column, &text),
+        Cast::Date(date) => match civil_date(date) {
+            Some(date) => block.set_rendered(column, date),
+            None => block.set_text(column, cell),
         },
-        (value, _) => block.push_value(&to_model_value(value.clone(), cell)),
+        value => block.set_value(column, &to_model_value(value, cell)),
     }
 }
 
@@ -1109,5 +1122,70 @@ fn original_read_options(original: &Original<'_>) -> ingest::Options {
             .filter(|_| text("delimiter").is_some_and(|delimiter| delimiter.len() == 1)),
         sheet: text("sheet").map(str::to_owned),
         file_name: original.filename.map(str::to_owned),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// How a test shows a block's cell.
+    fn shown(block: &RowBlock, cell: &store::Cell) -> String {
+        match cell {
+            store::Cell::Null => "NULL".to_owned(),
+            store::Cell::Bool(flag) => flag.to_string(),
+            store::Cell::Int(number) => format!("{number}i"),
+            store::Cell::Float(number) => format!("{number}f"),
+            store::Cell::Text { .. } => format!("'{}'", block.text(cell)),
+            store::Cell::Rendered { .. } => format!("r'{}'", block.text(cell)),
+        }
+    }
+
+    #[test]
+    fn values_of_a_file_in_another_order_land_in_their_table_columns() {
+        // `subset`: columns paired by name, in any order, extra ones allowed.
+        let descriptor = json!({"fieldsMatch": "subset", "fields": [
+            {"name": "nom", "type": "string"},
+            {"name": "montant", "type": "number"},
+            {"name": "jour", "type": "date"}
+        ]});
+        let (schema, _) = Schema::from_json(&descriptor).unwrap();
+        let header: Vec<String> = ["jour", "remarque", "montant", "nom", "nom"]
+            .map(String::from)
+            .to_vec();
+        let labels: Vec<&str> = header.iter().map(String::as_str).collect();
+        let (plan, _) = Plan::new(&schema, &labels, &tableschema::Options::default());
+        let layout = Layout::new(&schema, &plan, &header);
+        let names: Vec<&str> = layout.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["nom", "montant", "jour", "remarque"]);
+        let file_columns = FileColumn::all(&plan, &layout, &schema);
+        let mut block = RowBlock::new(layout.columns.len());
+        let mut part = plan.new_part();
+        let rows = [
+            ["2026-11-30", "à voir", "3.5", "Toulouse", "doublon"],
+            ["30/11/2026", "", "abc", "Albi", ""],
+        ];
+        for (number, cells) in rows.iter().enumerate() {
+            block.start_row();
+            let mut row = BlockRow {
+                block: &mut block,
+                cells,
+                file_columns: &file_columns,
+            };
+            plan.check_row_into(&mut part, number as u64 + 1, cells, &mut row);
+            block.end_row();
+        }
+        let table: Vec<Vec<String>> = block
+            .rows()
+            .map(|row| row.iter().map(|cell| shown(&block, cell)).collect())
+            .collect();
+        assert_eq!(
+            table,
+            [
+                ["'Toulouse'", "3.5f", "r'2026-11-30'", "'à voir'"],
+                // Cells failing their type keep their text; an empty extra cell is null.
+                ["'Albi'", "'abc'", "'30/11/2026'", "NULL"],
+            ]
+        );
     }
 }

@@ -114,38 +114,99 @@ impl RowBlock {
 
     /// A plain text cell.
     pub fn push_text(&mut self, text: &str) {
-        let start = self.text.len();
-        self.text.push_str(text);
-        self.cells.push(Cell::Text {
-            start,
-            end: self.text.len(),
-        });
+        let cell = self.text_cell(text);
+        self.cells.push(cell);
     }
 
     /// A typed value (date, time, date-time, JSON) written as its `Display` text.
     pub fn push_rendered(&mut self, value: impl Display) {
+        let cell = self.rendered_cell(value);
+        self.cells.push(cell);
+    }
+
+    /// Starts a row whose cells are then set by column, in any order (`set_*`: a loader whose
+    /// values come in the file's order rather than the table's); the cells not set stay null.
+    /// End it with [`RowBlock::end_row`].
+    pub fn start_row(&mut self) {
+        self.cells.resize(self.cells.len() + self.width, Cell::Null);
+    }
+
+    /// Sets column `column` of the row started last. Panics if there is no such column.
+    fn set(&mut self, column: usize, cell: Cell) {
+        assert!(column < self.width, "colonne {column} hors du bloc");
+        let row_start = self.cells.len() - self.width;
+        self.cells[row_start + column] = cell;
+    }
+
+    pub fn set_bool(&mut self, column: usize, value: bool) {
+        self.set(column, Cell::Bool(value));
+    }
+
+    pub fn set_int(&mut self, column: usize, value: i64) {
+        self.set(column, Cell::Int(value));
+    }
+
+    pub fn set_float(&mut self, column: usize, value: f64) {
+        self.set(column, Cell::Float(value));
+    }
+
+    /// [`RowBlock::push_text`] into column `column` of the row started last.
+    pub fn set_text(&mut self, column: usize, text: &str) {
+        let cell = self.text_cell(text);
+        self.set(column, cell);
+    }
+
+    /// [`RowBlock::push_rendered`] into column `column` of the row started last.
+    pub fn set_rendered(&mut self, column: usize, value: impl Display) {
+        let cell = self.rendered_cell(value);
+        self.set(column, cell);
+    }
+
+    /// [`RowBlock::push_value`] into column `column` of the row started last.
+    pub fn set_value(&mut self, column: usize, value: &Value) {
+        let cell = self.value_cell(value);
+        self.set(column, cell);
+    }
+
+    /// The cell of a model value (its text, if any, appended to the block's).
+    fn value_cell(&mut self, value: &Value) -> Cell {
+        match value {
+            Value::Null => Cell::Null,
+            Value::Bool(flag) => Cell::Bool(*flag),
+            Value::Int(number) => Cell::Int(*number),
+            Value::Float(number) => Cell::Float(*number),
+            Value::Text(text) => self.text_cell(text),
+            Value::Date(date) => self.rendered_cell(date),
+            Value::Time(time) => self.rendered_cell(time),
+            Value::DateTime(datetime) => self.rendered_cell(datetime),
+            Value::Json(json) => self.rendered_cell(json),
+        }
+    }
+
+    /// Appends `text` to the block's text: the cell that holds it.
+    fn text_cell(&mut self, text: &str) -> Cell {
+        let start = self.text.len();
+        self.text.push_str(text);
+        Cell::Text {
+            start,
+            end: self.text.len(),
+        }
+    }
+
+    fn rendered_cell(&mut self, value: impl Display) -> Cell {
         let start = self.text.len();
         // Writing into a `String` cannot fail.
         let _ = write!(self.text, "{value}");
-        self.cells.push(Cell::Rendered {
+        Cell::Rendered {
             start,
             end: self.text.len(),
-        });
+        }
     }
 
     /// Any model value, stored as the row loaders of `Vec<Value>` rows store it.
     pub fn push_value(&mut self, value: &Value) {
-        match value {
-            Value::Null => self.push_null(),
-            Value::Bool(flag) => self.push_bool(*flag),
-            Value::Int(number) => self.push_int(*number),
-            Value::Float(number) => self.push_float(*number),
-            Value::Text(text) => self.push_text(text),
-            Value::Date(date) => self.push_rendered(date),
-            Value::Time(time) => self.push_rendered(time),
-            Value::DateTime(datetime) => self.push_rendered(datetime),
-            Value::Json(json) => self.push_rendered(json),
-        }
+        let cell = self.value_cell(value);
+        self.cells.push(cell);
     }
 
     /// The rows, each as a slice of `width` cells.
@@ -256,6 +317,67 @@ mod tests {
         block.clear();
         assert!(block.is_empty());
         assert_eq!(block.rows().count(), 0);
+    }
+
+    #[test]
+    fn rows_set_by_column_in_any_order_equal_rows_pushed_in_order() {
+        let date = jiff::civil::date(2024, 2, 29);
+        let row = vec![
+            Value::from("été"),
+            Value::Null,
+            Value::Int(-3),
+            Value::Float(1.5),
+            Value::Bool(true),
+            Value::Date(date),
+        ];
+        let mut pushed = RowBlock::new(row.len());
+        let mut set = RowBlock::new(row.len());
+        for _ in 0..2 {
+            row.iter().for_each(|value| pushed.push_value(value));
+            pushed.end_row();
+            set.start_row();
+            // Backwards, each kind of value through its own setter; the null left unset.
+            set.set_rendered(5, date);
+            set.set_bool(4, true);
+            set.set_float(3, 1.5);
+            set.set_int(2, -3);
+            set.set_value(0, &row[0]);
+            set.end_row();
+        }
+        assert!(set.rows_are_complete());
+        let texts = |block: &RowBlock| -> Vec<Vec<String>> {
+            block
+                .rows()
+                .map(|cells| {
+                    cells
+                        .iter()
+                        .map(|cell| block.text(cell).to_owned())
+                        .collect()
+                })
+                .collect()
+        };
+        assert_eq!(texts(&set), texts(&pushed));
+        let columns: Vec<ColumnDef> = [
+            ColumnType::Text,
+            ColumnType::Text,
+            ColumnType::Integer,
+            ColumnType::Number,
+            ColumnType::Boolean,
+            ColumnType::Date,
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(index, ty)| ColumnDef::new(format!("c{index}"), ty))
+        .collect();
+        assert_eq!(set.to_values(&columns), vec![row.clone(), row]);
+    }
+
+    #[test]
+    #[should_panic(expected = "colonne 2 hors du bloc")]
+    fn a_column_beyond_the_width_is_refused() {
+        let mut block = RowBlock::new(2);
+        block.start_row();
+        block.set_int(2, 1);
     }
 
     #[test]

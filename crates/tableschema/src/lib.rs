@@ -37,7 +37,7 @@ mod value;
 
 pub use detect::header_match_score;
 pub use error::{CastError, DescriptorError, DescriptorWarning, Lang};
-pub use plan::{Options, Part, Plan};
+pub use plan::{Options, Part, Plan, ValueSink};
 pub use report::{Details, ErrorCode, FieldInfo, Hint, Report, ReportError, Stats, hint_for};
 pub use schema::{
     Bound, ConstraintKind, Constraints, Enumeration, Field, FieldType, FieldsMatch, ForeignKey,

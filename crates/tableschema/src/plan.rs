@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use crate::custom::{CustomCheck, CustomError};
 use crate::keyhash::{KeyHasher, Prehashed};
-use crate::quick::{Quick, QuickCheck};
+use crate::quick::{Quick, QuickCheck, QuickRead};
 use crate::report::{self, Details, ErrorCode, Report, ReportError, Stats};
 use crate::schema::{Field, FieldsMatch, Schema, Violation};
 use crate::value::Value;
@@ -129,6 +129,20 @@ impl Part {
     /// Errors found so far (including those dropped beyond `max_errors`).
     pub fn error_count(&self) -> usize {
         self.errors.len() + self.dropped_errors
+    }
+}
+
+/// Where [`Plan::check_row_into`] hands a row's cast values: one call per physical column, in
+/// column order (`position` counts from 0), [`Value::Null`] for missing values, absent cells
+/// and cells with a type error.
+pub trait ValueSink<'a> {
+    fn value(&mut self, position: usize, value: Value<'a>);
+}
+
+/// Collects the values in order.
+impl<'a> ValueSink<'a> for Vec<Value<'a>> {
+    fn value(&mut self, _position: usize, value: Value<'a>) {
+        self.push(value);
     }
 }
 
@@ -273,13 +287,13 @@ impl Plan {
 
     /// Checks one row. `row_number` is local to the part (see [`Plan::finish`]).
     pub fn check_row(&self, part: &mut Part, row_number: u64, cells: &[&str]) {
-        self.check_row_inner(part, row_number, cells, None, true);
+        self.check_row_inner::<Vec<Value<'_>>>(part, row_number, cells, None, true);
     }
 
     /// Checks one row and writes the cast value of each physical column into `values`
     /// (cleared first; [`Value::Null`] for missing values, absent cells and type errors).
     /// Cells that feed no key take the fast path too: a cell it finds valid gets its cast value
-    /// straight from the field's caster, which is what the full path gives a cell without
+    /// from the parse that found it valid, which is what the full path gives a cell without
     /// errors.
     pub fn check_row_values<'a>(
         &self,
@@ -289,17 +303,30 @@ impl Plan {
         values: &mut Vec<Value<'a>>,
     ) {
         values.clear();
-        self.check_row_inner(part, row_number, cells, Some(values), true);
+        self.check_row_into(part, row_number, cells, values);
     }
 
-    /// Checks one row, writing its values when wanted; `quick_allowed: false` reads every cell
-    /// the full way (what the fast path is compared with in tests).
-    pub(crate) fn check_row_inner<'a>(
+    /// [`Plan::check_row_values`], handing each physical column's value to `sink` as soon as
+    /// it is known (in column order, one call per column) instead of collecting them: a load
+    /// puts each where it goes, with no vector of values to fill, read and drop per row.
+    pub fn check_row_into<'a>(
         &self,
         part: &mut Part,
         row_number: u64,
         cells: &[&'a str],
-        mut values: Option<&mut Vec<Value<'a>>>,
+        sink: &mut impl ValueSink<'a>,
+    ) {
+        self.check_row_inner(part, row_number, cells, Some(sink), true);
+    }
+
+    /// Checks one row, handing its values over when wanted; `quick_allowed: false` reads every
+    /// cell the full way (what the fast path is compared with in tests).
+    pub(crate) fn check_row_inner<'a, S: ValueSink<'a>>(
+        &self,
+        part: &mut Part,
+        row_number: u64,
+        cells: &[&'a str],
+        mut values: Option<&mut S>,
         quick_allowed: bool,
     ) {
         part.rows += 1;
@@ -316,37 +343,35 @@ impl Plan {
             let source = cells.get(position).copied();
             let field = &*column.field;
             if quick_allowed && !self.key_columns[position] {
-                match column.quick.check(field, source) {
+                // A valid cell's value is its cast, as `Field::read_cell` gives it (it finds no
+                // error in such a cell): made only when wanted.
+                let quick = match values.as_deref_mut() {
+                    None => column.quick.check(field, source),
+                    Some(values) => match column.quick.read(field, source) {
+                        QuickRead::Value(value) => {
+                            values.value(position, value);
+                            Quick::Value
+                        }
+                        QuickRead::Null => {
+                            values.value(position, Value::Null);
+                            Quick::Null
+                        }
+                        QuickRead::Unsure => Quick::Unsure,
+                    },
+                };
+                match quick {
                     Quick::Null => {
                         blank_cells += 1;
-                        if let Some(values) = values.as_deref_mut() {
-                            values.push(Value::Null);
-                        }
                         continue;
                     }
                     Quick::Value => {
-                        // A valid cell's value is its cast, as `Field::read_cell` gives it
-                        // (it finds no error in such a cell): made only when wanted. A cast
-                        // failing here (never expected) leaves the cell to the full path.
-                        let taken = match values.as_deref_mut() {
-                            None => true,
-                            Some(values) => match source.and_then(|text| field.caster.cast(text)) {
-                                Some(value) => {
-                                    values.push(value);
-                                    true
-                                }
-                                None => false,
-                            },
-                        };
-                        if taken {
-                            if let (Some(index), Some(text)) = (column.schema_index, source)
-                                && !custom_cells.is_empty()
-                                && custom_cells[index].is_none()
-                            {
-                                custom_cells[index] = Some(text);
-                            }
-                            continue;
+                        if let (Some(index), Some(text)) = (column.schema_index, source)
+                            && !custom_cells.is_empty()
+                            && custom_cells[index].is_none()
+                        {
+                            custom_cells[index] = Some(text);
                         }
+                        continue;
                     }
                     Quick::Unsure => {}
                 }
@@ -407,7 +432,7 @@ impl Plan {
                 custom_cells[index] = Some(text);
             }
             if let Some(values) = values.as_deref_mut() {
-                values.push(value);
+                values.value(position, value);
             }
         }
         for (position, cell) in cells.iter().enumerate().skip(self.columns.len()) {

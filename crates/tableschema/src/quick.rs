@@ -14,6 +14,8 @@
 //! only its cast, without the constraint checks and error bookkeeping of the full path (a
 //! proptest compares both the errors and the values with the full path's).
 
+use std::borrow::Cow;
+
 use crate::cast::{self, Caster, StringFormat, Temporal};
 use crate::schema::{Field, Pattern};
 use crate::temporal;
@@ -24,6 +26,17 @@ use crate::value::Value;
 pub(crate) enum Quick {
     /// A valid, non-missing value.
     Value,
+    /// A missing value (or absent cell) on a field that does not require one.
+    Null,
+    /// Not known here: read the cell the full way.
+    Unsure,
+}
+
+/// What the fast path read of one cell, with its cast value when the caller asked for it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum QuickRead<'a> {
+    /// A valid, non-missing value: its cast (or [`Value::Null`] when not asked for).
+    Value(Value<'a>),
     /// A missing value (or absent cell) on a field that does not require one.
     Null,
     /// Not known here: read the cell the full way.
@@ -56,8 +69,11 @@ enum Kind {
     IsoDate,
     IsoTime,
     IsoDateTime,
-    /// A `boolean` without constraints besides `required`: its true and false values.
-    Boolean(TextSet),
+    /// A `boolean` without constraints besides `required`: its true values, then its false ones.
+    Boolean {
+        words: TextSet,
+        n_true: usize,
+    },
     /// Any other type without constraints besides `required` (a date with a `%Y-%m-%d`
     /// pattern, a year...): valid when the full path's cast succeeds.
     Cast,
@@ -98,39 +114,102 @@ impl QuickCheck {
     /// Checks one cell (`None`: the row has no such cell). `field` is the one given to `new`.
     #[inline]
     pub(crate) fn check(&self, field: &Field, source: Option<&str>) -> Quick {
+        self.classify(field, source)
+    }
+
+    /// [`QuickCheck::check`], with a valid cell's cast value: the one the field's caster gives,
+    /// made from the very parse that found the cell valid (a publication's load wants every
+    /// value; casting again after the check parsed numbers and dates twice).
+    #[inline]
+    pub(crate) fn read<'a>(&self, field: &Field, source: Option<&'a str>) -> QuickRead<'a> {
+        self.classify(field, source)
+    }
+
+    /// The fast path, shared by `check` and `read`: `O` says whether a valid cell's value is
+    /// made at all (a plain check builds and drops none).
+    #[inline(always)]
+    fn classify<'a, O: Outcome<'a>>(&self, field: &Field, source: Option<&'a str>) -> O {
         let missing = |text: &str| match self.only_empty_is_missing {
             true => text.is_empty(),
             false => field.is_missing(text),
         };
         let Some(text) = source.filter(|text| !missing(text)) else {
-            return if self.required {
-                Quick::Unsure
-            } else {
-                Quick::Null
-            };
+            return if self.required { O::UNSURE } else { O::NULL };
         };
-        let valid = match &self.kind {
-            Kind::None => false,
-            Kind::Text(rules) => rules.accepts(text),
-            Kind::Number(rules) => match &field.caster {
-                Caster::Number(format) => {
-                    cast::cast_number(text, format).is_some_and(|number| rules.accepts(number))
-                }
-                _ => false,
-            },
-            Kind::Integer { bare_number } => cast::cast_integer(text, *bare_number).is_some(),
-            Kind::IsoDate => temporal::parse_iso_date(text).is_some(),
-            Kind::IsoTime => temporal::parse_iso_time(text).is_some(),
-            Kind::IsoDateTime => temporal::parse_iso_datetime(text).is_some(),
-            Kind::Boolean(values) => values.contains(text),
-            Kind::Cast => field.caster.cast(text).is_some(),
-            Kind::StringArray(item) => field.array_item.as_deref().is_some_and(|item_field| {
-                simple_string_array(text, |text| {
-                    item.check(item_field, Some(text)) != Quick::Unsure
-                })
+        // The cell is valid when `parsed` is: its value is then `value(parsed)`.
+        fn valid<'a, T, O: Outcome<'a>>(
+            parsed: Option<T>,
+            value: impl FnOnce(T) -> Value<'a>,
+        ) -> O {
+            match parsed {
+                Some(parsed) => O::valid(|| Some(value(parsed))),
+                None => O::UNSURE,
+            }
+        }
+        match &self.kind {
+            Kind::None => O::UNSURE,
+            Kind::Text(rules) => valid(rules.accepts(text).then_some(text), |text| {
+                Value::String(Cow::Borrowed(text))
             }),
-        };
-        if valid { Quick::Value } else { Quick::Unsure }
+            Kind::Number(rules) => match &field.caster {
+                Caster::Number(format) => valid(
+                    cast::cast_number(text, format).filter(|number| rules.accepts(*number)),
+                    Value::Number,
+                ),
+                _ => O::UNSURE,
+            },
+            Kind::Integer { bare_number } => {
+                valid(cast::cast_integer(text, *bare_number), Value::Integer)
+            }
+            Kind::IsoDate => valid(temporal::parse_iso_date(text), Value::Date),
+            Kind::IsoTime => valid(temporal::parse_iso_time(text), Value::Time),
+            Kind::IsoDateTime => valid(temporal::parse_iso_datetime(text), Value::DateTime),
+            Kind::Boolean { words, n_true } => {
+                valid(words.position(text), |at| Value::Boolean(at < *n_true))
+            }
+            Kind::Cast => valid(field.caster.cast(text), |value| value),
+            Kind::StringArray(item) => {
+                let items_valid = field.array_item.as_deref().is_some_and(|item_field| {
+                    simple_string_array(text, |text| {
+                        item.check(item_field, Some(text)) != Quick::Unsure
+                    })
+                });
+                match items_valid {
+                    // The array's value is its JSON, parsed only when wanted.
+                    true => O::valid(|| field.caster.cast(text)),
+                    false => O::UNSURE,
+                }
+            }
+        }
+    }
+}
+
+/// What [`QuickCheck::classify`] answers: a bare verdict ([`Quick`]) or one with the value
+/// ([`QuickRead`]).
+trait Outcome<'a> {
+    const NULL: Self;
+    const UNSURE: Self;
+    /// A valid cell, whose value `value` makes (`None` if the caster, unexpectedly, does not).
+    fn valid(value: impl FnOnce() -> Option<Value<'a>>) -> Self;
+}
+
+impl<'a> Outcome<'a> for Quick {
+    const NULL: Self = Quick::Null;
+    const UNSURE: Self = Quick::Unsure;
+
+    #[inline(always)]
+    fn valid(_value: impl FnOnce() -> Option<Value<'a>>) -> Self {
+        Quick::Value
+    }
+}
+
+impl<'a> Outcome<'a> for QuickRead<'a> {
+    const NULL: Self = QuickRead::Null;
+    const UNSURE: Self = QuickRead::Unsure;
+
+    #[inline(always)]
+    fn valid(value: impl FnOnce() -> Option<Value<'a>>) -> Self {
+        value().map_or(QuickRead::Unsure, QuickRead::Value)
     }
 }
 
@@ -190,9 +269,10 @@ fn plan_kind(field: &Field) -> Kind {
         Caster::Boolean {
             true_values,
             false_values,
-        } if only_required => Kind::Boolean(TextSet::new(
-            true_values.iter().chain(false_values).map(String::as_str),
-        )),
+        } if only_required => Kind::Boolean {
+            words: TextSet::new(true_values.iter().chain(false_values).map(String::as_str)),
+            n_true: true_values.len(),
+        },
         _ if only_required => Kind::Cast,
         _ => Kind::None,
     }
@@ -282,12 +362,20 @@ impl TextSet {
 
     #[inline]
     fn contains(&self, text: &str) -> bool {
+        self.position(text).is_some()
+    }
+
+    /// The index of `text` among the texts (the first, if given twice).
+    #[inline]
+    fn position(&self, text: &str) -> Option<usize> {
         let (length, head) = (text.len(), head(text));
-        self.texts.iter().any(|(known_length, known_head, known)| {
-            *known_length == length
-                && *known_head == head
-                && (length <= 8 || known.as_bytes()[8..] == text.as_bytes()[8..])
-        })
+        self.texts
+            .iter()
+            .position(|(known_length, known_head, known)| {
+                *known_length == length
+                    && *known_head == head
+                    && (length <= 8 || known.as_bytes()[8..] == text.as_bytes()[8..])
+            })
     }
 }
 
@@ -362,6 +450,7 @@ mod tests {
                 {"name": "heure", "type": "time"},
                 {"name": "moment", "type": "datetime"},
                 {"name": "ok", "type": "boolean", "trueValues": ["oui"], "falseValues": ["non"]},
+                {"name": "vrai", "type": "boolean"},
                 {"name": "libre", "type": "any"},
                 {"name": "courriel", "format": "email"},
                 {"name": "annee", "type": "integer", "constraints": {"minimum": 2000}},
@@ -400,6 +489,9 @@ mod tests {
             "oui",
             "non",
             "true",
+            "TRUE",
+            "false",
+            "0",
             "a",
             "é b",
             "éé",
