@@ -136,7 +136,19 @@ impl Part {
 /// column order (`position` counts from 0), [`Value::Null`] for missing values, absent cells
 /// and cells with a type error.
 pub trait ValueSink<'a> {
+    /// False for a sink that keeps nothing: the checker then makes no value it can avoid.
+    const WANTS_VALUES: bool = true;
+
     fn value(&mut self, position: usize, value: Value<'a>);
+}
+
+/// The sink of [`Plan::check_row`]: values are not wanted.
+struct NoValues;
+
+impl ValueSink<'_> for NoValues {
+    const WANTS_VALUES: bool = false;
+
+    fn value(&mut self, _position: usize, _value: Value<'_>) {}
 }
 
 /// Collects the values in order.
@@ -287,7 +299,7 @@ impl Plan {
 
     /// Checks one row. `row_number` is local to the part (see [`Plan::finish`]).
     pub fn check_row(&self, part: &mut Part, row_number: u64, cells: &[&str]) {
-        self.check_row_inner::<Vec<Value<'_>>>(part, row_number, cells, None, true);
+        self.check_row_inner(part, row_number, cells, &mut NoValues, true);
     }
 
     /// Checks one row and writes the cast value of each physical column into `values`
@@ -316,17 +328,18 @@ impl Plan {
         cells: &[&'a str],
         sink: &mut impl ValueSink<'a>,
     ) {
-        self.check_row_inner(part, row_number, cells, Some(sink), true);
+        self.check_row_inner(part, row_number, cells, sink, true);
     }
 
-    /// Checks one row, handing its values over when wanted; `quick_allowed: false` reads every
-    /// cell the full way (what the fast path is compared with in tests).
+    /// Checks one row, handing its values to `values`; `quick_allowed: false` reads every cell
+    /// the full way (what the fast path is compared with in tests). Instantiated once per kind
+    /// of sink, so that a plain check carries none of the code that makes values.
     pub(crate) fn check_row_inner<'a, S: ValueSink<'a>>(
         &self,
         part: &mut Part,
         row_number: u64,
         cells: &[&'a str],
-        mut values: Option<&mut S>,
+        values: &mut S,
         quick_allowed: bool,
     ) {
         part.rows += 1;
@@ -345,9 +358,9 @@ impl Plan {
             if quick_allowed && !self.key_columns[position] {
                 // A valid cell's value is its cast, as `Field::read_cell` gives it (it finds no
                 // error in such a cell): made only when wanted.
-                let quick = match values.as_deref_mut() {
-                    None => column.quick.check(field, source),
-                    Some(values) => match column.quick.read(field, source) {
+                let quick = match S::WANTS_VALUES {
+                    false => column.quick.check(field, source),
+                    true => match column.quick.read(field, source) {
                         QuickRead::Value(value) => {
                             values.value(position, value);
                             Quick::Value
@@ -431,9 +444,7 @@ impl Plan {
             {
                 custom_cells[index] = Some(text);
             }
-            if let Some(values) = values.as_deref_mut() {
-                values.value(position, value);
-            }
+            values.value(position, value);
         }
         for (position, cell) in cells.iter().enumerate().skip(self.columns.len()) {
             row_errors.push(ReportError {

@@ -174,7 +174,7 @@ pub struct Pattern {
 
 impl Pattern {
     /// True when the whole text matches.
-    #[inline]
+    #[inline(always)]
     pub fn matches(&self, text: &str) -> bool {
         match self.fast.as_ref().and_then(|fast| fast.full_match(text)) {
             Some(found) => found,
