@@ -100,28 +100,8 @@ impl RowBlock {
         self.cells.push(Cell::Null);
     }
 
-    pub fn push_bool(&mut self, value: bool) {
-        self.cells.push(Cell::Bool(value));
-    }
-
     pub fn push_int(&mut self, value: i64) {
         self.cells.push(Cell::Int(value));
-    }
-
-    pub fn push_float(&mut self, value: f64) {
-        self.cells.push(Cell::Float(value));
-    }
-
-    /// A plain text cell.
-    pub fn push_text(&mut self, text: &str) {
-        let cell = self.text_cell(text);
-        self.cells.push(cell);
-    }
-
-    /// A typed value (date, time, date-time, JSON) written as its `Display` text.
-    pub fn push_rendered(&mut self, value: impl Display) {
-        let cell = self.rendered_cell(value);
-        self.cells.push(cell);
     }
 
     /// Starts a row whose cells are then set by column, in any order (`set_*`: a loader whose
@@ -150,13 +130,15 @@ impl RowBlock {
         self.set(column, Cell::Float(value));
     }
 
-    /// [`RowBlock::push_text`] into column `column` of the row started last.
+    /// A plain text cell into column `column` of the row started last (a text column, or a
+    /// cell kept as written because it failed its column's type).
     pub fn set_text(&mut self, column: usize, text: &str) {
         let cell = self.text_cell(text);
         self.set(column, cell);
     }
 
-    /// [`RowBlock::push_rendered`] into column `column` of the row started last.
+    /// A typed value (date, time, date-time, JSON) into column `column` of the row started
+    /// last, written as its `Display` text.
     pub fn set_rendered(&mut self, column: usize, value: impl Display) {
         let cell = self.rendered_cell(value);
         self.set(column, cell);

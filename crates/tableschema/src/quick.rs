@@ -32,10 +32,10 @@ pub(crate) enum Quick {
     Unsure,
 }
 
-/// What the fast path read of one cell, with its cast value when the caller asked for it.
-#[derive(Debug, Clone, PartialEq)]
+/// What the fast path read of one cell ([`QuickCheck::read`]): [`Quick`] with the value.
+#[derive(Debug)]
 pub(crate) enum QuickRead<'a> {
-    /// A valid, non-missing value: its cast (or [`Value::Null`] when not asked for).
+    /// A valid, non-missing value: its cast.
     Value(Value<'a>),
     /// A missing value (or absent cell) on a field that does not require one.
     Null,
@@ -391,8 +391,7 @@ fn head(text: &str) -> u64 {
 
 impl TextRules {
     // Always inlined: the commonest cell of all, checked in `classify`, which both `check`
-    // and `read` instantiate; left to the compiler, it became a call (menus validated 10 %
-    // slower).
+    // and `read` instantiate; left to the compiler, it became a call in both.
     #[inline(always)]
     fn accepts(&self, text: &str) -> bool {
         // A text has at most as many characters as bytes: short texts need no counting.

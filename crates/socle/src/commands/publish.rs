@@ -118,7 +118,6 @@ fn build_indexes(catalogue: &Catalogue) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `3,2 s`.
 /// Seconds in French (decimal comma): hundredths below ten seconds, where they tell loads apart.
 fn seconds(elapsed: std::time::Duration) -> String {
     let seconds = elapsed.as_secs_f64();

@@ -196,14 +196,14 @@ mod tests {
             ("", 3),
             ("💶 1 000,50", 4),
         ] {
-            block.push_text(text);
+            block.push_value(&model::Value::from(text));
             block.push_int(number);
-            block.push_float(number as f64 / 2.0);
+            block.push_value(&model::Value::Float(number as f64 / 2.0));
             block.end_row();
         }
         block.push_null();
-        block.push_bool(true);
-        block.push_rendered("2026-11-29");
+        block.push_value(&model::Value::Bool(true));
+        block.push_value(&model::Value::Date(jiff::civil::date(2026, 11, 29)));
         block.end_row();
         {
             let mut pair = BlockInsert::prepare(
@@ -269,7 +269,7 @@ mod tests {
             .unwrap();
         let mut block = RowBlock::new(3);
         for _ in 0..2 {
-            block.push_text("même");
+            block.push_value(&model::Value::from("même"));
             block.push_null();
             block.push_null();
             block.end_row();
@@ -285,7 +285,7 @@ mod tests {
         );
         // The statement is still usable after a failure.
         let mut other = RowBlock::new(3);
-        other.push_text("autre");
+        other.push_value(&model::Value::from("autre"));
         other.push_null();
         other.push_null();
         other.end_row();
