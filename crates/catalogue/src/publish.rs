@@ -30,9 +30,20 @@ use crate::validation::{
     SchemaLabel, Validation, add_encoding_errors, failure_report, stored_report,
 };
 
-/// Rows sent to the store per block (one transaction each): large enough to amortise the commit, small enough
-/// to keep memory flat.
+/// Rows of a spreadsheet sent to the store per block (one transaction each): large enough to
+/// amortise the commit, small enough to keep memory flat. A CSV file's rows go in one block per
+/// block of the file read (see [`RowVisitor::bytes_start`]).
 const BATCH_ROWS: usize = 10_000;
+
+/// Bytes of a CSV file read per block during a load. Each block of the file becomes one block of
+/// rows (one transaction) that keeps these bytes for its texts: about 10,000 rows of an SCDL
+/// file, as many as [`BATCH_ROWS`], so that commits stay as rare (1 MiB blocks, a third as
+/// many rows, meant more commits for no gain).
+const LOAD_BLOCK_BYTES: usize = 2_560 * 1024;
+
+/// Text a block of a spreadsheet's rows may hold before it is sent on whatever its rows: far
+/// below the 4 GiB a block can address ([`store::Cell`]), for sheets with huge cells.
+const MAX_BLOCK_TEXT: usize = 256 * 1024 * 1024;
 
 /// What the publisher says about the file.
 #[derive(Debug, Clone)]
@@ -138,7 +149,8 @@ fn publish_while_storing(
         input: &mut *input,
         copy: &mut copy,
     };
-    let Ok(blocks) = BlockReader::open(tee, &read) else {
+    let Ok(blocks) = BlockReader::open(tee, &read).map(|b| b.with_block_size(LOAD_BLOCK_BYTES))
+    else {
         return publish_rest_from_blob(publishing, input, copy);
     };
     let dialect = blocks.dialect();
@@ -405,7 +417,9 @@ fn open_rows(
     sha256: &model::Sha256,
     read: &ingest::Options,
 ) -> Result<std::result::Result<RowSource<'static>, IngestError>> {
-    let opened = match BlockReader::open(BufReader::new(store.open_blob(sha256)?), read) {
+    let opened = match BlockReader::open(BufReader::new(store.open_blob(sha256)?), read)
+        .map(|b| b.with_block_size(LOAD_BLOCK_BYTES))
+    {
         Ok(blocks) => {
             let dialect = blocks.dialect();
             Ok(RowSource::Blocks {
@@ -448,9 +462,11 @@ impl RowSource<'_> {
                     return Ok(None);
                 };
                 let mut header: Option<std::result::Result<Vec<String>, ReadError>> = None;
-                ingest::parse_block(dialect, &block.bytes, |row| {
+                ingest::parse_block_cells(dialect, &block.bytes, |_, cells| {
                     if header.is_none() {
-                        header = Some(row.map(|row| row.cells().map(str::to_owned).collect()));
+                        header = Some(
+                            cells.map(|cells| cells.iter().copied().map(str::to_owned).collect()),
+                        );
                     }
                 });
                 *first = Some(block);
@@ -459,31 +475,30 @@ impl RowSource<'_> {
         }
     }
 
-    /// Gives every data row (after the header) to `visit` with its number in the file, and
-    /// each undecodable row's error to `on_encoding_error`; stops at a reading error.
+    /// Gives every data row (after the header) to `visitor`, and each undecodable row's
+    /// error; stops at a reading error.
     fn for_each_data_row(
         &mut self,
-        visit: &mut dyn FnMut(u64, &[&str]),
-        on_encoding_error: &mut dyn FnMut(ReadError),
+        visitor: &mut dyn RowVisitor,
     ) -> std::result::Result<(), ReadError> {
-        let mut cells: Vec<&str> = Vec::new();
         match self {
             RowSource::Sheet(reader) => {
                 let mut row = Row::new();
+                let mut cells: Vec<&str> = Vec::new();
                 loop {
                     match reader.next_row(&mut row) {
                         Ok(true) => {}
                         Ok(false) => return Ok(()),
                         Err(error @ ReadError::Encoding { .. }) => {
-                            on_encoding_error(error);
+                            visitor.encoding_error(error);
                             continue;
                         }
                         Err(error) => return Err(error),
                     }
-                    let mut row_cells = recycle_cells(std::mem::take(&mut cells));
+                    let mut row_cells = ingest::reuse_cells(std::mem::take(&mut cells));
                     row_cells.extend(row.cells());
-                    visit(row.number(), &row_cells);
-                    cells = recycle_cells(row_cells);
+                    visitor.row(row.number(), &row_cells);
+                    cells = ingest::reuse_cells(row_cells);
                 }
             }
             RowSource::Blocks {
@@ -494,20 +509,20 @@ impl RowSource<'_> {
                 let mut next = first.take();
                 while let Some(block) = next {
                     let offset = block.first_row - 1;
-                    ingest::parse_block(dialect, &block.bytes, |row| match row {
-                        Ok(row) if block.index == 0 && row.number() == 1 => {} // The header.
-                        Ok(row) => {
-                            let mut row_cells = recycle_cells(std::mem::take(&mut cells));
-                            row_cells.extend(row.cells());
-                            visit(offset + row.number(), &row_cells);
-                            cells = recycle_cells(row_cells);
-                        }
+                    visitor.bytes_start(&block.bytes);
+                    // Cells are slices of the block itself (as validation reads them), not of
+                    // a copy of each row.
+                    ingest::parse_block_cells(dialect, &block.bytes, |number, cells| match cells {
+                        Ok(_) if block.index == 0 && number == 1 => {} // The header.
+                        Ok(cells) => visitor.row(offset + number, cells),
                         Err(mut error) => {
                             error.offset_row(offset);
-                            on_encoding_error(error);
+                            visitor.encoding_error(error);
                         }
                     });
-                    blocks.recycle(block.bytes);
+                    if let Some(spare) = visitor.bytes_end(block.bytes) {
+                        blocks.recycle(spare);
+                    }
                     next = blocks.next_block()?;
                 }
                 Ok(())
@@ -516,11 +531,20 @@ impl RowSource<'_> {
     }
 }
 
-/// Reuses a vector's allocation for borrows of another lifetime (emptied first, so no borrow
-/// crosses over; the in-place `collect` keeps the buffer).
-fn recycle_cells<'b>(mut cells: Vec<&str>) -> Vec<&'b str> {
-    cells.clear();
-    cells.into_iter().map(|_| "").collect()
+/// What [`RowSource::for_each_data_row`] hands the rows to.
+trait RowVisitor {
+    /// The cells of the rows given next are mostly slices of `bytes` (until
+    /// [`RowVisitor::bytes_end`]).
+    fn bytes_start(&mut self, bytes: &[u8]);
+
+    /// One data row, with its number in the file.
+    fn row(&mut self, number: u64, cells: &[&str]);
+
+    /// A row that could not be decoded.
+    fn encoding_error(&mut self, error: ReadError);
+
+    /// The rows of `bytes` were all given; returns a buffer to read the next bytes into.
+    fn bytes_end(&mut self, bytes: Vec<u8>) -> Option<Vec<u8>>;
 }
 
 /// Commits or rejects the loaded version according to the report and the resource's policy.
@@ -713,43 +737,104 @@ fn check_rows(
     blocks: &BlockFlow,
     rows_read: &AtomicU64,
 ) -> std::result::Result<(tableschema::Part, Vec<ReadError>), LoadFailure> {
-    let mut part = plan.new_part();
-    let mut encoding_errors = Vec::new();
-    let mut block = blocks.empty_block();
-    let file_columns = FileColumn::all(plan, layout, schema);
-    // Set when the inserter stopped on an error (which the caller reports): the rest is skipped.
-    let mut stopped = false;
-    let mut visit = |number: u64, cells: &[&str]| {
-        if stopped {
+    let mut checker = RowChecker {
+        plan,
+        part: plan.new_part(),
+        encoding_errors: Vec::new(),
+        block: blocks.empty_block(),
+        file_columns: FileColumn::all(plan, layout, schema),
+        blocks,
+        rows_read,
+        stopped: false,
+    };
+    source
+        .for_each_data_row(&mut checker)
+        .map_err(LoadFailure::Read)?;
+    if !checker.stopped && !checker.block.is_empty() {
+        let last = std::mem::take(&mut checker.block);
+        checker.send(last);
+    }
+    Ok((checker.part, checker.encoding_errors))
+}
+
+/// Checks rows and fills blocks with their values ([`check_rows`]).
+struct RowChecker<'c, 's> {
+    plan: &'c Plan,
+    part: tableschema::Part,
+    encoding_errors: Vec<ReadError>,
+    /// The block being filled.
+    block: RowBlock,
+    file_columns: Vec<FileColumn<'s>>,
+    blocks: &'c BlockFlow,
+    rows_read: &'c AtomicU64,
+    /// Set when the inserter stopped on an error (which the caller reports): the rest is
+    /// skipped.
+    stopped: bool,
+}
+
+impl RowChecker<'_, '_> {
+    /// Hands the block filled so far to the inserter and starts an empty one.
+    fn send_block(&mut self) {
+        let filled = std::mem::take(&mut self.block);
+        self.send(filled);
+        self.block = self.blocks.empty_block();
+    }
+
+    fn send(&mut self, block: RowBlock) {
+        // Progress of a background publication, read by its heartbeats.
+        self.rows_read
+            .fetch_add(block.len() as u64, Ordering::Relaxed);
+        self.stopped = !self.blocks.send(block);
+    }
+}
+
+impl RowVisitor for RowChecker<'_, '_> {
+    /// A block of the file is loaded with the rows read from it: their texts are kept as
+    /// ranges of its bytes rather than copied.
+    fn bytes_start(&mut self, bytes: &[u8]) {
+        if !self.block.is_empty() {
+            self.send_block();
+        }
+        self.block.read_from(bytes);
+    }
+
+    fn row(&mut self, number: u64, cells: &[&str]) {
+        if self.stopped {
             return;
         }
         if cells.is_empty() {
-            plan.check_row(&mut part, number, &[]);
+            self.plan.check_row(&mut self.part, number, &[]);
             return;
         }
-        block.start_row();
+        self.block.start_row();
         let mut row = BlockRow {
-            block: &mut block,
+            block: &mut self.block,
             cells,
-            file_columns: &file_columns,
+            file_columns: &self.file_columns,
         };
-        plan.check_row_into(&mut part, number, cells, &mut row);
-        block.end_row();
-        if block.len() == BATCH_ROWS {
-            // Progress of a background publication, read by its heartbeats.
-            rows_read.fetch_add(block.len() as u64, Ordering::Relaxed);
-            stopped = !blocks.send(std::mem::take(&mut block));
-            block = blocks.empty_block();
+        self.plan
+            .check_row_into(&mut self.part, number, cells, &mut row);
+        self.block.end_row();
+        // Rows read from a file's block go with its bytes (`bytes_end`); sheets' in batches.
+        let full = self.block.len() == BATCH_ROWS || self.block.text_len() >= MAX_BLOCK_TEXT;
+        if full && !self.block.is_reading() {
+            self.send_block();
         }
-    };
-    source
-        .for_each_data_row(&mut visit, &mut |error| encoding_errors.push(error))
-        .map_err(LoadFailure::Read)?;
-    if !stopped {
-        rows_read.fetch_add(block.len() as u64, Ordering::Relaxed);
-        blocks.send(block);
     }
-    Ok((part, encoding_errors))
+
+    fn encoding_error(&mut self, error: ReadError) {
+        self.encoding_errors.push(error);
+    }
+
+    fn bytes_end(&mut self, bytes: Vec<u8>) -> Option<Vec<u8>> {
+        self.block.keep_source(bytes);
+        if self.stopped {
+            return None;
+        }
+        self.send_block();
+        // The new block's bytes (those of a block already loaded) are read into again.
+        Some(self.block.take_source())
+    }
 }
 
 /// Where one column of the file goes in the version's table.
@@ -1142,8 +1227,79 @@ mod tests {
             store::Cell::Int(number) => format!("{number}i"),
             store::Cell::Float(number) => format!("{number}f"),
             store::Cell::Text { .. } => format!("'{}'", block.text(cell)),
+            store::Cell::Read { .. } => format!("<'{}'>", block.text(cell)),
             store::Cell::Rendered { .. } => format!("r'{}'", block.text(cell)),
         }
+    }
+
+    #[test]
+    fn rows_go_in_one_block_per_block_of_the_file_with_their_texts_kept_in_its_bytes() {
+        let descriptor = json!({"fields": [
+            {"name": "nom", "type": "string"},
+            {"name": "jour", "type": "date"},
+            {"name": "note", "type": "string"}
+        ]});
+        let (schema, _) = Schema::from_json(&descriptor).unwrap();
+        let csv = "nom,jour,note\nAlbi,2026-11-30,\"dit \"\"oui\"\"\"\nCastres,30/11/2026,simple\n\nRodez,,\n";
+        // Blocks of a row or two each.
+        let blocks = BlockReader::open(csv.as_bytes(), &ingest::Options::default())
+            .unwrap()
+            .with_block_size(24);
+        let dialect = blocks.dialect();
+        let mut source = RowSource::Blocks {
+            blocks,
+            dialect,
+            first: None,
+        };
+        let header = source.header().unwrap().unwrap();
+        let labels: Vec<&str> = header.iter().map(String::as_str).collect();
+        let (plan, _) = Plan::new(&schema, &labels, &tableschema::Options::default());
+        let layout = Layout::new(&schema, &plan, &header);
+        let (to_inserter, filled) = std::sync::mpsc::sync_channel(16);
+        // No block comes back: the checker makes new ones.
+        let (_, emptied) = std::sync::mpsc::channel();
+        let flow = BlockFlow {
+            to_inserter,
+            emptied,
+            width: layout.columns.len(),
+            made: std::cell::Cell::new(0),
+            text_bytes: std::cell::Cell::new(0),
+        };
+        let rows_read = AtomicU64::new(0);
+        let (part, encoding_errors) =
+            match check_rows(&mut source, &plan, &layout, &schema, &flow, &rows_read) {
+                Ok(checked) => checked,
+                Err(_) => panic!("the rows should be read"),
+            };
+        drop(flow);
+        assert!(encoding_errors.is_empty());
+        let report = plan.finish(Vec::new(), [(0, part)]);
+        assert_eq!(report.stats.rows, 4, "{report:?}");
+        let sent: Vec<RowBlock> = filled.into_iter().collect();
+        assert!(sent.len() >= 3, "one block per block of the file");
+        assert_eq!(rows_read.load(Ordering::Relaxed), 3);
+        let table: Vec<Vec<String>> = sent
+            .iter()
+            .flat_map(|block| {
+                block
+                    .rows()
+                    .map(|row| {
+                        row.iter()
+                            .map(|cell| shown(block, cell))
+                            .collect::<Vec<_>>()
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(
+            table,
+            [
+                // A quoted cell with doubled quotes is unescaped, so copied.
+                ["<'Albi'>", "r'2026-11-30'", "'dit \"oui\"'"],
+                ["<'Castres'>", "<'30/11/2026'>", "<'simple'>"],
+                ["<'Rodez'>", "NULL", "NULL"],
+            ]
+        );
     }
 
     #[test]

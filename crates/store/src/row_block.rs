@@ -5,6 +5,10 @@
 //! insert work. A block keeps the text of all its cells in one `String` and each cell as a small
 //! copyable [`Cell`]; a loader clears and refills the same blocks, so a load allocates nothing per
 //! row once the first blocks have grown.
+//!
+//! A block may also keep the bytes its rows were read from ([`RowBlock::read_from`],
+//! [`RowBlock::keep_source`]): a text cell found as is in them is then a range of those bytes,
+//! not a copy (most cells of a CSV file).
 
 use std::fmt::{Display, Write};
 
@@ -13,7 +17,10 @@ use model::{ColumnDef, Value};
 use crate::error::{Error, Result};
 use crate::sqlite::codec::decode_text;
 
-/// One cell of a [`RowBlock`]. Text lives in the block; a cell holds its byte range.
+/// One cell of a [`RowBlock`]. Text lives in the block; a cell holds its byte range, in 32 bits
+/// so that a cell takes 16 bytes (a million-row load writes and reads some sixteen million
+/// cells; with 64-bit ranges they took more memory than the file's text). A block holds far
+/// less than 4 GiB of text: loaders send it on well before.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Cell {
     Null,
@@ -23,15 +30,28 @@ pub enum Cell {
     /// Plain text, stored as is (a text column, or a cell kept as written because it failed
     /// its column's type).
     Text {
-        start: usize,
-        end: usize,
+        start: u32,
+        end: u32,
     },
     /// A typed value (date, time, date-time, JSON) rendered in its column type's canonical text,
     /// exactly as [`Value`]'s `Display` writes it.
     Rendered {
-        start: usize,
-        end: usize,
+        start: u32,
+        end: u32,
     },
+    /// Plain text, as [`Cell::Text`], found as is in the bytes the block's rows were read from
+    /// ([`RowBlock::read_from`]): its byte range there.
+    Read {
+        start: u32,
+        end: u32,
+    },
+}
+
+const _: () = assert!(std::mem::size_of::<Cell>() == 16);
+
+/// A byte offset in a block's text, as a cell keeps it.
+fn offset(position: usize) -> u32 {
+    u32::try_from(position).expect("plus de 4 Gio de texte dans un bloc de lignes")
 }
 
 /// Rows of `width` cells each, row after row, with their text in one buffer. Push a row's
@@ -42,6 +62,11 @@ pub struct RowBlock {
     n_rows: usize,
     cells: Vec<Cell>,
     text: String,
+    /// The bytes the rows were read from, once kept ([`RowBlock::keep_source`]).
+    source: Vec<u8>,
+    /// Address and length of the bytes being read from, between [`RowBlock::read_from`] and
+    /// [`RowBlock::keep_source`].
+    reading: Option<(usize, usize)>,
 }
 
 impl RowBlock {
@@ -52,6 +77,8 @@ impl RowBlock {
             n_rows: 0,
             cells: Vec::new(),
             text: String::new(),
+            source: Vec::new(),
+            reading: None,
         }
     }
 
@@ -84,11 +111,53 @@ impl RowBlock {
         self.n_rows == 0 && self.cells.is_empty()
     }
 
-    /// Forgets every row, keeping the buffers for the next rows.
+    /// Forgets every row, keeping the buffers for the next rows (the source bytes too, for
+    /// [`RowBlock::take_source`]).
     pub fn clear(&mut self) {
         self.n_rows = 0;
         self.cells.clear();
         self.text.clear();
+        self.reading = None;
+    }
+
+    /// The rows about to be added are read from `bytes`: texts that are slices of `bytes` will
+    /// be kept as ranges of them instead of copies, provided the same bytes are then handed to
+    /// [`RowBlock::keep_source`] (before the block is loaded). Only for an empty block: its rows
+    /// all come from the same bytes.
+    pub fn read_from(&mut self, bytes: &[u8]) {
+        assert!(self.cells.is_empty(), "bloc déjà rempli");
+        self.reading = Some((bytes.as_ptr() as usize, bytes.len()));
+    }
+
+    /// True between [`RowBlock::read_from`] and [`RowBlock::keep_source`].
+    pub fn is_reading(&self) -> bool {
+        self.reading.is_some()
+    }
+
+    /// Keeps the bytes given to [`RowBlock::read_from`] (moved in, so their address is the
+    /// same) for the cells that refer to them. Panics if they are other bytes.
+    pub fn keep_source(&mut self, bytes: Vec<u8>) {
+        assert_eq!(
+            self.reading,
+            Some((bytes.as_ptr() as usize, bytes.len())),
+            "octets source différents de ceux lus"
+        );
+        self.reading = None;
+        self.source = bytes;
+    }
+
+    /// Gives the kept source bytes away (for reuse) once the block is cleared.
+    pub fn take_source(&mut self) -> Vec<u8> {
+        assert!(self.cells.is_empty(), "bloc encore rempli");
+        std::mem::take(&mut self.source)
+    }
+
+    /// Where `text` lies in the bytes being read from, if it does.
+    fn read_range(&self, text: &str) -> Option<(u32, u32)> {
+        let (address, length) = self.reading?;
+        let start = (text.as_ptr() as usize).wrapping_sub(address);
+        (start <= length && text.len() <= length - start)
+            .then(|| (offset(start), offset(start + text.len())))
     }
 
     /// Ends the row whose cells were just pushed.
@@ -131,9 +200,13 @@ impl RowBlock {
     }
 
     /// A plain text cell into column `column` of the row started last (a text column, or a
-    /// cell kept as written because it failed its column's type).
+    /// cell kept as written because it failed its column's type): a range of the bytes read
+    /// from when it lies there, else a copy.
     pub fn set_text(&mut self, column: usize, text: &str) {
-        let cell = self.text_cell(text);
+        let cell = match self.read_range(text) {
+            Some((start, end)) => Cell::Read { start, end },
+            None => self.text_cell(text),
+        };
         self.set(column, cell);
     }
 
@@ -167,21 +240,21 @@ impl RowBlock {
 
     /// Appends `text` to the block's text: the cell that holds it.
     fn text_cell(&mut self, text: &str) -> Cell {
-        let start = self.text.len();
+        let start = offset(self.text.len());
         self.text.push_str(text);
         Cell::Text {
             start,
-            end: self.text.len(),
+            end: offset(self.text.len()),
         }
     }
 
     fn rendered_cell(&mut self, value: impl Display) -> Cell {
-        let start = self.text.len();
+        let start = offset(self.text.len());
         // Writing into a `String` cannot fail.
         let _ = write!(self.text, "{value}");
         Cell::Rendered {
             start,
-            end: self.text.len(),
+            end: offset(self.text.len()),
         }
     }
 
@@ -196,21 +269,50 @@ impl RowBlock {
         (0..self.n_rows).map(|row| &self.cells[row * self.width..(row + 1) * self.width])
     }
 
-    /// The text of a `Text` or `Rendered` cell (`""` for the others).
+    /// The cells of the ended rows `rows`, row after row (panics beyond the ended rows).
+    pub(crate) fn cells_of(&self, rows: std::ops::Range<usize>) -> &[Cell] {
+        assert!(rows.end <= self.n_rows, "lignes {rows:?} hors du bloc");
+        &self.cells[rows.start * self.width..rows.end * self.width]
+    }
+
+    /// [`RowBlock::text`] as bytes (what SQLite is given: no character boundaries to check).
+    pub(crate) fn text_bytes(&self, cell: &Cell) -> &[u8] {
+        match *cell {
+            Cell::Text { start, end } | Cell::Rendered { start, end } => {
+                &self.text.as_bytes()[start as usize..end as usize]
+            }
+            Cell::Read { start, end } => &self.source[start as usize..end as usize],
+            _ => b"",
+        }
+    }
+
+    /// The text of a `Text`, `Rendered` or `Read` cell (`""` for the others).
     pub fn text(&self, cell: &Cell) -> &str {
         match *cell {
-            Cell::Text { start, end } | Cell::Rendered { start, end } => &self.text[start..end],
+            Cell::Text { start, end } | Cell::Rendered { start, end } => {
+                &self.text[start as usize..end as usize]
+            }
+            // Always UTF-8: the range was a `str` when the cell was set, and the bytes kept are
+            // the very ones it lay in.
+            Cell::Read { .. } => std::str::from_utf8(self.text_bytes(cell)).unwrap_or_default(),
             _ => "",
         }
     }
 
-    /// True when every row has `width` cells and every cell belongs to an ended row.
+    /// True when every row has `width` cells, every cell belongs to an ended row, and the
+    /// bytes read from are kept.
     pub(crate) fn rows_are_complete(&self) -> bool {
-        self.cells.len() == self.n_rows * self.width
+        self.cells.len() == self.n_rows * self.width && self.reading.is_none()
     }
 
-    /// Fails unless the rows have the table's width and none is cut short.
+    /// Fails unless the rows have the table's width, none is cut short, and the bytes they were
+    /// read from are kept.
     pub(crate) fn check_width(&self, columns: &[ColumnDef]) -> Result<()> {
+        if self.reading.is_some() {
+            return Err(Error::Invalid(
+                "bloc de lignes sans les octets d'où elles sont lues".to_owned(),
+            ));
+        }
         if self.width == columns.len() && self.rows_are_complete() {
             return Ok(());
         }
@@ -233,7 +335,9 @@ impl RowBlock {
                         Cell::Bool(flag) => Value::Bool(*flag),
                         Cell::Int(number) => Value::Int(*number),
                         Cell::Float(number) => Value::Float(*number),
-                        Cell::Text { .. } => Value::Text(self.text(cell).to_owned()),
+                        Cell::Text { .. } | Cell::Read { .. } => {
+                            Value::Text(self.text(cell).to_owned())
+                        }
                         Cell::Rendered { .. } => decode_text(self.text(cell), column.ty),
                     })
                     .collect()
@@ -352,6 +456,61 @@ mod tests {
         .map(|(index, ty)| ColumnDef::new(format!("c{index}"), ty))
         .collect();
         assert_eq!(set.to_values(&columns), vec![row.clone(), row]);
+    }
+
+    #[test]
+    fn texts_lying_in_the_bytes_read_from_are_ranges_of_them() {
+        let bytes = "Albi;Gaillac\n".as_bytes().to_vec();
+        let read = std::str::from_utf8(&bytes).unwrap();
+        let columns = vec![ColumnDef::new("nom", ColumnType::Text); 3];
+        let mut block = RowBlock::new(3);
+        block.read_from(&bytes);
+        assert!(block.is_reading());
+        block.start_row();
+        block.set_text(0, &read[..4]);
+        block.set_text(1, &read[5..12]);
+        // Not in the bytes read (an unquoted copy, say): copied into the block.
+        block.set_text(2, &String::from("dit \"oui\""));
+        block.end_row();
+        let kinds: Vec<bool> = block
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .map(|cell| matches!(cell, Cell::Read { .. }))
+            .collect();
+        assert_eq!(kinds, [true, true, false]);
+        assert!(block.check_width(&columns).is_err(), "bytes not kept yet");
+        block.keep_source(bytes);
+        assert!(!block.is_reading());
+        assert!(block.check_width(&columns).is_ok());
+        assert_eq!(
+            block.to_values(&columns),
+            vec![vec![
+                Value::from("Albi"),
+                Value::from("Gaillac"),
+                Value::from("dit \"oui\"")
+            ]]
+        );
+        block.clear();
+        let source = block.take_source();
+        assert_eq!(source, b"Albi;Gaillac\n");
+        // Refilled from other bytes.
+        block.read_from(&source[5..]);
+        block.start_row();
+        block.set_text(0, std::str::from_utf8(&source[5..12]).unwrap());
+        block.end_row();
+        let cell = block.rows().next().unwrap()[0];
+        assert_eq!(cell, Cell::Read { start: 0, end: 7 });
+    }
+
+    #[test]
+    #[should_panic(expected = "octets source différents de ceux lus")]
+    fn other_bytes_than_those_read_from_are_refused() {
+        let bytes = b"Albi".to_vec();
+        let mut block = RowBlock::new(1);
+        block.read_from(&bytes);
+        block.keep_source(bytes.clone());
     }
 
     #[test]

@@ -16,6 +16,7 @@
 
 use std::ffi::{CStr, c_int};
 use std::marker::PhantomData;
+use std::ops::Range;
 use std::ptr::NonNull;
 
 use rusqlite::{Connection, ffi};
@@ -76,16 +77,21 @@ impl<'c, 'b> BlockInsert<'c, 'b> {
         })
     }
 
-    /// Binds `cells` to the parameters in order (there must be exactly as many) and runs the
-    /// statement once.
-    pub(crate) fn insert(&mut self, cells: impl Iterator<Item = &'b Cell>) -> Result<()> {
+    /// Binds the cells of the block's rows `rows` to the parameters in order (there must be
+    /// exactly as many) and runs the statement once.
+    pub(crate) fn insert(&mut self, rows: Range<usize>) -> Result<()> {
+        let cells = self.block.cells_of(rows);
+        if cells.len() != self.n_parameters {
+            return Err(crate::error::Error::Invalid(format!(
+                "{} valeurs pour une insertion qui en attend {}",
+                cells.len(),
+                self.n_parameters
+            )));
+        }
         let statement = self.statement.as_ptr();
-        let mut bound = 0usize;
         let mut failure = ffi::SQLITE_OK;
-        for cell in cells {
-            bound += 1;
-            // Parameter indexes are 1-based and below `n_parameters`, an `int`.
-            let index = bound as c_int;
+        // Parameter indexes are 1-based and at most `n_parameters`, an `int`.
+        for (index, cell) in (1..).zip(cells) {
             // SAFETY: `statement` is alive (finalized only on drop). A text is bound without
             // a copy (`SQLITE_STATIC`): it lives in `self.block`, borrowed for `'b`, which
             // outlives the statement.
@@ -95,8 +101,8 @@ impl<'c, 'b> BlockInsert<'c, 'b> {
                     Cell::Bool(flag) => ffi::sqlite3_bind_int64(statement, index, i64::from(flag)),
                     Cell::Int(number) => ffi::sqlite3_bind_int64(statement, index, number),
                     Cell::Float(number) => ffi::sqlite3_bind_double(statement, index, number),
-                    Cell::Text { .. } | Cell::Rendered { .. } => {
-                        let text = self.block.text(cell);
+                    Cell::Text { .. } | Cell::Rendered { .. } | Cell::Read { .. } => {
+                        let text = self.block.text_bytes(cell);
                         ffi::sqlite3_bind_text64(
                             statement,
                             index,
@@ -115,12 +121,6 @@ impl<'c, 'b> BlockInsert<'c, 'b> {
             }
         }
         check(self.db, failure)?;
-        if bound != self.n_parameters {
-            return Err(crate::error::Error::Invalid(format!(
-                "{bound} valeurs pour une insertion qui en attend {}",
-                self.n_parameters
-            )));
-        }
         // SAFETY: as above; `sqlite3_reset` after `sqlite3_step` readies the statement for the
         // next bindings whatever the step's outcome.
         let (stepped, reset) = unsafe {
@@ -215,10 +215,9 @@ mod tests {
             let mut single =
                 BlockInsert::prepare(&connection, "INSERT INTO t VALUES (?, ?, ?)", &block)
                     .unwrap();
-            let mut cells = block.rows();
-            pair.insert(cells.by_ref().take(2).flatten()).unwrap();
-            pair.insert(cells.by_ref().take(2).flatten()).unwrap();
-            single.insert(cells.next().unwrap().iter()).unwrap();
+            pair.insert(0..2).unwrap();
+            pair.insert(2..4).unwrap();
+            single.insert(4..5).unwrap();
         }
         let text = |text: &str| Sql::Text(text.to_owned());
         assert_eq!(
@@ -234,6 +233,31 @@ mod tests {
     }
 
     #[test]
+    fn texts_kept_in_the_bytes_read_from_are_stored_byte_for_byte() {
+        use rusqlite::types::Value as Sql;
+        let connection = table();
+        let bytes = "Montréal-de-l'Aude,💶\n".as_bytes().to_vec();
+        let read = std::str::from_utf8(&bytes).unwrap();
+        let mut block = RowBlock::new(3);
+        block.read_from(&bytes);
+        block.start_row();
+        block.set_text(0, &read[..19]);
+        block.set_text(1, &read[20..24]);
+        block.set_text(2, &read[19..19]);
+        block.end_row();
+        block.keep_source(bytes);
+        BlockInsert::prepare(&connection, "INSERT INTO t VALUES (?, ?, ?)", &block)
+            .unwrap()
+            .insert(0..1)
+            .unwrap();
+        let text = |text: &str| Sql::Text(text.to_owned());
+        assert_eq!(
+            rows(&connection),
+            vec![(text("Montréal-de-l'Aude"), text("💶"), text(""))]
+        );
+    }
+
+    #[test]
     fn a_wrong_number_of_cells_inserts_nothing() {
         let connection = table();
         let mut block = RowBlock::new(2);
@@ -242,7 +266,7 @@ mod tests {
         block.end_row();
         let mut insert =
             BlockInsert::prepare(&connection, "INSERT INTO t VALUES (?, ?, ?)", &block).unwrap();
-        let error = insert.insert(block.rows().flatten()).unwrap_err();
+        let error = insert.insert(0..1).unwrap_err();
         assert!(
             error
                 .to_string()
@@ -256,7 +280,7 @@ mod tests {
         too_many.end_row();
         let mut insert =
             BlockInsert::prepare(&connection, "INSERT INTO t VALUES (?, ?, ?)", &too_many).unwrap();
-        assert!(insert.insert(too_many.rows().flatten()).is_err());
+        assert!(insert.insert(0..1).is_err());
         drop(insert);
         assert!(rows(&connection).is_empty());
     }
@@ -276,9 +300,8 @@ mod tests {
         }
         let mut insert =
             BlockInsert::prepare(&connection, "INSERT INTO t VALUES (?, ?, ?)", &block).unwrap();
-        let mut cells = block.rows();
-        insert.insert(cells.next().unwrap().iter()).unwrap();
-        let error = insert.insert(cells.next().unwrap().iter()).unwrap_err();
+        insert.insert(0..1).unwrap();
+        let error = insert.insert(1..2).unwrap_err();
         assert!(
             error.to_string().contains("UNIQUE constraint failed: t.a"),
             "{error}"
@@ -292,7 +315,7 @@ mod tests {
         drop(insert);
         let mut insert =
             BlockInsert::prepare(&connection, "INSERT INTO t VALUES (?, ?, ?)", &other).unwrap();
-        insert.insert(other.rows().flatten()).unwrap();
+        insert.insert(0..1).unwrap();
         assert_eq!(rows(&connection).len(), 2);
         let error = BlockInsert::prepare(&connection, "INSERT INTO missing VALUES (?)", &other)
             .err()

@@ -542,12 +542,12 @@ impl SqliteEngine {
         self.transaction(|tx| {
             let mut group_statement = BlockInsert::prepare(tx, &inserts.group_sql, block)?;
             let mut single_statement = BlockInsert::prepare(tx, &inserts.single_sql, block)?;
-            let mut rows = block.rows();
-            for _ in 0..block.len() / group_size {
-                group_statement.insert(rows.by_ref().take(group_size).flatten())?;
+            let grouped = block.len() - block.len() % group_size;
+            for first in (0..grouped).step_by(group_size) {
+                group_statement.insert(first..first + group_size)?;
             }
-            for row in rows {
-                single_statement.insert(row.iter())?;
+            for row in grouped..block.len() {
+                single_statement.insert(row..row + 1)?;
             }
             Ok(block.len() as u64)
         })
