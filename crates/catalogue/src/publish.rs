@@ -910,7 +910,7 @@ fn set_cell(
         Cast::Number(value) => block.set_float(column, value),
         Cast::String(text) => block.set_text(column, &text),
         Cast::Date(date) => match civil_date(date) {
-            Some(date) => block.set_rendered(column, date),
+            Some(date) => block.set_date(column, date),
             None => block.set_text(column, cell),
         },
         value => block.set_value(column, &to_model_value(value, cell)),
