@@ -58,11 +58,12 @@ const FTS_ROWS_PER_TRANSACTION: i64 = 100_000;
 const ROWS_PER_STATEMENT: usize = 64;
 
 /// About this many `?` parameters per multi-row INSERT during loads (8 rows of 16 columns).
-/// Fewer rows per statement than the 64 of narrow tables: every text cell bound takes a buffer
-/// that the statement keeps until the cell's next binding, and SQLite serves such buffers from
-/// its per-connection lookaside slots (a few hundred) as long as there are enough of them,
-/// from `malloc` beyond; small statements also keep their parameters in the processor's
-/// nearest cache. On the subventions file, 8 rows per statement took 10 % less CPU than 64.
+/// Fewer rows per statement than the 64 of narrow tables: when texts were bound with a copy,
+/// 8 rows per statement took 10 % less CPU than 64 on the subventions file (the copies came
+/// from SQLite's few hundred lookaside slots, then from `malloc`). Bound without a copy
+/// (`block_insert.rs`), 32 rows per statement run 2 % fewer instructions of the inserting
+/// thread, but publications were no faster (512 and 2,048 parameters, measured side by side):
+/// small statements keep their parameters in the processor's nearest cache.
 const PARAMETERS_PER_STATEMENT: usize = 128;
 
 /// `INSERT INTO "table" (c0, c1...) VALUES (?, ?...), (?, ?...)...` for `n_rows` rows.
