@@ -149,8 +149,7 @@ fn publish_while_storing(
         input: &mut *input,
         copy: &mut copy,
     };
-    let Ok(blocks) = BlockReader::open(tee, &read).map(|b| b.with_block_size(LOAD_BLOCK_BYTES))
-    else {
+    let Ok(blocks) = open_blocks(tee, &read) else {
         return publish_rest_from_blob(publishing, input, copy);
     };
     let dialect = blocks.dialect();
@@ -410,6 +409,14 @@ enum RowSource<'a> {
     Sheet(ingest::RowReader<'a>),
 }
 
+/// A CSV source read in blocks of [`LOAD_BLOCK_BYTES`] for a load.
+fn open_blocks<'a>(
+    input: impl Read + Send + 'a,
+    read: &ingest::Options,
+) -> std::result::Result<BlockReader<'a>, IngestError> {
+    BlockReader::open(input, read).map(|blocks| blocks.with_block_size(LOAD_BLOCK_BYTES))
+}
+
 /// Opens the kept bytes as rows. The outer error is ours (the blob is missing), the inner one
 /// the file's (unreadable as a table).
 fn open_rows(
@@ -417,9 +424,7 @@ fn open_rows(
     sha256: &model::Sha256,
     read: &ingest::Options,
 ) -> Result<std::result::Result<RowSource<'static>, IngestError>> {
-    let opened = match BlockReader::open(BufReader::new(store.open_blob(sha256)?), read)
-        .map(|b| b.with_block_size(LOAD_BLOCK_BYTES))
-    {
+    let opened = match open_blocks(BufReader::new(store.open_blob(sha256)?), read) {
         Ok(blocks) => {
             let dialect = blocks.dialect();
             Ok(RowSource::Blocks {
@@ -461,14 +466,8 @@ impl RowSource<'_> {
                 let Some(block) = blocks.next_block()? else {
                     return Ok(None);
                 };
-                let mut header: Option<std::result::Result<Vec<String>, ReadError>> = None;
-                ingest::parse_block_cells(dialect, &block.bytes, |_, cells| {
-                    if header.is_none() {
-                        header = Some(
-                            cells.map(|cells| cells.iter().copied().map(str::to_owned).collect()),
-                        );
-                    }
-                });
+                // Only the first row: the block's rows are parsed once, with the data.
+                let header = ingest::parse_first_row(dialect, &block.bytes);
                 *first = Some(block);
                 header.transpose()
             }
@@ -792,9 +791,7 @@ impl RowVisitor for RowChecker<'_, '_> {
     /// A block of the file is loaded with the rows read from it: their texts are kept as
     /// ranges of its bytes rather than copied.
     fn bytes_start(&mut self, bytes: &[u8]) {
-        if !self.block.is_empty() {
-            self.send_block();
-        }
+        // The block is empty: `bytes_end` sent the previous one on.
         self.block.read_from(bytes);
     }
 

@@ -307,6 +307,35 @@ where
     count
 }
 
+/// The first row of a block as text cells (a header), without parsing the rows after it:
+/// the cells [`parse_block_cells`] gives that row, or its error; `None` for an empty block.
+///
+/// ```
+/// use ingest::{BlockReader, Options, parse_first_row};
+///
+/// let csv: &[u8] = b"\"nom\nlong\";code\nAlbi;81004\n";
+/// let mut blocks = BlockReader::open(csv, &Options::default())?;
+/// let block = blocks.next_block()?.expect("one block");
+/// let header = parse_first_row(&blocks.dialect(), &block.bytes).expect("a row")?;
+/// assert_eq!(header, ["nom\nlong", "code"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn parse_first_row(dialect: &Dialect, block: &[u8]) -> Option<Result<Vec<String>, ReadError>> {
+    let owned =
+        |cells: &[&str]| -> Vec<String> { cells.iter().copied().map(str::to_owned).collect() };
+    if !block_rows::supports(dialect.delimiter) {
+        let mut first = None;
+        parse_block_cells(dialect, block, |_, cells| {
+            first.get_or_insert_with(|| cells.map(owned));
+        });
+        return first;
+    }
+    let mut row = Row::new();
+    let mut cells = Vec::new();
+    let first = BlockRows::new(dialect, block).next_cells(1, &mut row, &mut cells)?;
+    Some(first.map(|()| owned(&cells)))
+}
+
 /// Empties a vector of cells to reuse its allocation for cells of another
 /// lifetime (nothing borrowed crosses over; the in-place `collect` keeps the
 /// buffer).

@@ -77,7 +77,8 @@ mod split;
 use std::io::Read;
 
 pub use blocks::{
-    Block, BlockReader, DEFAULT_BLOCK_SIZE, Dialect, parse_block, parse_block_cells, reuse_cells,
+    Block, BlockReader, DEFAULT_BLOCK_SIZE, Dialect, parse_block, parse_block_cells,
+    parse_first_row, reuse_cells,
 };
 pub use encoding::{Encoding, Origin};
 pub use error::{IngestError, ReadError};

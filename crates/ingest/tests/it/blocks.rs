@@ -1,7 +1,9 @@
 //! BlockReader + parse_block: the same rows as the row reader, however the
 //! stream is cut.
 
-use ingest::{BlockReader, Options, ReadError, Row, parse_block};
+use ingest::{
+    BlockReader, Options, ReadError, Row, parse_block, parse_block_cells, parse_first_row,
+};
 use proptest::prelude::*;
 
 type Rows = Vec<(u64, Vec<String>)>;
@@ -199,6 +201,26 @@ proptest! {
             .map(|record| record.unwrap().iter().map(str::to_owned).collect())
             .collect();
         prop_assert_eq!(non_blank, reference);
+    }
+
+    /// The first row alone is the first row of the whole block, cells or error, whatever the
+    /// delimiter (one the fast parser does not take included).
+    #[test]
+    fn the_first_row_alone_is_the_first_row_of_the_block(
+        bytes in prop::collection::vec(prop::sample::select(b"ab,\"\r\n;\xc3\xa9\xff".to_vec()), 0..120),
+        delimiter in prop::sample::select(vec![b',', b';', 0xC3]),
+    ) {
+        let dialect = ingest::Dialect { delimiter, encoding: ingest::Encoding::Utf8 };
+        let mut whole = None;
+        parse_block_cells(&dialect, &bytes, |_, cells| {
+            whole.get_or_insert_with(|| {
+                cells
+                    .map(|cells| cells.iter().copied().map(str::to_owned).collect::<Vec<_>>())
+                    .map_err(|err| err.to_string())
+            });
+        });
+        let alone = parse_first_row(&dialect, &bytes).map(|row| row.map_err(|err| err.to_string()));
+        prop_assert_eq!(alone, whole);
     }
 
     #[test]

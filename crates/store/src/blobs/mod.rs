@@ -272,8 +272,9 @@ impl BlobStore {
 const SPOOL_CHUNK: usize = 2 * 1024 * 1024;
 
 /// Chunks queued for the spooling thread beyond the one it works on (memory stays bounded:
-/// with the one being filled, ten chunks, 20 MiB, per blob being written). Enough for the writer not to wait whenever the spooling
-/// thread is off the processor for a while (a publication runs three threads on two cores).
+/// with the one being filled, ten chunks, 20 MiB, per blob being written). Enough for the
+/// writer not to wait whenever the spooling thread is off the processor for a while (a
+/// publication runs three threads on two cores).
 const SPOOL_QUEUE: usize = 8;
 
 /// A blob being written as its bytes arrive: a thread of its own hashes them and writes them to
