@@ -881,6 +881,34 @@ impl<'a> tableschema::ValueSink<'a> for BlockRow<'_, 'a, '_> {
         let cell = self.cells.get(position).copied().unwrap_or_default();
         set_cell(self.block, *column, value, *field, cell);
     }
+
+    /// The common cells of a load: each set straight from its value, which owns nothing.
+    #[inline]
+    fn scalar(&mut self, position: usize, value: tableschema::Scalar<'a>) {
+        use tableschema::Scalar;
+        let Some(FileColumn {
+            table_column: Some(column),
+            ..
+        }) = self.file_columns.get(position)
+        else {
+            return;
+        };
+        match value {
+            Scalar::String(text) => self.block.set_text(*column, text),
+            Scalar::Boolean(value) => self.block.set_bool(*column, value),
+            Scalar::Integer(value) => self.block.set_int(*column, value),
+            Scalar::Number(value) => self.block.set_float(*column, value),
+            Scalar::Date(date) => {
+                let cell = self.cells.get(position).copied().unwrap_or_default();
+                set_date(self.block, *column, date, cell);
+            }
+            value => self.value(position, value.into()),
+        }
+    }
+
+    /// Nothing to set: [`RowBlock::start_row`] made every cell of the row null.
+    #[inline]
+    fn missing(&mut self, _position: usize) {}
 }
 
 /// One cell as [`to_model_value`] would make it, without allocating for the common types; a
@@ -906,11 +934,17 @@ fn set_cell(
         Cast::Year(year) => block.set_int(column, i64::from(year)),
         Cast::Number(value) => block.set_float(column, value),
         Cast::String(text) => block.set_text(column, &text),
-        Cast::Date(date) => match civil_date(date) {
-            Some(date) => block.set_date(column, date),
-            None => block.set_text(column, cell),
-        },
+        Cast::Date(date) => set_date(block, column, date, cell),
         value => block.set_value(column, &to_model_value(value, cell)),
+    }
+}
+
+/// A date cell, kept as written when the store's calendar cannot hold it.
+#[inline]
+fn set_date(block: &mut RowBlock, column: usize, date: tableschema::Date, cell: &str) {
+    match civil_date(date) {
+        Some(date) => block.set_date(column, date),
+        None => block.set_text(column, cell),
     }
 }
 
@@ -1297,6 +1331,99 @@ mod tests {
                 ["<'Rodez'>", "NULL", "NULL"],
             ]
         );
+    }
+
+    /// A sink taking every cell through [`ValueSink::value`], as a sink that does not override
+    /// `scalar` and `missing` gets them.
+    struct ThroughValues<'r, 'a, 's>(BlockRow<'r, 'a, 's>);
+
+    impl<'a> tableschema::ValueSink<'a> for ThroughValues<'_, 'a, '_> {
+        fn value(&mut self, position: usize, value: tableschema::Value<'a>) {
+            self.0.value(position, value);
+        }
+    }
+
+    #[test]
+    fn cells_set_from_scalars_are_those_set_from_values() {
+        let descriptor = json!({"missingValues": ["", "NA"], "fields": [
+            {"name": "texte", "type": "string"},
+            {"name": "montant", "type": "number"},
+            {"name": "nombre", "type": "integer"},
+            {"name": "oui", "type": "boolean"},
+            {"name": "jour", "type": "date"},
+            {"name": "heure", "type": "time"},
+            {"name": "moment", "type": "datetime"},
+            {"name": "annee", "type": "year"}
+        ]});
+        let (schema, _) = Schema::from_json(&descriptor).unwrap();
+        let header: Vec<String> = schema.fields().iter().map(|f| f.name.clone()).collect();
+        let labels: Vec<&str> = header.iter().map(String::as_str).collect();
+        let (plan, _) = Plan::new(&schema, &labels, &tableschema::Options::default());
+        let layout = Layout::new(&schema, &plan, &header);
+        let file_columns = FileColumn::all(&plan, &layout, &schema);
+        let rows: [&[&str]; 4] = [
+            &[
+                "Albi",
+                "3.5",
+                "-12",
+                "true",
+                "2026-11-30",
+                "08:30:00",
+                "2026-11-30T08:30:00Z",
+                "2026",
+            ],
+            &["", "NA", "", "NA", "", "NA", "", "NA"],
+            &[
+                "NA",
+                "abc",
+                "1.5",
+                "peut-être",
+                "30/11/2026",
+                "8h",
+                "hier",
+                "deux",
+            ],
+            &["Castres", "0"],
+        ];
+        let fill = |through_values: bool| {
+            let mut block = RowBlock::new(layout.columns.len());
+            let mut part = plan.new_part();
+            for (number, cells) in rows.iter().enumerate() {
+                block.start_row();
+                let row = BlockRow {
+                    block: &mut block,
+                    cells,
+                    file_columns: &file_columns,
+                };
+                let number = number as u64 + 1;
+                match through_values {
+                    true => plan.check_row_into(&mut part, number, cells, &mut ThroughValues(row)),
+                    false => plan.check_row_into(&mut part, number, cells, &mut { row }),
+                }
+                block.end_row();
+            }
+            let table: Vec<Vec<String>> = block
+                .rows()
+                .map(|row| row.iter().map(|cell| shown(&block, cell)).collect())
+                .collect();
+            table
+        };
+        let from_scalars = fill(false);
+        assert_eq!(from_scalars, fill(true));
+        assert_eq!(
+            from_scalars[0],
+            [
+                "'Albi'",
+                "3.5f",
+                "-12i",
+                "true",
+                "r'2026-11-30'",
+                "r'08:30:00'",
+                "r'2026-11-30T08:30:00'",
+                "2026i"
+            ]
+        );
+        assert!(from_scalars[1].iter().all(|cell| cell == "NULL"));
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub use schema::{
     Bound, ConstraintKind, Constraints, Enumeration, Field, FieldType, FieldsMatch, ForeignKey,
     Pattern, Schema,
 };
-pub use value::{Date, DateTime, Duration, GeoPoint, Time, Value};
+pub use value::{Date, DateTime, Duration, GeoPoint, Scalar, Time, Value};
 
 /// Results of this crate: errors are unusable descriptors.
 pub type Result<T, E = DescriptorError> = std::result::Result<T, E>;

@@ -22,7 +22,7 @@ use crate::keyhash::{KeyHasher, Prehashed};
 use crate::quick::{Quick, QuickCheck, QuickRead};
 use crate::report::{self, Details, ErrorCode, Report, ReportError, Stats};
 use crate::schema::{Field, FieldsMatch, Schema, Violation};
-use crate::value::Value;
+use crate::value::{Scalar, Value};
 
 /// Validation options (the CLI's flags).
 #[derive(Debug, Clone, Default)]
@@ -140,6 +140,20 @@ pub trait ValueSink<'a> {
     const WANTS_VALUES: bool = true;
 
     fn value(&mut self, position: usize, value: Value<'a>);
+
+    /// A value that owns nothing, as the fast path casts the common types: what `value` would
+    /// get, without a [`Value`] built and dropped (a sink that stores cells overrides it).
+    #[inline]
+    fn scalar(&mut self, position: usize, value: Scalar<'a>) {
+        self.value(position, value.into());
+    }
+
+    /// A missing value (or absent cell) that the fast path found allowed: `value` with
+    /// [`Value::Null`] unless overridden. A type error still goes to `value`, with its null.
+    #[inline]
+    fn missing(&mut self, position: usize) {
+        self.value(position, Value::Null);
+    }
 }
 
 /// The sink of [`Plan::check_row`]: values are not wanted.
@@ -361,12 +375,16 @@ impl Plan {
                 let quick = match S::WANTS_VALUES {
                     false => column.quick.check(field, source),
                     true => match column.quick.read(field, source) {
+                        QuickRead::Scalar(value) => {
+                            values.scalar(position, value);
+                            Quick::Value
+                        }
                         QuickRead::Value(value) => {
                             values.value(position, value);
                             Quick::Value
                         }
                         QuickRead::Null => {
-                            values.value(position, Value::Null);
+                            values.missing(position);
                             Quick::Null
                         }
                         QuickRead::Unsure => Quick::Unsure,

@@ -14,12 +14,10 @@
 //! only its cast, without the constraint checks and error bookkeeping of the full path (a
 //! proptest compares both the errors and the values with the full path's).
 
-use std::borrow::Cow;
-
 use crate::cast::{self, Caster, StringFormat, Temporal};
 use crate::schema::{Field, Pattern};
 use crate::temporal;
-use crate::value::Value;
+use crate::value::{Scalar, Value};
 
 /// What the fast path knows about one cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +33,9 @@ pub(crate) enum Quick {
 /// What the fast path read of one cell ([`QuickCheck::read`]): [`Quick`] with the value.
 #[derive(Debug)]
 pub(crate) enum QuickRead<'a> {
-    /// A valid, non-missing value: its cast.
+    /// A valid, non-missing value of a common type: its cast, owning nothing.
+    Scalar(Scalar<'a>),
+    /// A valid, non-missing value of another type: its cast.
     Value(Value<'a>),
     /// A missing value (or absent cell) on a field that does not require one.
     Null,
@@ -139,35 +139,36 @@ impl QuickCheck {
         // The cell is valid when `parsed` is: its value is then `value(parsed)`.
         fn valid<'a, T, O: Outcome<'a>>(
             parsed: Option<T>,
-            value: impl FnOnce(T) -> Value<'a>,
+            value: impl FnOnce(T) -> Scalar<'a>,
         ) -> O {
             match parsed {
-                Some(parsed) => O::valid(|| Some(value(parsed))),
+                Some(parsed) => O::scalar(|| value(parsed)),
                 None => O::UNSURE,
             }
         }
         match &self.kind {
             Kind::None => O::UNSURE,
-            Kind::Text(rules) => valid(rules.accepts(text).then_some(text), |text| {
-                Value::String(Cow::Borrowed(text))
-            }),
+            Kind::Text(rules) => valid(rules.accepts(text).then_some(text), Scalar::String),
             Kind::Number(rules) => match &field.caster {
                 Caster::Number(format) => valid(
                     cast::cast_number(text, format).filter(|number| rules.accepts(*number)),
-                    Value::Number,
+                    Scalar::Number,
                 ),
                 _ => O::UNSURE,
             },
             Kind::Integer { bare_number } => {
-                valid(cast::cast_integer(text, *bare_number), Value::Integer)
+                valid(cast::cast_integer(text, *bare_number), Scalar::Integer)
             }
-            Kind::IsoDate => valid(temporal::parse_iso_date(text), Value::Date),
-            Kind::IsoTime => valid(temporal::parse_iso_time(text), Value::Time),
-            Kind::IsoDateTime => valid(temporal::parse_iso_datetime(text), Value::DateTime),
+            Kind::IsoDate => valid(temporal::parse_iso_date(text), Scalar::Date),
+            Kind::IsoTime => valid(temporal::parse_iso_time(text), Scalar::Time),
+            Kind::IsoDateTime => valid(temporal::parse_iso_datetime(text), Scalar::DateTime),
             Kind::Boolean { words, n_true } => {
-                valid(words.position(text), |at| Value::Boolean(at < *n_true))
+                valid(words.position(text), |at| Scalar::Boolean(at < *n_true))
             }
-            Kind::Cast => valid(field.caster.cast(text), |value| value),
+            Kind::Cast => match field.caster.cast(text) {
+                Some(value) => O::valid(|| Some(value)),
+                None => O::UNSURE,
+            },
             Kind::StringArray(item) => {
                 let items_valid = field.array_item.as_deref().is_some_and(|item_field| {
                     simple_string_array(text, |text| {
@@ -191,6 +192,8 @@ trait Outcome<'a> {
     const UNSURE: Self;
     /// A valid cell, whose value `value` makes (`None` if the caster, unexpectedly, does not).
     fn valid(value: impl FnOnce() -> Option<Value<'a>>) -> Self;
+    /// A valid cell of a common type, whose value `value` makes.
+    fn scalar(value: impl FnOnce() -> Scalar<'a>) -> Self;
 }
 
 impl<'a> Outcome<'a> for Quick {
@@ -199,6 +202,11 @@ impl<'a> Outcome<'a> for Quick {
 
     #[inline(always)]
     fn valid(_value: impl FnOnce() -> Option<Value<'a>>) -> Self {
+        Quick::Value
+    }
+
+    #[inline(always)]
+    fn scalar(_value: impl FnOnce() -> Scalar<'a>) -> Self {
         Quick::Value
     }
 }
@@ -210,6 +218,11 @@ impl<'a> Outcome<'a> for QuickRead<'a> {
     #[inline(always)]
     fn valid(value: impl FnOnce() -> Option<Value<'a>>) -> Self {
         value().map_or(QuickRead::Unsure, QuickRead::Value)
+    }
+
+    #[inline(always)]
+    fn scalar(value: impl FnOnce() -> Scalar<'a>) -> Self {
+        QuickRead::Scalar(value())
     }
 }
 

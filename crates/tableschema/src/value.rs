@@ -49,6 +49,34 @@ pub struct GeoPoint {
     pub lat: f64,
 }
 
+/// A cast value that owns nothing, as the fast path of a row's check makes it for the common
+/// types: handed to a [`ValueSink`](crate::ValueSink) by copy, with no [`Value`] built and
+/// dropped per cell (the drop alone was an out-of-line call for every cell of a load).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scalar<'a> {
+    String(&'a str),
+    Boolean(bool),
+    Integer(i64),
+    Number(f64),
+    Date(Date),
+    Time(Time),
+    DateTime(DateTime),
+}
+
+impl<'a> From<Scalar<'a>> for Value<'a> {
+    fn from(scalar: Scalar<'a>) -> Value<'a> {
+        match scalar {
+            Scalar::String(text) => Value::String(Cow::Borrowed(text)),
+            Scalar::Boolean(value) => Value::Boolean(value),
+            Scalar::Integer(value) => Value::Integer(value),
+            Scalar::Number(value) => Value::Number(value),
+            Scalar::Date(value) => Value::Date(value),
+            Scalar::Time(value) => Value::Time(value),
+            Scalar::DateTime(value) => Value::DateTime(value),
+        }
+    }
+}
+
 /// The value of one cell after casting. Borrows the cell text for strings, so casting a
 /// string cell does not allocate.
 #[derive(Debug, Clone, PartialEq)]
