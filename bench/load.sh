@@ -50,12 +50,16 @@ measure() {
 # timer_pid: while the command /usr/bin/time runs lives, reads its /proc/<pid>/status every
 # 50 ms; prints the peaks in kB of RssAnon (allocated memory) and of RssFile + RssShmem (mapped
 # file pages: the binary, and database pages if the database were mapped). The kernel's peak
-# RSS (%M) is their sum at its worst moment.
+# RSS (%M) is their sum at its worst moment. The loop starts no process while it samples (it
+# waits with `read -t` on a pipe that never speaks, not with `sleep`): a publication keeps both
+# cores busy, and twenty `sleep` processes a second took their share of them.
 sample_rss() {
-    local timer="$1" pid="" anon=0 mapped=0 key value unit a f s
+    local timer="$1" pid="" anon=0 mapped=0 key value unit a f s idle
+    exec {idle}<> <(:)
     while [[ -z "$pid" && -e "/proc/$timer" ]]; do
-        pid="$(cat "/proc/$timer/task/$timer/children" 2>/dev/null | awk '{print $1}')"
-        [[ -n "$pid" ]] || sleep 0.01
+        # The file ends without a newline: `read` fails at its end but still sets `pid`.
+        { read -r pid _ || true; } < "/proc/$timer/task/$timer/children" 2>/dev/null
+        [[ -n "$pid" ]] || read -r -t 0.01 -u "$idle" _ || true
     done
     while [[ -n "$pid" && -r "/proc/$pid/status" ]]; do
         a=0; f=0; s=0
@@ -68,8 +72,9 @@ sample_rss() {
         done < "/proc/$pid/status" 2> /dev/null || true
         (( a > anon )) && anon=$a
         (( f + s > mapped )) && mapped=$((f + s))
-        sleep 0.05
+        read -r -t 0.05 -u "$idle" _ || true
     done
+    exec {idle}<&-
     echo "$anon $mapped"
 }
 
