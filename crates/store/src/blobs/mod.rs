@@ -392,12 +392,32 @@ impl Drop for Spool {
     }
 }
 
+/// How far the spooling thread lowers its own priority (a `nice` increment, per thread on
+/// Linux). A publication runs three busy threads on the machine's cores: checking the rows,
+/// inserting them, spooling the original. The spooling thread has the least urgent work (its
+/// queue of chunks lets it catch up later), so the two others, which set the pace, get the
+/// cores first: rows of the 1,000,000-row subventions file became queryable after 0.59 s
+/// instead of 0.625 s (medians of 14 alternated publications; 0.60 s with 10 or 19).
+const SPOOL_NICENESS: i32 = 5;
+
+/// Lowers the calling thread's scheduling priority by [`SPOOL_NICENESS`] (up to the lowest,
+/// 19); nothing elsewhere than on Linux, where `setpriority` on the calling process applies to
+/// the calling thread alone. Lowering one's priority needs no privilege; failing to changes
+/// nothing else, so a failure is ignored.
+fn lower_thread_priority() {
+    #[cfg(target_os = "linux")]
+    if let Ok(current) = rustix::process::getpriority_process(None) {
+        let _ = rustix::process::setpriority_process(None, (current + SPOOL_NICENESS).min(19));
+    }
+}
+
 /// The spooling thread: hashes and writes every chunk, hands it back, fsyncs at the end.
 fn spool_chunks(
     mut file: File,
     chunks: &Receiver<Vec<u8>>,
     emptied: &mpsc::Sender<Vec<u8>>,
 ) -> io::Result<(Sha256, u64)> {
+    lower_thread_priority();
     let mut hasher = sha2::Sha256::new();
     let mut size = 0u64;
     for mut chunk in chunks {
@@ -459,6 +479,21 @@ fn sync_directory(directory: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_spooling_thread_lowers_its_own_priority_only() {
+        let before = rustix::process::getpriority_process(None).unwrap();
+        let in_thread = std::thread::spawn(|| {
+            lower_thread_priority();
+            rustix::process::getpriority_process(None).unwrap()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(in_thread, (before + SPOOL_NICENESS).min(19));
+        // The thread that started it keeps its priority (the nice value is per thread).
+        assert_eq!(rustix::process::getpriority_process(None).unwrap(), before);
+    }
 
     #[test]
     fn put_is_content_addressed_and_streams() {
