@@ -307,8 +307,9 @@ where
     count
 }
 
-/// The first row of a block as text cells (a header), without parsing the rows after it:
-/// the cells [`parse_block_cells`] gives that row, or its error; `None` for an empty block.
+/// The first row of a block as text cells (a header): the cells [`parse_block_cells`] gives
+/// that row, or its error; `None` for an empty block. The rows after it are not parsed, except
+/// with a delimiter the fast parser does not take, whose exact parser reads the whole block.
 ///
 /// ```
 /// use ingest::{BlockReader, Options, parse_first_row};

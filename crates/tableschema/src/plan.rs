@@ -133,8 +133,10 @@ impl Part {
 }
 
 /// Where [`Plan::check_row_into`] hands a row's cast values: one call per physical column, in
-/// column order (`position` counts from 0), [`Value::Null`] for missing values, absent cells
-/// and cells with a type error.
+/// column order (`position` counts from 0): `value`, or `scalar` for a valid cell of a common
+/// type read by the fast path, or `missing` for a missing value or absent cell the fast path
+/// allowed; [`Value::Null`] for the other missing values, absent cells and cells with a type
+/// error.
 pub trait ValueSink<'a> {
     /// False for a sink that keeps nothing: the checker then makes no value it can avoid.
     const WANTS_VALUES: bool = true;
